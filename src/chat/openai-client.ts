@@ -1,0 +1,42 @@
+/**
+ * The connection to an OpenAI-compatible server. The SDK is imported on first use only,
+ * so `--help`, `history` and cached answers never pay for loading it.
+ */
+import type OpenAI from 'openai';
+import { AssistantError } from '../errors.js';
+import { hostOf } from './openai-errors.js';
+
+export interface OpenAIConnection {
+  baseURL: string;
+  /** Optional for servers that need none (Ollama, llama.cpp server...). */
+  apiKey: string | undefined;
+  /** Per request, including each retry. */
+  timeoutSeconds: number;
+  /** Retries on 429, 5xx and connection errors, with backoff; honours retry-after. */
+  maxRetries: number;
+  /** Replaces the global fetch (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+export interface LoadedOpenAI {
+  sdk: typeof import('openai');
+  client: OpenAI;
+}
+
+export async function loadOpenAI(connection: OpenAIConnection): Promise<LoadedOpenAI> {
+  if (!connection.apiKey && hostOf(connection.baseURL) === 'api.openai.com') {
+    throw new AssistantError(
+      'OPENAI_API_KEY is not set. Set it, or point OPENAI_BASE_URL at an OpenAI-compatible server (e.g. Ollama: http://localhost:11434/v1).',
+    );
+  }
+  const sdk = await import('openai');
+  const client = new sdk.OpenAI({
+    baseURL: connection.baseURL,
+    // Local servers ignore the key, but the SDK insists on one.
+    apiKey: connection.apiKey || 'no-key',
+    timeout: connection.timeoutSeconds * 1000,
+    maxRetries: connection.maxRetries,
+    ...(connection.fetch ? { fetch: connection.fetch } : {}),
+  });
+  return { sdk, client };
+}

@@ -1,0 +1,100 @@
+/**
+ * Translates the openai SDK's errors into one-line AssistantErrors that say what happened
+ * and what to do. This is the only place that knows the SDK's error classes.
+ */
+import type OpenAI from 'openai';
+import { AssistantError } from '../errors.js';
+import { abortError } from './chat-model.js';
+
+type OpenAIModule = typeof import('openai');
+
+export interface ErrorContext {
+  baseURL: string;
+  model: string;
+  timeoutSeconds: number;
+  maxRetries: number;
+}
+
+export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context: ErrorContext): Error {
+  if (error instanceof AssistantError) return error;
+  if (error instanceof sdk.APIUserAbortError || (error instanceof Error && error.name === 'AbortError')) return abortError();
+  const host = hostOf(context.baseURL);
+  const retried = context.maxRetries > 0 ? ` after ${context.maxRetries} ${context.maxRetries === 1 ? 'retry' : 'retries'}` : '';
+
+  if (error instanceof sdk.APIConnectionTimeoutError) {
+    return new AssistantError(`No answer from ${host} within ${context.timeoutSeconds} s${retried}. Check the server, or raise TIMEOUT (seconds).`, { cause: error });
+  }
+  if (error instanceof sdk.APIConnectionError) {
+    const code = causeCode(error);
+    if (code === 'ECONNREFUSED') {
+      return new AssistantError(`Cannot connect to ${context.baseURL} (connection refused). Is the server running? Check OPENAI_BASE_URL.`, { cause: error });
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      return new AssistantError(`Cannot resolve the host ${host}. Check OPENAI_BASE_URL and your network.`, { cause: error });
+    }
+    return new AssistantError(`The connection to ${host} failed${retried}${code ? ` (${code})` : ''}. Check the server and your network.`, { cause: error });
+  }
+  if (error instanceof sdk.APIError) {
+    const detail = serverMessage(error);
+    const status = error.status;
+    if (status === 401) {
+      return new AssistantError(`${host} rejected the API key (401 Unauthorized). Check OPENAI_API_KEY.`, { cause: error });
+    }
+    if (status === 403) {
+      return new AssistantError(`${host} refused the request (403 Forbidden)${detail}. Check the API key's permissions.`, { cause: error });
+    }
+    if (status === 404) {
+      if (/model/i.test(detail) || errorCode(error) === 'model_not_found') {
+        return new AssistantError(`The model "${context.model}" was not found on ${host} (404). Pick another with --model or ASSISTANT_MODEL.`, { cause: error });
+      }
+      return new AssistantError(`${context.baseURL} answered 404 Not Found${detail}. Check OPENAI_BASE_URL (it usually ends in /v1).`, { cause: error });
+    }
+    if (status === 429) {
+      if (errorCode(error) === 'insufficient_quota') {
+        return new AssistantError(`${host} says the account is out of quota (429)${detail}. Check your plan and billing.`, { cause: error });
+      }
+      return new AssistantError(`${host} is rate limiting requests (429)${retried}${detail}. Wait a moment and try again.`, { cause: error });
+    }
+    if (status !== undefined && status >= 500) {
+      return new AssistantError(`${host} failed with ${status}${retried}${detail}. Try again later.`, { cause: error });
+    }
+    if (status !== undefined) {
+      return new AssistantError(`${host} rejected the request (${status})${detail}.`, { cause: error });
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new AssistantError(`The request to ${host} failed: ${oneLine(message)}.`, { cause: error });
+}
+
+export function hostOf(baseURL: string): string {
+  try {
+    return new URL(baseURL).host;
+  } catch {
+    return baseURL;
+  }
+}
+
+function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {
+  const body = error.error as { message?: unknown } | undefined;
+  const message = typeof body?.message === 'string' ? body.message : '';
+  return message ? `: ${oneLine(message)}` : '';
+}
+
+function errorCode(error: InstanceType<typeof OpenAI.APIError>): string | undefined {
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+function causeCode(error: Error): string | undefined {
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 4 && cause; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function oneLine(text: string, limit = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
+  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
+}

@@ -1,0 +1,214 @@
+/**
+ * The command-line program: commander definitions, and the one place that builds the
+ * real dependencies (config, terminal, store, chat model) and catches errors.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { OpenAIChatModel } from './chat/openai-chat-model.js';
+import { ask } from './commands/ask.js';
+import { cacheClear, cacheStats } from './commands/cache.js';
+import { showConfig } from './commands/config.js';
+import type { CommandContext } from './commands/context.js';
+import { history } from './commands/history.js';
+import { loadConfig, type ConfigFlags } from './config.js';
+import { AssistantError, ExitCode, type ExitCodeValue } from './errors.js';
+import type { InputStream } from './input/prompt-input.js';
+import { scrub, secretsOf } from './secrets.js';
+import { openStore, parseStoreLocation } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { Terminal, type OutputStream } from './ui/terminal.js';
+
+export interface ProcessIO {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdin: InputStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Subscribes to SIGINT; returns the unsubscribe function. */
+  onSignal(signal: 'SIGINT', listener: () => void): () => void;
+  exit(code: number): never;
+}
+
+type CommandRunner = (flags: ConfigFlags, command: (context: CommandContext) => Promise<ExitCodeValue>) => Promise<void>;
+
+const EXAMPLES = {
+  ask: `
+Examples:
+  $ assistant ask "What is the capital of France?"
+  $ git diff | assistant ask "review this"
+  $ echo "hello" | assistant ask
+  $ assistant ask --session work "remember: the build is on Fridays"
+  $ assistant ask -c "and when is the release?"
+  $ assistant ask --json --model gpt-4o "one word for happy" | jq -r .answer`,
+  history: `
+Examples:
+  $ assistant history                      the latest sessions
+  $ assistant history --session work       one session's transcript
+  $ assistant history --search "release"   messages that mention release
+  $ assistant history --delete work        remove a session for good`,
+  cache: `
+Examples:
+  $ assistant cache stats
+  $ assistant cache clear`,
+  config: `
+Settings come from, lowest first: defaults, the config file ($XDG_CONFIG_HOME/assistant/config.json),
+.env in the current directory, the environment, then command-line flags.
+
+Examples:
+  $ assistant config
+  $ OPENAI_BASE_URL=http://localhost:11434/v1 assistant config --json`,
+};
+
+function version(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+function buildProgram(run: CommandRunner, terminal: Terminal): Command {
+  const program = new Command('assistant')
+    .description('Talk to an AI model from your terminal: OpenAI or any OpenAI-compatible server (OPENAI_BASE_URL).')
+    .version(version(), '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => terminal.write(text),
+      writeErr: (text) => terminal.stderr.write(text),
+      outputError: (text) => terminal.error(text.replace(/^error: /, '').trimEnd()),
+    })
+    .addHelpText('after', `
+Examples:
+  $ assistant ask "hello"
+  $ cat notes.md | assistant ask "summarize"
+  $ assistant history
+
+Data: $XDG_DATA_HOME/assistant/assistant.db (~/.local/share/assistant/assistant.db), or DATABASE_URL.
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`);
+
+  program
+    .command('ask')
+    .description('ask one question; the answer streams to stdout (piped stdin comes first, then the text)')
+    .argument('[text...]', 'the question or instruction')
+    .option('-s, --session <id>', 'continue (or create) the named session')
+    .option('-c, --continue', 'continue the most recent session')
+    .option('--system <text>', 'system prompt (env ASSISTANT_SYSTEM)')
+    .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
+    .option('-t, --temperature <n>', 'sampling temperature, 0 to 2 (default: the server\'s)')
+    .option('--no-cache', 'neither read nor write the response cache')
+    .option('--no-stream', 'wait for the whole answer instead of streaming it')
+    .option('--json', 'print one JSON object: session, answer, model, usage, cached, status')
+    .addHelpText('after', EXAMPLES.ask)
+    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean }) =>
+      run(
+        { model: options.model, system: options.system, temperature: options.temperature },
+        (context) =>
+          ask(
+            {
+              text,
+              ...(options.session !== undefined ? { session: options.session } : {}),
+              continue: options.continue === true,
+              cache: options.cache,
+              stream: options.stream,
+              json: options.json === true,
+            },
+            context,
+          ),
+      ),
+    );
+
+  program
+    .command('history')
+    .description('list sessions, show one, search or delete')
+    .option('-s, --session <id>', 'show the whole transcript of a session')
+    .option('--search <text>', 'full-text search over every message')
+    .option('--delete <id>', 'delete a session and its messages')
+    .option('-n, --limit <n>', 'at most n sessions or search hits (default 20); with --session, the last n messages', Number)
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXAMPLES.history)
+    .action((options: { session?: string; search?: string; delete?: string; limit?: number; json?: boolean }) =>
+      run({}, (context) => history({ ...options, json: options.json === true }, context)),
+    );
+
+  const cache = program.command('cache').description('the response cache: stats, clear').addHelpText('after', EXAMPLES.cache);
+  cache
+    .command('stats')
+    .description('entries, size and hits per kind (chat, speech, transcription)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => run({}, (context) => cacheStats({ json: options.json === true }, context)));
+  cache
+    .command('clear')
+    .description('remove every cache entry (history is kept)')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => run({}, (context) => cacheClear({ json: options.json === true }, context)));
+
+  program
+    .command('config')
+    .description('print the effective configuration and where each value came from (secrets redacted)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXAMPLES.config)
+    .action((options: { json?: boolean }) => run({}, (context) => showConfig({ json: options.json === true }, context)));
+
+  return program;
+}
+
+export async function main(io: ProcessIO): Promise<number> {
+  const terminal = new Terminal({ stdout: io.stdout, stderr: io.stderr, env: io.env });
+  let secrets: string[] = [];
+  let store: Promise<Store> | undefined;
+  let exitCode: number = ExitCode.Success;
+
+  const run: CommandRunner = async (flags, command) => {
+    const config = loadConfig({ env: io.env, cwd: io.cwd }, flags);
+    secrets = secretsOf(config.values);
+    const settings = config.values;
+    let chatModel: OpenAIChatModel | undefined;
+    exitCode = await command({
+      config,
+      terminal,
+      stdin: io.stdin,
+      openStore: () => (store ??= openStore(parseStoreLocation(settings.databaseUrl, io.cwd))),
+      chatModel: () =>
+        (chatModel ??= new OpenAIChatModel({
+          baseURL: settings.baseURL,
+          apiKey: settings.apiKey,
+          timeoutSeconds: settings.timeoutSeconds,
+          maxRetries: settings.maxRetries,
+        })),
+      onInterrupt: (handler) => {
+        let interrupts = 0;
+        return io.onSignal('SIGINT', () => {
+          interrupts += 1;
+          if (interrupts === 1) handler();
+          else io.exit(ExitCode.Interrupted);
+        });
+      },
+    });
+  };
+
+  try {
+    await buildProgram(run, terminal).parseAsync(io.argv);
+  } catch (error) {
+    exitCode = report(error, terminal, secrets, io.env);
+  } finally {
+    if (store) await store.then((opened) => opened.close()).catch(() => {});
+  }
+  return exitCode;
+}
+
+function report(error: unknown, terminal: Terminal, secrets: string[], env: NodeJS.ProcessEnv): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version).
+    return error.exitCode === 0 ? ExitCode.Success : ExitCode.Usage;
+  }
+  const debug = env.DEBUG !== undefined && env.DEBUG !== '' && env.DEBUG !== '0';
+  if (error instanceof AssistantError) {
+    terminal.error(scrub(error.message, secrets));
+    if (debug && error.stack) terminal.stderr.write(`${scrub(String(error.stack), secrets)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  terminal.error(`${scrub(message, secrets)}${debug ? '' : ' (set DEBUG=1 for details)'}`);
+  if (debug && error instanceof Error && error.stack) terminal.stderr.write(`${scrub(error.stack, secrets)}\n`);
+  return ExitCode.Failure;
+}

@@ -1,0 +1,108 @@
+/** `assistant history`: sessions, one session's transcript, search, delete. */
+import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { validateSessionId } from '../session-id.js';
+import { SNIPPET_MARK_END, SNIPPET_MARK_START, type StoredMessage, type Store } from '../store/store.js';
+import { formatTable, formatTime } from '../ui/format.js';
+import type { Terminal } from '../ui/terminal.js';
+import type { CommandContext } from './context.js';
+
+export interface HistoryOptions {
+  session?: string;
+  search?: string;
+  delete?: string;
+  limit?: number;
+  json: boolean;
+}
+
+const DEFAULT_LIMIT = 20;
+
+export async function history(options: HistoryOptions, context: CommandContext): Promise<ExitCodeValue> {
+  const chosen = [options.session, options.search, options.delete].filter((value) => value !== undefined);
+  if (chosen.length > 1) throw usageError('Use only one of --session, --search and --delete.');
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw usageError('--limit must be a whole number of at least 1.');
+  }
+  const store = await context.openStore();
+  if (options.delete !== undefined) return remove(validateSessionId(options.delete), options, store, context.terminal);
+  if (options.session !== undefined) return transcript(validateSessionId(options.session), options, store, context.terminal);
+  if (options.search !== undefined) return search(options.search, options, store, context.terminal);
+  return list(options, store, context.terminal);
+}
+
+async function list(options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+  const sessions = await store.listSessions({ limit: options.limit ?? DEFAULT_LIMIT });
+  if (options.json) {
+    terminal.line(JSON.stringify(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() }))));
+    return ExitCode.Success;
+  }
+  if (sessions.length === 0) {
+    terminal.note('No sessions yet. Start one with: assistant ask "hello"');
+    return ExitCode.Success;
+  }
+  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), session.preview]);
+  terminal.line(formatTable(['SESSION', 'LAST ACTIVITY', 'MESSAGES', 'FIRST QUESTION'], rows, new Set([2])));
+  return ExitCode.Success;
+}
+
+async function transcript(id: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+  const session = await store.getSession(id);
+  if (!session) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
+  const all = await store.messages(id);
+  const messages = options.limit === undefined ? all : all.slice(-options.limit);
+  if (options.json) {
+    terminal.line(
+      JSON.stringify({
+        session: { ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() },
+        messages: messages.map((message) => ({ ...message, createdAt: message.createdAt.toISOString() })),
+      }),
+    );
+    return ExitCode.Success;
+  }
+  const style = terminal.answerStyle;
+  const count = `${session.messageCount} message${session.messageCount === 1 ? '' : 's'}`;
+  terminal.line(style.bold(`Session ${session.id} · ${count} · ${formatTime(session.createdAt)} to ${formatTime(session.updatedAt)}`));
+  for (const message of messages) {
+    terminal.line();
+    terminal.line(heading(message, terminal));
+    terminal.line(message.content === '' ? style.dim('(no text)') : message.content.replace(/\s+$/u, ''));
+  }
+  return ExitCode.Success;
+}
+
+function heading(message: StoredMessage, terminal: Terminal): string {
+  const style = terminal.answerStyle;
+  const name = { user: style.cyan.bold('You'), assistant: style.green.bold('Assistant'), system: style.magenta.bold('System') }[message.role];
+  const details = [formatTime(message.createdAt, { seconds: true })];
+  if (message.role === 'assistant' && message.model) details.push(message.model);
+  if (message.cached) details.push('cached');
+  if (message.status !== 'complete') details.push(style.yellow(message.status));
+  return `${name} · ${details.join(' · ')}`;
+}
+
+async function search(query: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+  if (query.trim() === '') throw usageError('--search needs some text to look for.');
+  const hits = await store.search(query, { limit: options.limit ?? DEFAULT_LIMIT });
+  const plain = (snippet: string): string => snippet.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, '');
+  if (options.json) {
+    terminal.line(JSON.stringify(hits.map((hit) => ({ ...hit, createdAt: hit.createdAt.toISOString(), snippet: plain(hit.snippet) }))));
+    return ExitCode.Success;
+  }
+  if (hits.length === 0) {
+    terminal.note(`Nothing found for ${JSON.stringify(query)}.`);
+    return ExitCode.Success;
+  }
+  const style = terminal.answerStyle;
+  const highlight = (snippet: string): string =>
+    snippet.replace(new RegExp(`${SNIPPET_MARK_START}(.*?)${SNIPPET_MARK_END}`, 'gsu'), (_, word: string) => style.bold.yellow(word));
+  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(hit.snippet).replace(/\s+/gu, ' ')]);
+  terminal.line(formatTable(['SESSION', 'TIME', 'WHO', 'MATCH'], rows));
+  return ExitCode.Success;
+}
+
+async function remove(id: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+  const removed = await store.deleteSession(id);
+  if (removed === undefined) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
+  if (options.json) terminal.line(JSON.stringify({ deleted: id, messages: removed }));
+  else terminal.note(`Deleted session ${id} (${removed} message${removed === 1 ? '' : 's'}).`);
+  return ExitCode.Success;
+}

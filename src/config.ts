@@ -1,0 +1,195 @@
+/**
+ * Configuration, merged once: defaults -> config file -> .env -> environment -> flags.
+ * Every value remembers where it came from, so `assistant config` can tell.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { AssistantError } from './errors.js';
+
+export interface Config {
+  /** Secret. OPENAI_API_KEY. Optional when baseURL points at a server that needs none. */
+  apiKey: string | undefined;
+  /** OPENAI_BASE_URL, default https://api.openai.com/v1. Any OpenAI-compatible server. */
+  baseURL: string;
+  /** Chat model name. ASSISTANT_MODEL, default gpt-4o-mini. */
+  model: string;
+  /** Sampling temperature 0..2; unset means the server's default. */
+  temperature: number | undefined;
+  /** System prompt sent before the conversation; unset means none. */
+  system: string | undefined;
+  /** Per-request timeout in seconds. TIMEOUT, default 15. */
+  timeoutSeconds: number;
+  /** Retries on 429/5xx/connection errors, done by the SDK (the one retry layer). Default 2. */
+  maxRetries: number;
+  /** DATABASE_URL: a SQLite path or sqlite:/file: URL. Default $XDG_DATA_HOME/assistant/assistant.db. */
+  databaseUrl: string;
+  /** Response cache size bound in megabytes (least recently used entries go first). Default 200. */
+  cacheMaxMegabytes: number;
+  /** Cache entries older than this many seconds are ignored. Unset: no expiry. */
+  cacheTtlSeconds: number | undefined;
+}
+
+export type ConfigKey = keyof Config;
+
+/** Values given on the command line, still raw ("0.7"); undefined means not given. */
+export type ConfigFlags = { [Key in ConfigKey]?: string | number | undefined };
+
+export interface ConfigSource {
+  kind: 'default' | 'config file' | '.env' | 'environment' | 'flag';
+  /** The variable, file or flag the value came from. */
+  detail?: string;
+}
+
+export interface ResolvedConfig {
+  values: Config;
+  sources: Record<ConfigKey, ConfigSource>;
+  configFile: string;
+}
+
+/** What the process looks like from outside: injectable so tests need no real HOME. */
+export interface ConfigContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  homeDirectory?: string;
+}
+
+type Parser = (raw: unknown, origin: string) => unknown;
+
+interface Setting {
+  key: ConfigKey;
+  environmentVariable: string;
+  parse: Parser;
+  fallback: (context: ConfigContext) => unknown;
+}
+
+const text: Parser = (raw, origin) => {
+  if (typeof raw !== 'string') throw invalid(origin, 'must be a string', raw);
+  return raw;
+};
+
+function numberIn(minimum: number, maximum: number, integer = false): Parser {
+  return (raw, origin) => {
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(value) || value < minimum || value > maximum || (integer && !Number.isInteger(value))) {
+      const kind = integer ? 'a whole number' : 'a number';
+      throw invalid(origin, `must be ${kind} from ${minimum} to ${maximum}`, raw);
+    }
+    return value;
+  };
+}
+
+const url: Parser = (raw, origin) => {
+  const value = text(raw, origin) as string;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw invalid(origin, 'must be an http:// or https:// URL', raw);
+  }
+  return value.replace(/\/+$/, '');
+};
+
+/** Accepts seconds ("3600") or a number with a unit: s, m, h, d ("7d"). */
+export const duration: Parser = (raw, origin) => {
+  const match = /^(\d+(?:\.\d+)?)\s*([smhd]?)$/.exec(String(raw).trim());
+  if (!match || typeof raw === 'boolean') throw invalid(origin, 'must be a duration such as 3600, 90m, 12h or 7d', raw);
+  const unitSeconds = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unitSeconds;
+};
+
+function invalid(origin: string, problem: string, raw: unknown): AssistantError {
+  return new AssistantError(`${origin} ${problem} (got ${JSON.stringify(raw)}).`);
+}
+
+export function dataDirectory(context: ConfigContext): string {
+  const base = context.env.XDG_DATA_HOME || join(context.homeDirectory ?? homedir(), '.local', 'share');
+  return join(base, 'assistant');
+}
+
+function configDirectory(context: ConfigContext): string {
+  const base = context.env.XDG_CONFIG_HOME || join(context.homeDirectory ?? homedir(), '.config');
+  return join(base, 'assistant');
+}
+
+const settings: Setting[] = [
+  { key: 'apiKey', environmentVariable: 'OPENAI_API_KEY', parse: text, fallback: () => undefined },
+  { key: 'baseURL', environmentVariable: 'OPENAI_BASE_URL', parse: url, fallback: () => 'https://api.openai.com/v1' },
+  { key: 'model', environmentVariable: 'ASSISTANT_MODEL', parse: text, fallback: () => 'gpt-4o-mini' },
+  { key: 'temperature', environmentVariable: 'ASSISTANT_TEMPERATURE', parse: numberIn(0, 2), fallback: () => undefined },
+  { key: 'system', environmentVariable: 'ASSISTANT_SYSTEM', parse: text, fallback: () => undefined },
+  { key: 'timeoutSeconds', environmentVariable: 'TIMEOUT', parse: numberIn(0.1, 3600), fallback: () => 15 },
+  { key: 'maxRetries', environmentVariable: 'ASSISTANT_MAX_RETRIES', parse: numberIn(0, 10, true), fallback: () => 2 },
+  {
+    key: 'databaseUrl',
+    environmentVariable: 'DATABASE_URL',
+    parse: text,
+    fallback: (context) => join(dataDirectory(context), 'assistant.db'),
+  },
+  { key: 'cacheMaxMegabytes', environmentVariable: 'ASSISTANT_CACHE_MAX_MB', parse: numberIn(0, 1_000_000), fallback: () => 200 },
+  { key: 'cacheTtlSeconds', environmentVariable: 'ASSISTANT_CACHE_TTL', parse: duration, fallback: () => undefined },
+];
+
+export function environmentVariableOf(key: ConfigKey): string {
+  return settings.find((setting) => setting.key === key)?.environmentVariable ?? key;
+}
+
+export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): ResolvedConfig {
+  const configFile = join(configDirectory(context), 'config.json');
+  const fromFile = readConfigFile(configFile);
+  const fromDotenv = readDotenv(join(context.cwd, '.env'));
+  const values = {} as Record<ConfigKey, unknown>;
+  const sources = {} as Record<ConfigKey, ConfigSource>;
+
+  for (const setting of settings) {
+    const { key, environmentVariable: variable } = setting;
+    const flag = flags[key];
+    const fromEnvironment = context.env[variable];
+    if (flag !== undefined) {
+      values[key] = setting.parse(flag, `--${key}`);
+      sources[key] = { kind: 'flag' };
+    } else if (fromEnvironment !== undefined && fromEnvironment !== '') {
+      values[key] = setting.parse(fromEnvironment, variable);
+      sources[key] = { kind: 'environment', detail: variable };
+    } else if (fromDotenv[variable] !== undefined && fromDotenv[variable] !== '') {
+      values[key] = setting.parse(fromDotenv[variable], `${variable} in .env`);
+      sources[key] = { kind: '.env', detail: variable };
+    } else if (fromFile[key] !== undefined && fromFile[key] !== null) {
+      values[key] = setting.parse(fromFile[key], `"${key}" in ${configFile}`);
+      sources[key] = { kind: 'config file', detail: configFile };
+    } else {
+      values[key] = setting.fallback(context);
+      sources[key] = { kind: 'default' };
+    }
+  }
+  return { values: values as unknown as Config, sources, configFile };
+}
+
+function readConfigFile(path: string): Partial<Record<ConfigKey, unknown>> {
+  if (!existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new AssistantError(`${path} is not valid JSON: ${(error as Error).message}. Fix or remove it.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AssistantError(`${path} must hold a JSON object such as {"model": "gpt-4o-mini"}.`);
+  }
+  const known = new Set<string>(settings.map((setting) => setting.key));
+  const unknown = Object.keys(parsed).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}.`);
+  }
+  return parsed as Partial<Record<ConfigKey, unknown>>;
+}
+
+function readDotenv(path: string): Record<string, string | undefined> {
+  if (!existsSync(path)) return {};
+  try {
+    return parseEnv(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new AssistantError(`Cannot read ${path}: ${(error as Error).message}.`);
+  }
+}

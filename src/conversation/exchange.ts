@@ -1,0 +1,119 @@
+/**
+ * One exchange of a session: the user's message in, the model's answer out, both stored.
+ * Shared by `ask` and (later) `talk`. The user's message is stored before the model is
+ * called; the answer is stored whatever happens: complete, interrupted (the signal
+ * aborted) or error (the model failed), with what had arrived so far.
+ */
+import type { ChatMessage, ChatModel } from '../chat/chat-model.js';
+import { isAbortError } from '../chat/chat-model.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { MessageStatus, Store, StoredMessage, TokenUsage } from '../store/store.js';
+
+export interface ExchangeRequest {
+  sessionId: string;
+  userText: string;
+  model: string;
+  system?: string | undefined;
+  temperature?: number | undefined;
+  stream: boolean;
+}
+
+export interface ExchangeResult {
+  sessionId: string;
+  answer: string;
+  status: MessageStatus;
+  model: string;
+  usage: TokenUsage | undefined;
+  cached: boolean;
+  finishReason: string | undefined;
+  /** Set when status is "error": why the answer is missing or partial. */
+  error?: unknown;
+}
+
+export interface ExchangeDependencies {
+  store: Store;
+  chatModel: ChatModel;
+  cache: ResponseCache;
+}
+
+export interface ExchangeOptions {
+  signal?: AbortSignal;
+  /** Each piece of the answer as it arrives (the whole answer at once on a cache hit). */
+  onText?: (text: string) => void;
+}
+
+export async function runExchange(
+  { store, chatModel, cache }: ExchangeDependencies,
+  request: ExchangeRequest,
+  { signal, onText }: ExchangeOptions = {},
+): Promise<ExchangeResult> {
+  const earlier = await store.messages(request.sessionId);
+  await store.appendMessage({ sessionId: request.sessionId, role: 'user', content: request.userText });
+  const messages = conversation(request, earlier);
+
+  const key = cache.key('chat', {
+    baseURL: chatModel.baseURL,
+    model: request.model,
+    temperature: request.temperature,
+    messages,
+  });
+  const hit = await cache.get(key);
+  if (hit?.text !== undefined) {
+    onText?.(hit.text);
+    const usage = hit.metadata?.usage as TokenUsage | undefined;
+    await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: hit.text, model: hit.model, usage, cached: true });
+    return { sessionId: request.sessionId, answer: hit.text, status: 'complete', model: hit.model, usage, cached: true, finishReason: 'stop' };
+  }
+
+  let answer = '';
+  let model = request.model;
+  let usage: TokenUsage | undefined;
+  let finishReason: string | undefined;
+  let status: MessageStatus = 'complete';
+  let failure: unknown;
+  try {
+    const events = chatModel.generate(
+      { model: request.model, messages, temperature: request.temperature, stream: request.stream },
+      signal ? { signal } : {},
+    );
+    for await (const event of events) {
+      if (event.type === 'text') {
+        answer += event.text;
+        onText?.(event.text);
+      } else {
+        model = event.model;
+        usage = event.usage;
+        finishReason = event.finishReason;
+      }
+    }
+  } catch (error) {
+    status = isAbortError(error) || signal?.aborted ? 'interrupted' : 'error';
+    failure = error;
+  }
+
+  await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: answer, status, model, usage });
+  if (status === 'complete') {
+    await cache.put('chat', key, { model, text: answer, metadata: usage ? { usage } : {} });
+  }
+  return {
+    sessionId: request.sessionId,
+    answer,
+    status,
+    model,
+    usage,
+    cached: false,
+    finishReason,
+    ...(status === 'error' ? { error: failure } : {}),
+  };
+}
+
+/** What the model sees: the system prompt, the session so far (empty answers left out), the new message. */
+function conversation(request: ExchangeRequest, earlier: StoredMessage[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  if (request.system) messages.push({ role: 'system', content: request.system });
+  for (const message of earlier) {
+    if (message.content.trim() !== '') messages.push({ role: message.role, content: message.content });
+  }
+  messages.push({ role: 'user', content: request.userText });
+  return messages;
+}

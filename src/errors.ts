@@ -1,0 +1,36 @@
+/**
+ * The one error type of `assistant`. Anything a person should read is thrown as an
+ * AssistantError and caught only at the top (src/cli.ts), which prints its one-line
+ * message and exits with its code.
+ */
+
+/** Exit codes, documented in README ("Exit codes"). */
+export const ExitCode = {
+  Success: 0,
+  /** A runtime failure: the model server, the store, the configuration. */
+  Failure: 1,
+  /** The command line or the input was wrong; nothing was sent. */
+  Usage: 2,
+  /** Ctrl-C (SIGINT) ended the program; any partial answer was saved. */
+  Interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class AssistantError extends Error {
+  readonly exitCode: ExitCodeValue;
+
+  constructor(message: string, options: { exitCode?: ExitCodeValue; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AssistantError';
+    this.exitCode = options.exitCode ?? ExitCode.Failure;
+  }
+}
+
+export function usageError(message: string): AssistantError {
+  return new AssistantError(message, { exitCode: ExitCode.Usage });
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

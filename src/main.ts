@@ -1,0 +1,23 @@
+/** Connects the program to the real process: argv, environment, streams and signals. */
+import { main as run } from './cli.js';
+
+export async function main(): Promise<number> {
+  // `assistant ask ... | head -1` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  return run({
+    argv: process.argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    onSignal: (signal, listener) => {
+      process.on(signal, listener);
+      return () => process.off(signal, listener);
+    },
+    exit: (code) => process.exit(code),
+  });
+}

@@ -1,0 +1,356 @@
+/**
+ * The embedded default store: one SQLite file (better-sqlite3), WAL mode so readers never
+ * wait for writers, a busy timeout and IMMEDIATE write transactions so several `assistant`
+ * processes can append at once without "database is locked".
+ */
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AssistantError } from '../errors.js';
+import { migrate } from './sqlite-migrations.js';
+import { plainTextSearchQuery, previewOf } from './text-search.js';
+import {
+  SNIPPET_MARK_END,
+  SNIPPET_MARK_START,
+  type CacheEntry,
+  type CacheKind,
+  type CacheKindStats,
+  type NewCacheEntry,
+  type NewMessage,
+  type Role,
+  type SearchHit,
+  type SessionSummary,
+  type Store,
+  type StoredMessage,
+  type MessageStatus,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Milliseconds since the epoch; injectable so tests control stored times. */
+  now?: () => number;
+  /** How long a writer waits for another process's lock, in milliseconds. Default 15000. */
+  busyTimeoutMilliseconds?: number;
+}
+
+interface MessageRow {
+  id: number;
+  session_id: string;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cached: number;
+  created_at: number;
+}
+
+interface SessionRow {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+  preview: string;
+}
+
+interface CacheRow {
+  key: string;
+  kind: CacheKind;
+  model: string;
+  value_text: string | null;
+  value_blob: Buffer | null;
+  metadata: string | null;
+  size: number;
+  created_at: number;
+  last_hit_at: number;
+  hit_count: number;
+}
+
+export class SqliteStore implements Store {
+  readonly description: string;
+  private readonly database: Database.Database;
+  private readonly now: () => number;
+
+  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+    this.description = `SQLite ${path}`;
+    this.now = options.now ?? Date.now;
+    prepareFile(path);
+    try {
+      this.database = new Database(path);
+      this.database.pragma(`busy_timeout = ${options.busyTimeoutMilliseconds ?? 15_000}`);
+      this.database.pragma('journal_mode = WAL');
+      this.database.pragma('synchronous = NORMAL');
+      this.database.pragma('foreign_keys = ON');
+      // Deleted history and cache entries are overwritten, not just unlinked from the b-tree.
+      this.database.pragma('secure_delete = ON');
+      migrate(this.database, undefined, this.now);
+    } catch (error) {
+      throw translateSqliteError(error, path);
+    }
+  }
+
+  async appendMessage(message: NewMessage): Promise<StoredMessage> {
+    const createdAt = this.now();
+    const append = this.database.transaction(() => {
+      this.database
+        .prepare('INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING')
+        .run(message.sessionId, createdAt, createdAt);
+      const { id } = this.database
+        .prepare(
+          `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        )
+        .get(
+          message.sessionId,
+          message.role,
+          message.content,
+          message.status ?? 'complete',
+          message.model ?? null,
+          message.usage?.promptTokens ?? null,
+          message.usage?.completionTokens ?? null,
+          message.cached ? 1 : 0,
+          createdAt,
+        ) as { id: number };
+      this.database
+        .prepare(
+          `UPDATE sessions SET updated_at = MAX(updated_at, ?), message_count = message_count + 1,
+             preview = CASE WHEN preview = '' AND ? = 'user' THEN ? ELSE preview END
+           WHERE id = ?`,
+        )
+        .run(createdAt, message.role, previewOf(message.content), message.sessionId);
+      return id;
+    });
+    const id = this.write(() => append.immediate());
+    return {
+      id,
+      sessionId: message.sessionId,
+      role: message.role,
+      content: message.content,
+      status: message.status ?? 'complete',
+      model: message.model,
+      usage: message.usage,
+      cached: message.cached ?? false,
+      createdAt: new Date(createdAt),
+    };
+  }
+
+  async latestSessionId(): Promise<string | undefined> {
+    const row = this.database.prepare('SELECT id FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1').get() as
+      | { id: string }
+      | undefined;
+    return row?.id;
+  }
+
+  async getSession(id: string): Promise<SessionSummary | undefined> {
+    const row = this.database.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    return row && toSession(row);
+  }
+
+  async listSessions({ limit }: { limit: number }): Promise<SessionSummary[]> {
+    const rows = this.database
+      .prepare('SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT ?')
+      .all(limit) as SessionRow[];
+    return rows.map(toSession);
+  }
+
+  async messages(sessionId: string): Promise<StoredMessage[]> {
+    const rows = this.database
+      .prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY id')
+      .all(sessionId) as MessageRow[];
+    return rows.map(toMessage);
+  }
+
+  async search(query: string, { limit }: { limit: number }): Promise<SearchHit[]> {
+    const match = plainTextSearchQuery(query);
+    if (match === undefined) return [];
+    const rows = this.database
+      .prepare(
+        `SELECT m.id, m.session_id, m.role, m.created_at,
+                snippet(messages_search, 0, ?, ?, '…', 16) AS snippet
+         FROM messages_search JOIN messages m ON m.id = messages_search.rowid
+         WHERE messages_search MATCH ? ORDER BY m.id DESC LIMIT ?`,
+      )
+      .all(SNIPPET_MARK_START, SNIPPET_MARK_END, match, limit) as Array<
+      Pick<MessageRow, 'id' | 'session_id' | 'role' | 'created_at'> & { snippet: string }
+    >;
+    return rows.map((row) => ({
+      sessionId: row.session_id,
+      messageId: row.id,
+      role: row.role,
+      createdAt: new Date(row.created_at),
+      snippet: row.snippet,
+    }));
+  }
+
+  async deleteSession(id: string): Promise<number | undefined> {
+    const remove = this.database.transaction(() => {
+      const session = this.database.prepare('SELECT message_count FROM sessions WHERE id = ?').get(id) as
+        | { message_count: number }
+        | undefined;
+      if (!session) return undefined;
+      this.database.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+      return session.message_count;
+    });
+    const removed = this.write(() => remove.immediate());
+    if (removed !== undefined) this.checkpoint();
+    return removed;
+  }
+
+  async cacheGet(key: string, { ttlSeconds }: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined> {
+    const row = this.database.prepare('SELECT * FROM cache WHERE key = ?').get(key) as CacheRow | undefined;
+    if (!row) return undefined;
+    const now = this.now();
+    if (ttlSeconds !== undefined && row.created_at < now - ttlSeconds * 1000) {
+      this.write(() => this.database.prepare('DELETE FROM cache WHERE key = ?').run(key));
+      return undefined;
+    }
+    this.write(() =>
+      this.database.prepare('UPDATE cache SET last_hit_at = ?, hit_count = hit_count + 1 WHERE key = ?').run(now, key),
+    );
+    return toCacheEntry({ ...row, last_hit_at: now, hit_count: row.hit_count + 1 });
+  }
+
+  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes: number }): Promise<void> {
+    const now = this.now();
+    const size = entry.blob?.byteLength ?? Buffer.byteLength(entry.text ?? '');
+    const put = this.database.transaction(() => {
+      this.database
+        .prepare(
+          `INSERT OR REPLACE INTO cache (key, kind, model, value_text, value_blob, metadata, size, created_at, last_hit_at, hit_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+        )
+        .run(
+          entry.key,
+          entry.kind,
+          entry.model,
+          entry.text ?? null,
+          entry.blob ? Buffer.from(entry.blob) : null,
+          entry.metadata ? JSON.stringify(entry.metadata) : null,
+          size,
+          now,
+          now,
+        );
+      // Keep the most recently used entries whose sizes add up to maxBytes; drop the rest.
+      this.database
+        .prepare(
+          `DELETE FROM cache WHERE key IN (
+             SELECT key FROM (
+               SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache)
+             WHERE running > ?)`,
+        )
+        .run(maxBytes);
+    });
+    this.write(() => put.immediate());
+  }
+
+  async cacheStats(): Promise<CacheKindStats[]> {
+    return this.database
+      .prepare(
+        `SELECT kind, COUNT(*) AS entries, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(hit_count), 0) AS hits
+         FROM cache GROUP BY kind ORDER BY kind`,
+      )
+      .all() as CacheKindStats[];
+  }
+
+  async cacheClear(): Promise<{ entries: number; bytes: number }> {
+    const clear = this.database.transaction(() => {
+      const totals = this.database
+        .prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(size), 0) AS bytes FROM cache')
+        .get() as { entries: number; bytes: number };
+      this.database.prepare('DELETE FROM cache').run();
+      return totals;
+    });
+    const totals = this.write(() => clear.immediate());
+    this.checkpoint();
+    return totals;
+  }
+
+  async close(): Promise<void> {
+    if (this.database.open) this.database.close();
+  }
+
+  /** Copies the WAL back into the database file so deleted content does not linger in the WAL. */
+  private checkpoint(): void {
+    this.write(() => this.database.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+
+  private write<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      throw translateSqliteError(error, this.path);
+    }
+  }
+}
+
+/** Creates the directory (0700) and the file (0600) before SQLite does, so no one else can read them. */
+function prepareFile(path: string): void {
+  try {
+    const directory = dirname(path);
+    if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: 0o700 });
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  } catch (error) {
+    throw new AssistantError(`Cannot create the database ${path}: ${(error as Error).message}. Check the path and its permissions, or set DATABASE_URL.`);
+  }
+}
+
+function translateSqliteError(error: unknown, path: string): Error {
+  if (error instanceof AssistantError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const detail = (error as Error).message;
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
+    return new AssistantError(`Cannot write the database ${path} (${detail}). Check the permissions of the file and its directory.`, { cause: error });
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new AssistantError(`${path} is not a usable assistant database (${detail}). It was left untouched: move it aside or set DATABASE_URL to another file.`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    return new AssistantError(`Cannot write the database ${path} (${detail}). Is the disk full?`, { cause: error });
+  }
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY')) {
+    return new AssistantError(`The database ${path} stayed locked by another process for too long. Try again.`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function toSession(row: SessionRow): SessionSummary {
+  return {
+    id: row.id,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    messageCount: row.message_count,
+    preview: row.preview,
+  };
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    model: row.model ?? undefined,
+    usage:
+      row.prompt_tokens === null && row.completion_tokens === null
+        ? undefined
+        : { promptTokens: row.prompt_tokens ?? 0, completionTokens: row.completion_tokens ?? 0 },
+    cached: row.cached === 1,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function toCacheEntry(row: CacheRow): CacheEntry {
+  return {
+    key: row.key,
+    kind: row.kind,
+    model: row.model,
+    ...(row.value_text !== null ? { text: row.value_text } : {}),
+    ...(row.value_blob !== null ? { blob: new Uint8Array(row.value_blob) } : {}),
+    ...(row.metadata !== null ? { metadata: JSON.parse(row.metadata) as Record<string, unknown> } : {}),
+    size: row.size,
+    createdAt: new Date(row.created_at),
+    lastHitAt: new Date(row.last_hit_at),
+    hitCount: row.hit_count,
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The Store: everything `assistant` keeps between runs. Sessions and their append-only
+ * messages, and the response cache. SQLite is the embedded default; other stores implement
+ * the same interface and pass the same conformance suite (test/store/).
+ */
+
+export type Role = 'system' | 'user' | 'assistant';
+
+/** complete: the whole message; interrupted: cut short by the user; error: cut short by a failure. */
+export type MessageStatus = 'complete' | 'interrupted' | 'error';
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface NewMessage {
+  sessionId: string;
+  role: Role;
+  content: string;
+  status?: MessageStatus;
+  model?: string | undefined;
+  usage?: TokenUsage | undefined;
+  /** The answer came from the response cache, not the model. */
+  cached?: boolean;
+}
+
+export interface StoredMessage {
+  id: number;
+  sessionId: string;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  model: string | undefined;
+  usage: TokenUsage | undefined;
+  cached: boolean;
+  createdAt: Date;
+}
+
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  updatedAt: Date;
+  messageCount: number;
+  /** The start of the first user message. */
+  preview: string;
+}
+
+export interface SearchHit {
+  sessionId: string;
+  messageId: number;
+  role: Role;
+  createdAt: Date;
+  /** An excerpt around the match; the matched words are wrapped in SNIPPET_MARK_START/END. */
+  snippet: string;
+}
+
+export const SNIPPET_MARK_START = '\u0002';
+export const SNIPPET_MARK_END = '\u0003';
+
+/** chat: answers; speech: synthesized audio; transcription: speech-to-text results. */
+export type CacheKind = 'chat' | 'speech' | 'transcription';
+
+export interface NewCacheEntry {
+  key: string;
+  kind: CacheKind;
+  model: string;
+  /** Exactly one of text and blob holds the value. */
+  text?: string;
+  blob?: Uint8Array;
+  /** Small facts about the value (usage, content type), stored as JSON. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface CacheEntry extends NewCacheEntry {
+  size: number;
+  createdAt: Date;
+  lastHitAt: Date;
+  hitCount: number;
+}
+
+export interface CacheKindStats {
+  kind: CacheKind;
+  entries: number;
+  bytes: number;
+  hits: number;
+}
+
+export interface Store {
+  /** Where the data lives, for messages to a person (never holds a password). */
+  readonly description: string;
+  /** Appends one message, creating its session when it is new. */
+  appendMessage(message: NewMessage): Promise<StoredMessage>;
+  /** The session with the most recent activity. */
+  latestSessionId(): Promise<string | undefined>;
+  getSession(id: string): Promise<SessionSummary | undefined>;
+  /** Newest activity first. */
+  listSessions(options: { limit: number }): Promise<SessionSummary[]>;
+  /** Oldest first. */
+  messages(sessionId: string): Promise<StoredMessage[]>;
+  /** Full-text search; `query` is plain text (no query syntax), every word must match. */
+  search(query: string, options: { limit: number }): Promise<SearchHit[]>;
+  /** Removes a session and its messages; returns how many messages went, undefined when there was no such session. */
+  deleteSession(id: string): Promise<number | undefined>;
+
+  /** A fresh entry (younger than ttlSeconds when given), counted as a hit; undefined on a miss. */
+  cacheGet(key: string, options: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined>;
+  /** Stores an entry, then evicts the least recently used entries until the cache fits maxBytes. */
+  cachePut(entry: NewCacheEntry, options: { maxBytes: number }): Promise<void>;
+  cacheStats(): Promise<CacheKindStats[]>;
+  cacheClear(): Promise<{ entries: number; bytes: number }>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+/** Plain-text shapes shared by the commands that print tables and times. */
+
+/** Local time, "2026-11-25 13:45"; with seconds when asked. */
+export function formatTime(date: Date, { seconds = false }: { seconds?: boolean } = {}): string {
+  const pad = (value: number): string => String(value).padStart(2, '0');
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}${seconds ? `:${pad(date.getSeconds())}` : ''}`;
+  return `${day} ${time}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  do {
+    value /= 1000;
+    unit += 1;
+  } while (value >= 1000 && unit < units.length - 1);
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * Columns padded to their widest cell; `numeric` columns are right-aligned. The last
+ * column is not padded, so lines carry no trailing spaces.
+ */
+export function formatTable(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => [...(row[column] ?? '')].length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, column) => {
+          if (column === row.length - 1 && !numeric.has(column)) return cell;
+          const padding = ' '.repeat((widths[column] ?? 0) - [...cell].length);
+          return numeric.has(column) ? padding + cell : cell + padding;
+        })
+        .join('  '),
+    )
+    .join('\n');
+}

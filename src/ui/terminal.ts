@@ -1,0 +1,83 @@
+/**
+ * The two output channels. Stdout carries answers only, so `assistant ask ... > file` and
+ * pipes get plain text; everything else (spinner, notes, errors) goes to stderr, coloured
+ * only when stderr is a terminal and NO_COLOR is unset.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface OutputStream {
+  write(chunk: string): boolean;
+  isTTY?: boolean;
+}
+
+export interface Spinner {
+  stop(): void;
+}
+
+export interface TerminalOptions {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export class Terminal {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  /** Styles for stderr. */
+  readonly style: ChalkInstance;
+  /** Styles for stdout (plain when stdout is piped). */
+  readonly answerStyle: ChalkInstance;
+
+  constructor({ stdout, stderr, env }: TerminalOptions) {
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.style = new Chalk({ level: colorLevel(stderr, env) });
+    this.answerStyle = new Chalk({ level: colorLevel(stdout, env) });
+  }
+
+  get stderrIsTTY(): boolean {
+    return this.stderr.isTTY === true;
+  }
+
+  get stdoutIsTTY(): boolean {
+    return this.stdout.isTTY === true;
+  }
+
+  /** Answer text, unchanged. */
+  write(text: string): void {
+    this.stdout.write(text);
+  }
+
+  line(text = ''): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** A dim note for the person at the terminal. */
+  note(text: string): void {
+    this.stderr.write(`${this.style.dim(text)}\n`);
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`${this.style.yellow('Warning:')} ${text}\n`);
+  }
+
+  error(text: string): void {
+    this.stderr.write(`${this.style.red('Error:')} ${text}\n`);
+  }
+
+  /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.stderrIsTTY) return { stop: () => {} };
+    const { default: ora } = await import('ora');
+    // discardStdin would take over stdin (and Ctrl-C) while spinning; we handle SIGINT ourselves.
+    const spinner = ora({ text, stream: this.stderr as NodeJS.WritableStream, discardStdin: false, color: 'gray' }).start();
+    return { stop: () => spinner.stop() };
+  }
+}
+
+function colorLevel(stream: OutputStream, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return 1;
+  if (stream.isTTY !== true || env.TERM === 'dumb') return 0;
+  return env.COLORTERM === 'truecolor' ? 3 : 2;
+}

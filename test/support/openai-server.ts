@@ -1,0 +1,169 @@
+/**
+ * A local OpenAI-compatible server for tests and benchmarks: real HTTP on 127.0.0.1, a
+ * random port. It records every request and answers from a queue of scripted replies
+ * (or a default), with knobs for latency, status codes, dropped connections and more.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  /** Parsed JSON body, when there was one. */
+  body: any;
+  rawBody: Buffer;
+}
+
+export interface ChatReply {
+  /** The answer; streamed word by word. */
+  text?: string;
+  /** Milliseconds before the response headers (time to first byte). */
+  delayMs?: number;
+  /** Milliseconds between streamed chunks. */
+  chunkDelayMs?: number;
+  /** An HTTP error status instead of an answer; the body is OpenAI's error shape. */
+  status?: number;
+  errorMessage?: string;
+  errorCode?: string;
+  headers?: Record<string, string>;
+  /** Destroy the socket after this many content chunks (a connection lost mid-answer). */
+  dropAfterChunks?: number;
+  /** Never answer (for timeouts and Ctrl-C while waiting). */
+  hang?: boolean;
+  finishReason?: string;
+  model?: string;
+}
+
+export type ReplySource = ChatReply | ((request: RecordedRequest) => ChatReply);
+
+/** By default: echo the last user message, so tests can see what reached the model. */
+export const echoReply: ReplySource = (request) => {
+  const messages = (request.body?.messages ?? []) as Array<{ role: string; content: string }>;
+  const last = [...messages].reverse().find((message) => message.role === 'user');
+  return { text: `You said: ${last?.content ?? ''}` };
+};
+
+export class FakeOpenAIServer {
+  readonly requests: RecordedRequest[] = [];
+  private readonly queue: ReplySource[] = [];
+  private readonly sockets = new Set<import('node:net').Socket>();
+  defaultReply: ReplySource = echoReply;
+  private server: Server | undefined;
+  private port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  /** Requests to the chat endpoint only. */
+  get chatRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === '/v1/chat/completions');
+  }
+
+  /** The next requests get these replies, in order; then the default again. */
+  enqueue(...replies: ReplySource[]): void {
+    this.queue.push(...replies);
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server.listen(port, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks);
+    let body: any;
+    try {
+      body = rawBody.length > 0 && String(request.headers['content-type']).includes('json') ? JSON.parse(rawBody.toString('utf8')) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const recorded: RecordedRequest = { method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0]!, headers: request.headers, body, rawBody };
+    this.requests.push(recorded);
+
+    if (recorded.path === '/v1/chat/completions' && recorded.method === 'POST') {
+      const source = this.queue.shift() ?? this.defaultReply;
+      const reply = typeof source === 'function' ? source(recorded) : source;
+      await this.chat(recorded, reply, response);
+      return;
+    }
+    sendError(response, 404, `Unknown path ${recorded.path}`, 'not_found');
+  }
+
+  private async chat(request: RecordedRequest, reply: ChatReply, response: ServerResponse): Promise<void> {
+    if (reply.hang) return;
+    if (reply.delayMs) await sleep(reply.delayMs);
+    const requestId = `req_test_${this.requests.length}`;
+    if (reply.status && reply.status >= 400) {
+      sendError(response, reply.status, reply.errorMessage ?? 'Scripted failure', reply.errorCode, { 'x-request-id': requestId, ...reply.headers });
+      return;
+    }
+    const model = reply.model ?? request.body?.model ?? 'test-model';
+    const text = reply.text ?? 'Hello from the test server.';
+    const pieces = text.match(/\S+\s*|\s+/g) ?? [];
+    const usage = { prompt_tokens: JSON.stringify(request.body?.messages ?? []).length >> 2, completion_tokens: pieces.length, total_tokens: 0 };
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    const created = Math.floor(Date.now() / 1000);
+    const id = `chatcmpl-${this.requests.length}`;
+
+    if (!request.body?.stream) {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId, ...reply.headers });
+      response.end(
+        JSON.stringify({
+          id, object: 'chat.completion', created, model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: reply.finishReason ?? 'stop' }],
+          usage,
+        }),
+      );
+      return;
+    }
+
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': requestId, ...reply.headers });
+    const send = (payload: unknown): void => {
+      response.write(`data: ${JSON.stringify(payload)}\n\n`);
+    };
+    const chunk = (delta: object, finishReason: string | null): object => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
+    send(chunk({ role: 'assistant', content: '' }, null));
+    for (const [index, piece] of pieces.entries()) {
+      if (reply.dropAfterChunks !== undefined && index >= reply.dropAfterChunks) {
+        response.socket?.destroy();
+        return;
+      }
+      if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+      if (response.destroyed) return;
+      send(chunk({ content: piece }, null));
+    }
+    if (reply.dropAfterChunks !== undefined) {
+      response.socket?.destroy();
+      return;
+    }
+    send(chunk({}, reply.finishReason ?? 'stop'));
+    if (request.body?.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
+    response.end('data: [DONE]\n\n');
+  }
+}
+
+function sendError(response: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify({ error: { message, type: 'invalid_request_error', code: code ?? null } }));
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
