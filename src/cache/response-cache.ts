@@ -20,6 +20,7 @@ export interface CacheValue {
   text?: string;
   blob?: Uint8Array;
   metadata?: Record<string, unknown>;
+  sessionId?: string;
 }
 
 export class ResponseCache {

@@ -93,7 +93,7 @@ export async function runExchange(
 
   await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: answer, status, model, usage });
   if (status === 'complete') {
-    await cache.put('chat', key, { model, text: answer, metadata: usage ? { usage } : {} });
+    await cache.put('chat', key, { model, text: answer, metadata: usage ? { usage } : {}, sessionId: request.sessionId });
   }
   return {
     sessionId: request.sessionId,

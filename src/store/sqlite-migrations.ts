@@ -46,6 +46,8 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE VIRTUAL TABLE messages_search USING fts5 (
         content, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
       );
+      -- Deleted messages leave the index at once instead of lingering until a merge.
+      INSERT INTO messages_search (messages_search, rank) VALUES ('secure-delete', 1);
       CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
         BEGIN INSERT INTO messages_search (rowid, content) VALUES (new.id, new.content); END;
       CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
@@ -56,6 +58,8 @@ export const sqliteMigrations: readonly Migration[] = [
         kind        TEXT NOT NULL CHECK (kind IN ('chat', 'speech', 'transcription')),
         model       TEXT NOT NULL,
         value_text  TEXT,
+        -- The session whose exchange produced the entry: deleting the session deletes it too.
+        session_id  TEXT,
         value_blob  BLOB,
         metadata    TEXT,
         size        INTEGER NOT NULL,
@@ -64,6 +68,7 @@ export const sqliteMigrations: readonly Migration[] = [
         hit_count   INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX cache_by_recency ON cache (last_hit_at);
+      CREATE INDEX cache_by_session ON cache (session_id) WHERE session_id IS NOT NULL;
     `,
   },
 ];

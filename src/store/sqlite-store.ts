@@ -60,6 +60,7 @@ interface CacheRow {
   value_text: string | null;
   value_blob: Buffer | null;
   metadata: string | null;
+  session_id: string | null;
   size: number;
   created_at: number;
   last_hit_at: number;
@@ -189,6 +190,7 @@ export class SqliteStore implements Store {
         | undefined;
       if (!session) return undefined;
       this.database.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+      this.database.prepare('DELETE FROM cache WHERE session_id = ?').run(id);
       return session.message_count;
     });
     const removed = this.write(() => remove.immediate());
@@ -216,8 +218,8 @@ export class SqliteStore implements Store {
     const put = this.database.transaction(() => {
       this.database
         .prepare(
-          `INSERT OR REPLACE INTO cache (key, kind, model, value_text, value_blob, metadata, size, created_at, last_hit_at, hit_count)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+          `INSERT OR REPLACE INTO cache (key, kind, model, value_text, value_blob, metadata, session_id, size, created_at, last_hit_at, hit_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(
           entry.key,
@@ -226,6 +228,7 @@ export class SqliteStore implements Store {
           entry.text ?? null,
           entry.blob ? Buffer.from(entry.blob) : null,
           entry.metadata ? JSON.stringify(entry.metadata) : null,
+          entry.sessionId ?? null,
           size,
           now,
           now,
@@ -348,6 +351,7 @@ function toCacheEntry(row: CacheRow): CacheEntry {
     ...(row.value_text !== null ? { text: row.value_text } : {}),
     ...(row.value_blob !== null ? { blob: new Uint8Array(row.value_blob) } : {}),
     ...(row.metadata !== null ? { metadata: JSON.parse(row.metadata) as Record<string, unknown> } : {}),
+    ...(row.session_id !== null ? { sessionId: row.session_id } : {}),
     size: row.size,
     createdAt: new Date(row.created_at),
     lastHitAt: new Date(row.last_hit_at),

@@ -70,6 +70,8 @@ export interface NewCacheEntry {
   blob?: Uint8Array;
   /** Small facts about the value (usage, content type), stored as JSON. */
   metadata?: Record<string, unknown>;
+  /** The session whose exchange produced it; deleting that session removes the entry. */
+  sessionId?: string;
 }
 
 export interface CacheEntry extends NewCacheEntry {
@@ -100,7 +102,7 @@ export interface Store {
   messages(sessionId: string): Promise<StoredMessage[]>;
   /** Full-text search; `query` is plain text (no query syntax), every word must match. */
   search(query: string, options: { limit: number }): Promise<SearchHit[]>;
-  /** Removes a session and its messages; returns how many messages went, undefined when there was no such session. */
+  /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
   deleteSession(id: string): Promise<number | undefined>;
 
   /** A fresh entry (younger than ttlSeconds when given), counted as a hit; undefined on a miss. */

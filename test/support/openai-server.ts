@@ -142,7 +142,7 @@ export class FakeOpenAIServer {
     send(chunk({ role: 'assistant', content: '' }, null));
     for (const [index, piece] of pieces.entries()) {
       if (reply.dropAfterChunks !== undefined && index >= reply.dropAfterChunks) {
-        response.socket?.destroy();
+        await dropConnection(response);
         return;
       }
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
@@ -150,7 +150,7 @@ export class FakeOpenAIServer {
       send(chunk({ content: piece }, null));
     }
     if (reply.dropAfterChunks !== undefined) {
-      response.socket?.destroy();
+      await dropConnection(response);
       return;
     }
     send(chunk({}, reply.finishReason ?? 'stop'));
@@ -162,6 +162,13 @@ export class FakeOpenAIServer {
 function sendError(response: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify({ error: { message, type: 'invalid_request_error', code: code ?? null } }));
+}
+
+/** Lets what was written reach the client, then cuts the connection without ending the response. */
+async function dropConnection(response: ServerResponse): Promise<void> {
+  await new Promise<void>((resolve) => response.write('', () => resolve()));
+  await sleep(20);
+  response.socket?.destroy();
 }
 
 function sleep(milliseconds: number): Promise<void> {

@@ -1,0 +1,132 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { TempHome } from '../support/cli.js';
+import { messageRows, readRows } from '../support/database.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  home = new TempHome(server.url);
+});
+afterEach(() => home.remove());
+
+describe('the response cache', () => {
+  it('serves a repeated question without a request, and still records it in history', async () => {
+    const first = await home.run(['ask', '--json', 'What is 2+2?']);
+    const second = await home.run(['ask', '--json', 'What is 2+2?']);
+
+    expect(server.chatRequests).toHaveLength(1);
+    expect(JSON.parse(first.stdout)).toMatchObject({ cached: false, answer: 'You said: What is 2+2?' });
+    expect(JSON.parse(second.stdout)).toMatchObject({ cached: true, answer: 'You said: What is 2+2?', status: 'complete' });
+    expect(JSON.parse(second.stdout).usage).toEqual(JSON.parse(first.stdout).usage);
+    const answers = messageRows(home.databasePath).filter((row) => row.role === 'assistant');
+    expect(answers.map((row) => row.cached)).toEqual([0, 1]);
+  });
+
+  it('prints a cached answer like a fresh one when piped', async () => {
+    await home.run(['ask', 'hello']);
+    const result = await home.run(['ask', 'hello']);
+    expect(result).toMatchObject({ code: 0, stdout: 'You said: hello\n', stderr: '' });
+  });
+
+  it('--no-cache neither reads nor writes', async () => {
+    await home.run(['ask', '--no-cache', 'hello']);
+    expect(readRows(home.databasePath, 'SELECT * FROM cache')).toEqual([]);
+    await home.run(['ask', 'hello']);
+    await home.run(['ask', '--no-cache', 'hello']);
+    expect(server.chatRequests).toHaveLength(3);
+  });
+
+  it.each([
+    ['model', ['--model', 'other-model']],
+    ['system prompt', ['--system', 'Be brief.']],
+    ['temperature', ['--temperature', '0.5']],
+  ])('misses when the %s differs', async (_, flags) => {
+    await home.run(['ask', 'same question']);
+    await home.run(['ask', ...flags, 'same question']);
+    expect(server.chatRequests).toHaveLength(2);
+  });
+
+  it('misses when the base URL differs', async () => {
+    const other = await new FakeOpenAIServer().start();
+    try {
+      await home.run(['ask', 'same question']);
+      await home.run(['ask', 'same question'], { env: { OPENAI_BASE_URL: other.url } });
+      expect(server.chatRequests).toHaveLength(1);
+      expect(other.chatRequests).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('the key covers the whole conversation: a continued session misses', async () => {
+    await home.run(['ask', '--session', 'a', 'hello']);
+    await home.run(['ask', '--session', 'a', 'hello']);
+    expect(server.chatRequests).toHaveLength(2);
+    expect(server.chatRequests[1]!.body.messages).toHaveLength(3);
+  });
+
+  it('does not depend on the API key', async () => {
+    await home.run(['ask', 'hello']);
+    await home.run(['ask', 'hello'], { env: { OPENAI_API_KEY: 'sk-another-key' } });
+    expect(server.chatRequests).toHaveLength(1);
+  });
+
+  it('ignores entries older than ASSISTANT_CACHE_TTL', async () => {
+    await home.run(['ask', 'hello']);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await home.run(['ask', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1s' } });
+    await home.run(['ask', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1h' } });
+    expect(server.chatRequests).toHaveLength(2);
+  });
+
+  it('evicts the least recently used entries beyond the size limit', async () => {
+    // Each answer is about 1 kB; the limit holds two.
+    const env = { ASSISTANT_CACHE_MAX_MB: '0.0025' };
+    server.defaultReply = (request) => ({ text: `${request.body.messages.at(-1).content} ${'x'.repeat(1000)}` });
+    try {
+      await home.run(['ask', 'one'], { env });
+      await home.run(['ask', 'two'], { env });
+      await home.run(['ask', 'one'], { env }); // a hit: "one" is now the most recently used
+      await home.run(['ask', 'three'], { env }); // evicts "two"
+      expect(server.chatRequests).toHaveLength(3);
+      await home.run(['ask', 'one'], { env });
+      await home.run(['ask', 'two'], { env });
+      expect(server.chatRequests.map((request) => request.body.messages.at(-1).content)).toEqual(['one', 'two', 'three', 'two']);
+      const total = readRows<{ bytes: number }>(home.databasePath, 'SELECT SUM(size) AS bytes FROM cache')[0]!.bytes;
+      expect(total).toBeLessThanOrEqual(2500);
+    } finally {
+      const { echoReply } = await import('../support/openai-server.js');
+      server.defaultReply = echoReply;
+    }
+  });
+
+  it('cache stats counts entries, bytes and hits; cache clear empties it', async () => {
+    await home.run(['ask', 'hello']);
+    await home.run(['ask', 'hello']);
+    await home.run(['ask', 'hello']);
+    await home.run(['ask', 'bye']);
+
+    const stats = await home.run(['cache', 'stats']);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^KIND\s+ENTRIES\s+SIZE\s+HITS\n/);
+    expect(stats.stdout).toMatch(/\nchat\s+2\s+28 B\s+2\n/);
+    expect(stats.stdout).toMatch(/\nspeech\s+0\s+0 B\s+0\n/);
+    expect(stats.stdout).toMatch(/\ntranscription\s+0\s+0 B\s+0\n/);
+    const json = JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout);
+    expect(json.total).toEqual({ entries: 2, bytes: 28, hits: 2 });
+    expect(json.maxBytes).toBe(200_000_000);
+
+    const clear = await home.run(['cache', 'clear']);
+    expect(clear).toMatchObject({ code: 0, stdout: '' });
+    expect(clear.stderr).toBe('Removed 2 cache entries (28 B).\n');
+    expect(JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout).total).toEqual({ entries: 0, bytes: 0, hits: 0 });
+    expect(messageRows(home.databasePath)).toHaveLength(8);
+  });
+});

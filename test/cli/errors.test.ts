@@ -1,0 +1,186 @@
+import { createServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { PLANTED_KEY, TempHome, collect, waitForOutput } from '../support/cli.js';
+import { messageRows, readRows } from '../support/database.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  home = new TempHome(server.url);
+});
+afterEach(() => home.remove());
+
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^Error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+/** The user's question is stored even when the answer failed. */
+function expectQuestionKept(question: string, answerStatus: string): void {
+  const rows = messageRows(home.databasePath);
+  expect(rows.map((row) => [row.role, row.status])).toEqual([
+    ['user', 'complete'],
+    ['assistant', answerStatus],
+  ]);
+  expect(rows[0]!.content).toBe(question);
+}
+
+function cacheEntries(): number {
+  return readRows<{ count: number }>(home.databasePath, 'SELECT COUNT(*) AS count FROM cache')[0]!.count;
+}
+
+describe('errors a person can act on', () => {
+  it('names both variables when the API key is missing for the default server', async () => {
+    const result = await home.run(['ask', 'hi'], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /OPENAI_API_KEY is not set.*OPENAI_BASE_URL/);
+  });
+
+  it('needs no key for a custom server', async () => {
+    const result = await home.run(['ask', 'hi'], { env: { OPENAI_API_KEY: undefined } });
+    expect(result.code).toBe(0);
+  });
+
+  it('401: the key was rejected', async () => {
+    server.enqueue({ status: 401, errorMessage: `Incorrect API key provided: ${PLANTED_KEY}`, errorCode: 'invalid_api_key' });
+    const result = await home.run(['ask', 'hi']);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /rejected the API key \(401 Unauthorized\)\. Check OPENAI_API_KEY/);
+    expect(result.stderr).not.toContain(PLANTED_KEY);
+    expect(server.chatRequests).toHaveLength(1);
+    expectQuestionKept('hi', 'error');
+    expect(cacheEntries()).toBe(0);
+  });
+
+  it('429: retried by the SDK, then explained', async () => {
+    for (let attempt = 0; attempt < 3; attempt += 1) server.enqueue({ status: 429, errorMessage: 'Rate limit reached', headers: { 'retry-after-ms': '10' } });
+    const result = await home.run(['ask', 'hi'], { env: { ASSISTANT_MAX_RETRIES: '2' } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /rate limiting requests \(429\) after 2 retries: Rate limit reached\. Wait a moment/);
+    expect(server.chatRequests).toHaveLength(3);
+  });
+
+  it('500 then success: one retry layer recovers', async () => {
+    server.enqueue({ status: 500, errorMessage: 'boom', headers: { 'retry-after-ms': '10' } }, { text: 'Recovered.' });
+    const result = await home.run(['ask', 'hi'], { env: { ASSISTANT_MAX_RETRIES: '2' } });
+    expect(result).toMatchObject({ code: 0, stdout: 'Recovered.\n' });
+    expect(server.chatRequests).toHaveLength(2);
+  });
+
+  it('404: the model does not exist', async () => {
+    server.enqueue({ status: 404, errorMessage: 'The model `nope` does not exist', errorCode: 'model_not_found' });
+    const result = await home.run(['ask', '--model', 'nope', 'hi']);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /The model "nope" was not found on 127\.0\.0\.1:\d+ \(404\)\. Pick another with --model/);
+  });
+
+  it('timeout: no answer within TIMEOUT seconds', async () => {
+    server.enqueue({ hang: true });
+    const result = await home.run(['ask', 'hi'], { env: { TIMEOUT: '0.5' } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /No answer from 127\.0\.0\.1:\d+ within 0\.5 s\. .*raise TIMEOUT/);
+    expectQuestionKept('hi', 'error');
+  });
+
+  it('connection refused: says which URL and what to check', async () => {
+    const port = await freePort();
+    const result = await home.run(['ask', 'hi'], { env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, new RegExp(`Cannot connect to http://127\\.0\\.0\\.1:${port}/v1 \\(connection refused\\)\\. Is the server running\\? Check OPENAI_BASE_URL`));
+    expectQuestionKept('hi', 'error');
+  });
+
+  it('a connection dropped mid-answer keeps the partial answer, marked, and caches nothing', async () => {
+    server.enqueue({ text: 'one two three four five six', dropAfterChunks: 3, chunkDelayMs: 5 });
+    const result = await home.run(['ask', 'count']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('one two three \n');
+    expectOneLineError(result.stderr, /lost mid-answer.*The partial answer was saved in session/);
+    expectQuestionKept('count', 'error');
+    expect(messageRows(home.databasePath)[1]!.content).toBe('one two three ');
+    expect(cacheEntries()).toBe(0);
+  });
+
+  it('shows a stack trace only with DEBUG', async () => {
+    server.enqueue({ status: 401 }, { status: 401 });
+    const quiet = await home.run(['ask', 'hi']);
+    const debug = await home.run(['ask', 'hi'], { env: { DEBUG: '1' } });
+    expect(quiet.stderr).not.toMatch(/\n\s+at /);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+    expect(debug.stderr).not.toContain(PLANTED_KEY);
+  });
+
+  it('an unknown option is a usage error (exit 2)', async () => {
+    const result = await home.run(['ask', '--bogus', 'hi']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Error: unknown option '--bogus'/);
+  });
+
+  it('a PostgreSQL DATABASE_URL is refused clearly for now', async () => {
+    const result = await home.run(['history'], { env: { DATABASE_URL: 'postgres://me:hunter2@db.example/assistant' } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /PostgreSQL .* is not supported yet/);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('during an answer stops it, keeps the partial answer marked interrupted, exits 130', async () => {
+    server.enqueue({ text: 'alpha beta gamma delta epsilon zeta eta theta iota kappa', chunkDelayMs: 150 });
+    const child = home.start(['ask', 'greek letters']);
+    const done = collect(child);
+    await waitForOutput(child, 'beta');
+    child.kill('SIGINT');
+    const result = await done;
+
+    expect(result.code).toBe(130);
+    expect(result.stdout.startsWith('alpha beta')).toBe(true);
+    expect(result.stdout).not.toContain('kappa');
+    expect(result.stderr).toContain('Interrupted. The partial answer was saved');
+    const rows = messageRows(home.databasePath);
+    expect(rows.map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'interrupted'],
+    ]);
+    expect(result.stdout).toContain(rows[1]!.content.trimEnd());
+    expect(rows[1]!.content).toMatch(/^alpha beta/);
+    expect(cacheEntries()).toBe(0);
+  });
+
+  it('while waiting for the first token keeps the question and exits 130', async () => {
+    server.enqueue({ hang: true });
+    const child = home.start(['ask', 'anyone there?']);
+    const done = collect(child);
+    await waitUntil(() => server.chatRequests.length === 1);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expectQuestionKept('anyone there?', 'interrupted');
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

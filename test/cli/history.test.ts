@@ -1,0 +1,122 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { TempHome } from '../support/cli.js';
+import { messageRows, readRows } from '../support/database.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  home = new TempHome(server.url);
+  await home.run(['ask', '--session', 'paris', 'Tell me about the Eiffel tower']);
+  await home.run(['ask', '--session', 'paris', 'And the Louvre?']);
+  await home.run(['ask', '--session', 'cooking', 'How long do I boil an egg?']);
+});
+afterEach(() => home.remove());
+
+describe('assistant history', () => {
+  it('lists sessions newest first with activity, count and the first question', async () => {
+    const result = await home.run(['history']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SESSION\s+LAST ACTIVITY\s+MESSAGES\s+FIRST QUESTION$/);
+    expect(lines[1]).toMatch(/^cooking\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+2\s+How long do I boil an egg\?$/);
+    expect(lines[2]).toMatch(/^paris\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+4\s+Tell me about the Eiffel tower$/);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('honours --limit and prints JSON', async () => {
+    const result = await home.run(['history', '--limit', '1', '--json']);
+    const sessions = JSON.parse(result.stdout);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ id: 'cooking', messageCount: 2, preview: 'How long do I boil an egg?' });
+    expect(new Date(sessions[0].updatedAt).getTime()).toBeGreaterThan(0);
+  });
+
+  it('shows a whole transcript with roles and timestamps', async () => {
+    const result = await home.run(['history', '--session', 'paris']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Session paris · 4 messages · /);
+    const headings = result.stdout.split('\n').filter((line) => / · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(line) && !line.startsWith('Session'));
+    expect(headings.map((line) => line.split(' · ')[0])).toEqual(['You', 'Assistant', 'You', 'Assistant']);
+    expect(headings[1]).toMatch(/ · gpt-4o-mini$/);
+    expect(result.stdout).toContain('\nAnd the Louvre?\n');
+    expect(result.stdout).toContain('\nYou said: And the Louvre?\n');
+  });
+
+  it('marks an interrupted answer in the transcript', async () => {
+    server.enqueue({ text: 'half an answer that breaks', dropAfterChunks: 2 });
+    await home.run(['ask', '--session', 'broken', 'go']);
+    const result = await home.run(['history', '--session', 'broken']);
+    expect(result.stdout, result.stdout).toMatch(/Assistant · [\d: -]+ · gpt-4o-mini · error\nhalf an\n/);
+  });
+
+  it('prints a transcript as JSON', async () => {
+    const result = await home.run(['history', '--session', 'cooking', '--json']);
+    const transcript = JSON.parse(result.stdout);
+    expect(transcript.session).toMatchObject({ id: 'cooking', messageCount: 2 });
+    expect(transcript.messages.map((message: { role: string; content: string; status: string }) => [message.role, message.content, message.status])).toEqual([
+      ['user', 'How long do I boil an egg?', 'complete'],
+      ['assistant', 'You said: How long do I boil an egg?', 'complete'],
+    ]);
+  });
+
+  it('fails clearly on an unknown session (exit 1)', async () => {
+    const result = await home.run(['history', '--session', 'nope']);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe('Error: No session "nope". List sessions with: assistant history\n');
+  });
+
+  it('searches every message and shows session id and snippet', async () => {
+    const result = await home.run(['history', '--search', 'louvre']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SESSION\s+TIME\s+WHO\s+MATCH$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['paris', 'paris']);
+    expect(lines[1]).toMatch(/assistant\s+You said: And the Louvre\?$/);
+    expect(lines[2]).toMatch(/you\s+And the Louvre\?$/);
+  });
+
+  it('search treats quotes, %, ; and SQL as plain text', async () => {
+    for (const query of ['"unbalanced', '100%', "'; DROP TABLE messages; --", 'OR AND NOT', 'egg* NEAR(']) {
+      const result = await home.run(['history', '--search', query, '--json']);
+      expect(result.code, query).toBe(0);
+      expect(Array.isArray(JSON.parse(result.stdout))).toBe(true);
+    }
+    const egg = JSON.parse((await home.run(['history', '--search', 'egg*', '--json'])).stdout);
+    expect(egg.map((hit: { sessionId: string }) => hit.sessionId)).toEqual(['cooking', 'cooking']);
+    expect(messageRows(home.databasePath)).toHaveLength(6);
+  });
+
+  it('deletes a session and its messages, from search too', async () => {
+    const result = await home.run(['history', '--delete', 'paris']);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toBe('Deleted session paris (4 messages).\n');
+    expect(messageRows(home.databasePath).map((row) => row.session_id)).toEqual(['cooking', 'cooking']);
+    expect(JSON.parse((await home.run(['history', '--search', 'louvre', '--json'])).stdout)).toEqual([]);
+    expect((await home.run(['history', '--delete', 'paris'])).code).toBe(1);
+  });
+
+  it('deleting overwrites the text in the database file', async () => {
+    await home.run(['ask', '--session', 'secret', 'my-unique-marker-31415']);
+    await home.run(['history', '--delete', 'secret']);
+    const { readFileSync } = await import('node:fs');
+    const file = readFileSync(home.databasePath);
+    // Neither the text (messages, preview, cached answer) nor its search-index terms remain.
+    expect(file.includes('my-unique-marker')).toBe(false);
+    expect(file.includes('31415')).toBe(false);
+    expect(readRows(home.databasePath, "SELECT 1 FROM sessions WHERE id = 'secret'")).toEqual([]);
+  });
+
+  it('says so when there is no history yet', async () => {
+    const empty = new TempHome(server.url);
+    const result = await empty.run(['history']);
+    empty.remove();
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toContain('No sessions yet');
+  });
+});
