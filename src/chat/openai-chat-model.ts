@@ -3,13 +3,15 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AssistantError } from '../errors.js';
 import type { TokenUsage } from '../store/store.js';
 import { type ChatEvent, type ChatModel, type ChatRequest, isAbortError } from './chat-model.js';
-import { loadOpenAI, type LoadedOpenAI, type OpenAIConnection } from './openai-client.js';
+import { checkConnection, loadOpenAI, type LoadedOpenAI, type OpenAIConnection } from './openai-client.js';
 import { hostOf, translateOpenAIError } from './openai-errors.js';
 
 export class OpenAIChatModel implements ChatModel {
   private loaded: Promise<LoadedOpenAI> | undefined;
 
-  constructor(private readonly connection: OpenAIConnection) {}
+  constructor(private readonly connection: OpenAIConnection) {
+    checkConnection(connection);
+  }
 
   get baseURL(): string {
     return this.connection.baseURL;

@@ -23,12 +23,17 @@ export interface LoadedOpenAI {
   client: OpenAI;
 }
 
-export async function loadOpenAI(connection: OpenAIConnection): Promise<LoadedOpenAI> {
+/** Fails early, before anything is stored or sent, when OpenAI itself is the server and no key is set. */
+export function checkConnection(connection: OpenAIConnection): void {
   if (!connection.apiKey && hostOf(connection.baseURL) === 'api.openai.com') {
     throw new AssistantError(
       'OPENAI_API_KEY is not set. Set it, or point OPENAI_BASE_URL at an OpenAI-compatible server (e.g. Ollama: http://localhost:11434/v1).',
     );
   }
+}
+
+export async function loadOpenAI(connection: OpenAIConnection): Promise<LoadedOpenAI> {
+  checkConnection(connection);
   const sdk = await import('openai');
   const client = new sdk.OpenAI({
     baseURL: connection.baseURL,

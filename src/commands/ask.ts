@@ -21,6 +21,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   if (options.session !== undefined && options.continue) throw usageError('Use either --session <id> or --continue, not both.');
   if (options.session !== undefined) validateSessionId(options.session);
 
+  const chatModel = context.chatModel();
   const prompt = composePrompt(await readPipedInput(context.stdin), options.text.length > 0 ? options.text.join(' ') : undefined);
   const store = await context.openStore();
   const sessionId = await chooseSession(options, store, context);
@@ -37,7 +38,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   let result: ExchangeResult;
   try {
     result = await runExchange(
-      { store, chatModel: context.chatModel(), cache },
+      { store, chatModel, cache },
       {
         sessionId,
         userText: prompt,

@@ -8,6 +8,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 export interface OutputStream {
   write(chunk: string): boolean;
   isTTY?: boolean;
+  columns?: number;
 }
 
 export interface Spinner {
@@ -67,11 +68,23 @@ export class Terminal {
 
   /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.stderrIsTTY) return { stop: () => {} };
+    // A terminal that reports no width (some pseudo-terminals) would send ora into an endless redraw.
+    if (!this.stderrIsTTY || !((this.stderr.columns ?? 0) > 0)) return { stop: () => {} };
     const { default: ora } = await import('ora');
     // discardStdin would take over stdin (and Ctrl-C) while spinning; we handle SIGINT ourselves.
-    const spinner = ora({ text, stream: this.stderr as NodeJS.WritableStream, discardStdin: false, color: 'gray' }).start();
-    return { stop: () => spinner.stop() };
+    const spinner = ora({
+      text,
+      stream: this.stderr as NodeJS.WritableStream,
+      discardStdin: false,
+      color: this.style.level > 0 ? 'gray' : false,
+    }).start();
+    let spinning = true;
+    return {
+      stop: () => {
+        if (spinning) spinner.stop();
+        spinning = false;
+      },
+    };
   }
 }
 

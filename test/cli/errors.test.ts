@@ -43,7 +43,11 @@ describe('errors a person can act on', () => {
   it('names both variables when the API key is missing for the default server', async () => {
     const result = await home.run(['ask', 'hi'], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
     expect(result.code).toBe(1);
-    expectOneLineError(result.stderr, /OPENAI_API_KEY is not set.*OPENAI_BASE_URL/);
+    expect(result.stderr).toBe(
+      'Error: OPENAI_API_KEY is not set. Set it, or point OPENAI_BASE_URL at an OpenAI-compatible server (e.g. Ollama: http://localhost:11434/v1).\n',
+    );
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(home.databasePath)).toBe(false);
   });
 
   it('needs no key for a custom server', async () => {

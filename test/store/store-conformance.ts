@@ -1,0 +1,172 @@
+/**
+ * The behaviour every Store must have. Each implementation's test file calls
+ * describeStoreConformance with a factory that opens a fresh, empty store.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.js';
+
+export interface StoreFactory {
+  /** A new, empty store; `now` drives its clock in milliseconds. */
+  open(now: () => number): Promise<Store>;
+  /** A second connection to the same data. */
+  reopen(store: Store, now: () => number): Promise<Store>;
+}
+
+export function describeStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name} store conformance`, () => {
+    let clock = 1_700_000_000_000;
+    const now = (): number => clock;
+    const opened: Store[] = [];
+    const open = async (): Promise<Store> => {
+      const store = await factory.open(now);
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    it('creates a session on its first message and keeps messages in order', async () => {
+      const store = await open();
+      expect(await store.getSession('s1')).toBeUndefined();
+      const first = await store.appendMessage({ sessionId: 's1', role: 'user', content: 'Hello   there\nfriend' });
+      clock += 1000;
+      await store.appendMessage({ sessionId: 's1', role: 'assistant', content: 'Hi!', model: 'm', usage: { promptTokens: 5, completionTokens: 2 } });
+      clock += 1000;
+      await store.appendMessage({ sessionId: 's1', role: 'user', content: 'second question' });
+
+      expect(first).toMatchObject({ sessionId: 's1', role: 'user', status: 'complete', cached: false });
+      const session = await store.getSession('s1');
+      expect(session).toMatchObject({ id: 's1', messageCount: 3, preview: 'Hello there friend' });
+      expect(session!.createdAt.getTime()).toBe(clock - 2000);
+      expect(session!.updatedAt.getTime()).toBe(clock);
+      const messages = await store.messages('s1');
+      expect(messages.map((message) => message.content)).toEqual(['Hello   there\nfriend', 'Hi!', 'second question']);
+      expect(messages[1]).toMatchObject({ model: 'm', usage: { promptTokens: 5, completionTokens: 2 }, status: 'complete' });
+      expect(messages[0]!.usage).toBeUndefined();
+    });
+
+    it('stores interrupted and failed answers with their status', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 's', role: 'user', content: 'q' });
+      await store.appendMessage({ sessionId: 's', role: 'assistant', content: 'half', status: 'interrupted' });
+      await store.appendMessage({ sessionId: 's', role: 'assistant', content: '', status: 'error', cached: false });
+      await store.appendMessage({ sessionId: 's', role: 'assistant', content: 'from cache', cached: true });
+      expect((await store.messages('s')).map((message) => [message.status, message.cached])).toEqual([
+        ['complete', false],
+        ['interrupted', false],
+        ['error', false],
+        ['complete', true],
+      ]);
+    });
+
+    it('lists sessions by latest activity and finds the latest', async () => {
+      const store = await open();
+      expect(await store.latestSessionId()).toBeUndefined();
+      for (const id of ['a', 'b', 'c']) {
+        clock += 1000;
+        await store.appendMessage({ sessionId: id, role: 'user', content: `question ${id}` });
+      }
+      clock += 1000;
+      await store.appendMessage({ sessionId: 'a', role: 'assistant', content: 'answer a' });
+      expect((await store.listSessions({ limit: 10 })).map((session) => session.id)).toEqual(['a', 'c', 'b']);
+      expect((await store.listSessions({ limit: 2 })).map((session) => session.id)).toEqual(['a', 'c']);
+      expect(await store.latestSessionId()).toBe('a');
+    });
+
+    it('searches words as plain text, newest first', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 'x', role: 'user', content: 'The café on the corner serves espresso' });
+      await store.appendMessage({ sessionId: 'y', role: 'assistant', content: 'Espresso is strong coffee' });
+      await store.appendMessage({ sessionId: 'y', role: 'user', content: "It's 100% arabica; DROP TABLE messages" });
+
+      expect((await store.search('espresso', { limit: 10 })).map((hit) => hit.sessionId)).toEqual(['y', 'x']);
+      expect((await store.search('cafe corner', { limit: 10 })).map((hit) => hit.sessionId)).toEqual(['x']);
+      expect((await store.search('espresso', { limit: 1 }))).toHaveLength(1);
+      const [hit] = await store.search('arabica', { limit: 10 });
+      expect(hit).toMatchObject({ sessionId: 'y', role: 'user' });
+      expect(hit!.snippet).toContain('arabica');
+      for (const hostile of ['"', "'; DROP TABLE messages; --", '100%', 'NEAR(', '*', 'a OR b', '']) {
+        await expect(store.search(hostile, { limit: 10 })).resolves.toBeInstanceOf(Array);
+      }
+      expect(await store.messages('y')).toHaveLength(2);
+    });
+
+    it('deletes a session, its messages, its search entries and the cache entries it produced', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 'gone', role: 'user', content: 'forget this zebra' });
+      await store.appendMessage({ sessionId: 'kept', role: 'user', content: 'keep this zebra' });
+      await store.cachePut({ key: 'k1', kind: 'chat', model: 'm', text: 'zebra answer', sessionId: 'gone' }, { maxBytes: 1e6 });
+      await store.cachePut({ key: 'k2', kind: 'chat', model: 'm', text: 'other', sessionId: 'kept' }, { maxBytes: 1e6 });
+
+      expect(await store.deleteSession('gone')).toBe(1);
+      expect(await store.deleteSession('gone')).toBeUndefined();
+      expect(await store.getSession('gone')).toBeUndefined();
+      expect(await store.messages('gone')).toEqual([]);
+      expect((await store.search('zebra', { limit: 10 })).map((hit) => hit.sessionId)).toEqual(['kept']);
+      expect(await store.cacheGet('k1', {})).toBeUndefined();
+      expect(await store.cacheGet('k2', {})).toBeDefined();
+    });
+
+    it('caches text and binary values, counting hits', async () => {
+      const store = await open();
+      expect(await store.cacheGet('missing', {})).toBeUndefined();
+      await store.cachePut({ key: 't', kind: 'chat', model: 'm', text: 'héllo', metadata: { usage: { promptTokens: 1, completionTokens: 2 } } }, { maxBytes: 1e6 });
+      await store.cachePut({ key: 'b', kind: 'speech', model: 'tts', blob: new Uint8Array([0, 1, 2, 255]) }, { maxBytes: 1e6 });
+      clock += 5000;
+      const text = await store.cacheGet('t', {});
+      expect(text).toMatchObject({ kind: 'chat', model: 'm', text: 'héllo', size: 6, hitCount: 1, metadata: { usage: { promptTokens: 1, completionTokens: 2 } } });
+      expect(text!.lastHitAt.getTime()).toBe(clock);
+      expect(Array.from((await store.cacheGet('b', {}))!.blob!)).toEqual([0, 1, 2, 255]);
+      await store.cacheGet('b', {});
+      expect(await store.cacheStats()).toEqual([
+        { kind: 'chat', entries: 1, bytes: 6, hits: 1 },
+        { kind: 'speech', entries: 1, bytes: 4, hits: 2 },
+      ]);
+      expect(await store.cacheClear()).toEqual({ entries: 2, bytes: 10 });
+      expect(await store.cacheStats()).toEqual([]);
+    });
+
+    it('expires entries past their time to live', async () => {
+      const store = await open();
+      await store.cachePut({ key: 'k', kind: 'chat', model: 'm', text: 'v' }, { maxBytes: 1e6 });
+      clock += 10_000;
+      expect(await store.cacheGet('k', { ttlSeconds: 60 })).toBeDefined();
+      expect(await store.cacheGet('k', { ttlSeconds: 5 })).toBeUndefined();
+      expect(await store.cacheGet('k', {})).toBeUndefined();
+    });
+
+    it('evicts least recently used entries to stay within the size bound', async () => {
+      const store = await open();
+      for (const key of ['a', 'b', 'c']) {
+        clock += 1000;
+        await store.cachePut({ key, kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 300 });
+      }
+      clock += 1000;
+      await store.cacheGet('a', {});
+      clock += 1000;
+      await store.cachePut({ key: 'd', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 300 });
+      expect(await store.cacheGet('b', {})).toBeUndefined();
+      for (const key of ['a', 'c', 'd']) expect(await store.cacheGet(key, {}), key).toBeDefined();
+      // An entry larger than the whole bound is not kept.
+      await store.cachePut({ key: 'huge', kind: 'chat', model: 'm', text: 'x'.repeat(301) }, { maxBytes: 300 });
+      expect(await store.cacheGet('huge', {})).toBeUndefined();
+    });
+
+    it('loses nothing when many connections append to one session at once', async () => {
+      const first = await open();
+      const others = await Promise.all(Array.from({ length: 4 }, () => factory.reopen(first, now)));
+      opened.push(...others);
+      const writers = [first, ...others];
+      await Promise.all(
+        writers.flatMap((store, writer) =>
+          Array.from({ length: 25 }, (_, index) => store.appendMessage({ sessionId: 'busy', role: 'user', content: `w${writer} m${index}` })),
+        ),
+      );
+      const messages = await first.messages('busy');
+      expect(messages).toHaveLength(125);
+      expect(new Set(messages.map((message) => message.content)).size).toBe(125);
+      expect((await first.getSession('busy'))!.messageCount).toBe(125);
+    });
+  });
+}
