@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SentenceSplitter, speakable } from '../../src/voice/sentence-splitter.js';
+
+function split(text: string, chunkSizes: number[] = [text.length || 1]): string[] {
+  const splitter = new SentenceSplitter();
+  const out: string[] = [];
+  let offset = 0;
+  let turn = 0;
+  while (offset < text.length) {
+    const size = Math.max(1, chunkSizes[turn % chunkSizes.length]!);
+    out.push(...splitter.push(text.slice(offset, offset + size)));
+    offset += size;
+    turn += 1;
+  }
+  out.push(...splitter.flush());
+  return out;
+}
+
+describe('SentenceSplitter', () => {
+  it('cuts at sentence ends', () => {
+    expect(split('Hello there. How are you? I am fine! Good')).toEqual(['Hello there.', 'How are you?', 'I am fine!', 'Good']);
+  });
+
+  it('does not cut on abbreviations, initials, decimals or URLs', () => {
+    expect(split('Take e.g. the apple. Dr. Smith met J. R. Tolkien at 3.5 pm. See example.com/a.b for more.')).toEqual([
+      'Take e.g. the apple.',
+      'Dr. Smith met J. R. Tolkien at 3.5 pm.',
+      'See example.com/a.b for more.',
+    ]);
+    expect(split('Visit https://example.com/x.html. Then rest.')).toEqual(['Visit a link', 'Then rest.']);
+  });
+
+  it('emits a sentence as soon as the next character shows it ended', () => {
+    const splitter = new SentenceSplitter();
+    expect(splitter.push('First one.')).toEqual([]);
+    expect(splitter.push(' Sec')).toEqual(['First one.']);
+    expect(splitter.push('ond.')).toEqual([]);
+    expect(splitter.flush()).toEqual(['Second.']);
+  });
+
+  it('skips code blocks and reads no markdown symbols', () => {
+    const reply = 'Here is **bold** and `code`.\n\n```js\nconsole.log("x. y. z.");\n```\n\n## Next\n- item *one*\n- item two\n\nDone.';
+    expect(split(reply)).toEqual(['Here is bold and code.', 'Next', 'item one', 'item two', 'Done.']);
+  });
+
+  it('splits very long sentences', () => {
+    const long = `${'word '.repeat(200)}end.`;
+    const sentences = split(long);
+    expect(sentences.length).toBeGreaterThan(2);
+    for (const sentence of sentences) expect(sentence.length).toBeLessThanOrEqual(300);
+    expect(sentences.join(' ').split(/\s+/).length).toBe(201);
+  });
+
+  it('gives the same sentences however the stream is chunked', () => {
+    const text = fc.array(
+      fc.constantFrom('Hello', 'world.', 'e.g.', 'Dr.', '3.5', 'ok!', 'why?', '\n', '\n\n', '```\ncode here.\n```\n', '**bold**', '- item', 'https://a.b/c.d', 'J.', 'end'),
+      { maxLength: 40 },
+    ).map((parts) => parts.join(' '));
+    fc.assert(
+      fc.property(text, fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }), (reply, chunks) => {
+        expect(split(reply, chunks)).toEqual(split(reply));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('loses no words outside code, and speaks no markdown symbols', () => {
+    const word = fc.stringMatching(/^[A-Za-z]{1,8}$/);
+    const sentence = fc.tuple(fc.array(word, { minLength: 1, maxLength: 8 }), fc.constantFrom('.', '!', '?')).map(([words, end]) => `${words.join(' ')}${end}`);
+    fc.assert(
+      fc.property(fc.array(sentence, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 9 }), (sentences, chunk) => {
+        const reply = sentences.join(' ');
+        const spoken = split(reply, [chunk]);
+        expect(spoken.join(' ').replace(/[.!?]/g, '')).toBe(reply.replace(/[.!?]/g, ''));
+        for (const part of spoken) expect(part).not.toMatch(/[*#`]/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('speakable', () => {
+  it('keeps link text and drops the URL', () => {
+    expect(speakable('See [the docs](https://x.y/z) now')).toBe('See the docs now');
+  });
+});
