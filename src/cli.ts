@@ -4,30 +4,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { OpenAIChatModel } from './chat/openai-chat-model.js';
 import { ask } from './commands/ask.js';
 import { cacheClear, cacheStats } from './commands/cache.js';
 import { showConfig } from './commands/config.js';
 import type { CommandContext } from './commands/context.js';
 import { history } from './commands/history.js';
+import { talk } from './commands/talk.js';
 import { loadConfig, type ConfigFlags } from './config.js';
 import { AssistantError, ExitCode, type ExitCodeValue } from './errors.js';
-import type { InputStream } from './input/prompt-input.js';
+import { buildContext, type ProcessHooks } from './real-dependencies.js';
 import { scrub, secretsOf } from './secrets.js';
-import { openStore, parseStoreLocation } from './store/open-store.js';
-import type { Store } from './store/store.js';
 import { Terminal, type OutputStream } from './ui/terminal.js';
 
-export interface ProcessIO {
+export interface ProcessIO extends ProcessHooks {
   argv: string[];
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  stdin: InputStream;
   stdout: OutputStream;
   stderr: OutputStream;
-  /** Subscribes to SIGINT; returns the unsubscribe function. */
-  onSignal(signal: 'SIGINT', listener: () => void): () => void;
-  exit(code: number): never;
 }
 
 type CommandRunner = (flags: ConfigFlags, command: (context: CommandContext) => Promise<ExitCodeValue>) => Promise<void>;
@@ -40,7 +32,20 @@ Examples:
   $ echo "hello" | assistant ask
   $ assistant ask --session work "remember: the build is on Fridays"
   $ assistant ask -c "and when is the release?"
-  $ assistant ask --json --model gpt-4o "one word for happy" | jq -r .answer`,
+  $ assistant ask --json --model gpt-4o "one word for happy" | jq -r .answer
+  $ assistant ask --speak "tell me a short joke"
+  $ assistant ask --audio memo.wav "summarize this voice memo"`,
+  talk: `
+Examples:
+  $ assistant talk                         speak; the answer is printed and spoken
+  $ assistant talk -c                      continue the last session by voice
+  $ assistant talk --text --mute           type instead of speaking, read instead of listening
+  $ assistant talk --push-to-talk          Enter starts and stops recording
+  $ assistant talk --device pulseaudio:my_mic --player paplay --verbose
+
+While it answers: Space or Enter stops the answer and listens again; Ctrl-C stops the
+answer; Ctrl-C twice quickly exits at once. While listening, Ctrl-C or Ctrl-D ends the session.
+Needs SoX for the microphone (Debian/Ubuntu: sudo apt install sox libsox-fmt-all; macOS: brew install sox).`,
   history: `
 Examples:
   $ assistant history                      the latest sessions
@@ -81,10 +86,11 @@ function buildProgram(run: CommandRunner, terminal: Terminal): Command {
 Examples:
   $ assistant ask "hello"
   $ cat notes.md | assistant ask "summarize"
+  $ assistant talk
   $ assistant history
 
 Data: $XDG_DATA_HOME/assistant/assistant.db (~/.local/share/assistant/assistant.db), or DATABASE_URL.
-Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`);
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 ended by SIGHUP/SIGTERM.`);
 
   program
     .command('ask')
@@ -98,10 +104,14 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`);
     .option('--no-cache', 'neither read nor write the response cache')
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .option('--json', 'print one JSON object: session, answer, model, usage, cached, status')
+    .option('--speak', 'also speak the answer, sentence by sentence, as it arrives')
+    .option('--audio <file>', 'transcribe an audio file (- for stdin) and ask it; the text is the instruction')
+    .option('--player <command>', 'audio player for --speak (env ASSISTANT_PLAYER, default play)')
+    .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)')
     .addHelpText('after', EXAMPLES.ask)
-    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean }) =>
+    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string }) =>
       run(
-        { model: options.model, system: options.system, temperature: options.temperature },
+        { model: options.model, system: options.system, temperature: options.temperature, player: options.player, voice: options.voice },
         (context) =>
           ask(
             {
@@ -111,10 +121,66 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`);
               cache: options.cache,
               stream: options.stream,
               json: options.json === true,
+              speak: options.speak === true,
+              ...(options.audio !== undefined ? { audio: options.audio } : {}),
             },
             context,
           ),
       ),
+    );
+
+  program
+    .command('talk')
+    .description('a spoken conversation: listen, transcribe, answer aloud while it is written, listen again')
+    .option('-s, --session <id>', 'continue (or create) the named session')
+    .option('-c, --continue', 'continue the most recent session')
+    .option('--text', 'type instead of speaking (no microphone needed)')
+    .option('--mute', 'print replies without speaking them')
+    .option('--push-to-talk', 'press Enter to start and stop recording instead of automatic end of speech')
+    .option('--barge-in', 'speaking interrupts the answer (use headphones, or it hears itself)')
+    .option('--device <name>', 'microphone for SoX: driver:name (pulseaudio:mic) or an AUDIODEV name (env ASSISTANT_DEVICE)')
+    .option('--player <command>', 'play (SoX), paplay, pacat, aplay, ffplay, or a file player such as afplay (env ASSISTANT_PLAYER)')
+    .option('--voice <name>', 'text-to-speech voice (env ASSISTANT_VOICE, default alloy)')
+    .option('--speed <n>', 'speaking speed, 0.25 to 4 (env ASSISTANT_SPEED, default 1)')
+    .option('--stt-model <name>', 'speech-to-text model (env ASSISTANT_STT_MODEL, default gpt-4o-mini-transcribe)')
+    .option('--tts-model <name>', 'text-to-speech model (env ASSISTANT_TTS_MODEL, default gpt-4o-mini-tts)')
+    .option('--language <code>', 'language hint for transcription, e.g. en (env ASSISTANT_LANGUAGE)')
+    .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)')
+    .option('--system <text>', 'system prompt (env ASSISTANT_SYSTEM)')
+    .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
+    .option('-t, --temperature <n>', 'sampling temperature, 0 to 2')
+    .option('--keep-audio <dir>', 'save each recorded utterance as a WAV file in dir')
+    .option('--no-cache', 'neither read nor write the response cache')
+    .option('--verbose', 'print each turn\'s stage timings (transcript, first token, first audio...)')
+    .addHelpText('after', EXAMPLES.talk)
+    .action(
+      (options: {
+        session?: string; continue?: boolean; text?: boolean; mute?: boolean; pushToTalk?: boolean; bargeIn?: boolean;
+        device?: string; player?: string; voice?: string; speed?: string; sttModel?: string; ttsModel?: string; language?: string;
+        silence?: string; system?: string; model?: string; temperature?: string; keepAudio?: string; cache: boolean; verbose?: boolean;
+      }) =>
+        run(
+          {
+            device: options.device, player: options.player, voice: options.voice, speed: options.speed, sttModel: options.sttModel,
+            ttsModel: options.ttsModel, language: options.language, silenceMilliseconds: options.silence, system: options.system,
+            model: options.model, temperature: options.temperature,
+          },
+          (context) =>
+            talk(
+              {
+                ...(options.session !== undefined ? { session: options.session } : {}),
+                continue: options.continue === true,
+                text: options.text === true,
+                mute: options.mute === true,
+                pushToTalk: options.pushToTalk === true,
+                bargeIn: options.bargeIn === true,
+                ...(options.keepAudio !== undefined ? { keepAudio: options.keepAudio } : {}),
+                verbose: options.verbose === true,
+                cache: options.cache,
+              },
+              context,
+            ),
+        ),
     );
 
   program
@@ -155,35 +221,15 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`);
 export async function main(io: ProcessIO): Promise<number> {
   const terminal = new Terminal({ stdout: io.stdout, stderr: io.stderr, env: io.env });
   let secrets: string[] = [];
-  let store: Promise<Store> | undefined;
+  let close: (() => Promise<void>) | undefined;
   let exitCode: number = ExitCode.Success;
 
   const run: CommandRunner = async (flags, command) => {
     const config = loadConfig({ env: io.env, cwd: io.cwd }, flags);
     secrets = secretsOf(config.values);
-    const settings = config.values;
-    let chatModel: OpenAIChatModel | undefined;
-    exitCode = await command({
-      config,
-      terminal,
-      stdin: io.stdin,
-      openStore: () => (store ??= openStore(parseStoreLocation(settings.databaseUrl, io.cwd))),
-      chatModel: () =>
-        (chatModel ??= new OpenAIChatModel({
-          baseURL: settings.baseURL,
-          apiKey: settings.apiKey,
-          timeoutSeconds: settings.timeoutSeconds,
-          maxRetries: settings.maxRetries,
-        })),
-      onInterrupt: (handler) => {
-        let interrupts = 0;
-        return io.onSignal('SIGINT', () => {
-          interrupts += 1;
-          if (interrupts === 1) handler();
-          else io.exit(ExitCode.Interrupted);
-        });
-      },
-    });
+    const built = buildContext(config, terminal, io);
+    close = built.close;
+    exitCode = await command(built.context);
   };
 
   try {
@@ -191,7 +237,7 @@ export async function main(io: ProcessIO): Promise<number> {
   } catch (error) {
     exitCode = report(error, terminal, secrets, io.env);
   } finally {
-    if (store) await store.then((opened) => opened.close()).catch(() => {});
+    await close?.();
   }
   return exitCode;
 }

@@ -29,6 +29,28 @@ export interface Config {
   cacheMaxMegabytes: number;
   /** Cache entries older than this many seconds are ignored. Unset: no expiry. */
   cacheTtlSeconds: number | undefined;
+  /** Speech-to-text server, when not the chat server (e.g. a local Whisper). ASSISTANT_STT_BASE_URL. */
+  sttBaseURL: string | undefined;
+  /** Speech-to-text model. Default gpt-4o-mini-transcribe. */
+  sttModel: string;
+  /** Language hint for transcription, ISO-639-1 ("en"). Unset: detected. */
+  language: string | undefined;
+  /** Text-to-speech server, when not the chat server. ASSISTANT_TTS_BASE_URL. */
+  ttsBaseURL: string | undefined;
+  /** Text-to-speech model. Default gpt-4o-mini-tts. */
+  ttsModel: string;
+  /** Voice of the text-to-speech model. Default alloy. */
+  voice: string;
+  /** Speaking speed, 0.25 to 4. Default 1. */
+  speed: number;
+  /** Audio player: play (SoX), paplay, pacat, aplay or ffplay stream; others (afplay...) play files. Default play. */
+  player: string;
+  /** Microphone for SoX: "driver:name" (pulseaudio:mic) or a name for AUDIODEV. Unset: the default device. */
+  device: string | undefined;
+  /** Silence that ends what you say, in milliseconds. Default 700. */
+  silenceMilliseconds: number;
+  /** Longest single utterance, in seconds. Default 30. */
+  maxUtteranceSeconds: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -129,6 +151,17 @@ const settings: Setting[] = [
   },
   { key: 'cacheMaxMegabytes', environmentVariable: 'ASSISTANT_CACHE_MAX_MB', parse: numberIn(0, 1_000_000), fallback: () => 200 },
   { key: 'cacheTtlSeconds', environmentVariable: 'ASSISTANT_CACHE_TTL', parse: duration, fallback: () => undefined },
+  { key: 'sttBaseURL', environmentVariable: 'ASSISTANT_STT_BASE_URL', parse: url, fallback: () => undefined },
+  { key: 'sttModel', environmentVariable: 'ASSISTANT_STT_MODEL', parse: text, fallback: () => 'gpt-4o-mini-transcribe' },
+  { key: 'language', environmentVariable: 'ASSISTANT_LANGUAGE', parse: text, fallback: () => undefined },
+  { key: 'ttsBaseURL', environmentVariable: 'ASSISTANT_TTS_BASE_URL', parse: url, fallback: () => undefined },
+  { key: 'ttsModel', environmentVariable: 'ASSISTANT_TTS_MODEL', parse: text, fallback: () => 'gpt-4o-mini-tts' },
+  { key: 'voice', environmentVariable: 'ASSISTANT_VOICE', parse: text, fallback: () => 'alloy' },
+  { key: 'speed', environmentVariable: 'ASSISTANT_SPEED', parse: numberIn(0.25, 4), fallback: () => 1 },
+  { key: 'player', environmentVariable: 'ASSISTANT_PLAYER', parse: text, fallback: () => 'play' },
+  { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: text, fallback: () => undefined },
+  { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700 },
+  { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30 },
 ];
 
 export function environmentVariableOf(key: ConfigKey): string {
@@ -147,7 +180,7 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     const flag = flags[key];
     const fromEnvironment = context.env[variable];
     if (flag !== undefined) {
-      values[key] = setting.parse(flag, `--${key}`);
+      values[key] = setting.parse(flag, flagName(key));
       sources[key] = { kind: 'flag' };
     } else if (fromEnvironment !== undefined && fromEnvironment !== '') {
       values[key] = setting.parse(fromEnvironment, variable);
@@ -164,6 +197,12 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     }
   }
   return { values: values as unknown as Config, sources, configFile };
+}
+
+/** The command-line flag that sets a key, for error messages. */
+function flagName(key: ConfigKey): string {
+  if (key === 'silenceMilliseconds') return '--silence';
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
 function readConfigFile(path: string): Partial<Record<ConfigKey, unknown>> {

@@ -13,6 +13,10 @@ export const ExitCode = {
   Usage: 2,
   /** Ctrl-C (SIGINT) ended the program; any partial answer was saved. */
   Interrupted: 130,
+  /** The terminal was closed (SIGHUP); the turn so far was saved. */
+  HangUp: 129,
+  /** SIGTERM ended the program; the turn so far was saved. */
+  Terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

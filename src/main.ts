@@ -15,6 +15,7 @@ export async function main(): Promise<number> {
     stdout: process.stdout,
     stderr: process.stderr,
     onSignal: (signal, listener) => {
+      // Listening replaces Node's default (exit), so the command decides what a signal means.
       process.on(signal, listener);
       return () => process.off(signal, listener);
     },

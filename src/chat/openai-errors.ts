@@ -15,7 +15,15 @@ export interface ErrorContext {
   maxRetries: number;
 }
 
-export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context: ErrorContext): Error {
+export type Endpoint = 'chat' | 'transcription' | 'speech';
+
+const MODEL_SETTING: Record<Endpoint, string> = {
+  chat: '--model or ASSISTANT_MODEL',
+  transcription: '--stt-model or ASSISTANT_STT_MODEL',
+  speech: '--tts-model or ASSISTANT_TTS_MODEL',
+};
+
+export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context: ErrorContext, endpoint: Endpoint = 'chat'): Error {
   if (error instanceof AssistantError) return error;
   if (error instanceof sdk.APIUserAbortError || (error instanceof Error && error.name === 'AbortError')) return abortError();
   const host = hostOf(context.baseURL);
@@ -45,7 +53,8 @@ export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context:
     }
     if (status === 404) {
       if (/model/i.test(detail) || errorCode(error) === 'model_not_found') {
-        return new AssistantError(`The model "${context.model}" was not found on ${host} (404). Pick another with --model or ASSISTANT_MODEL.`, { cause: error });
+        const kind = endpoint === 'chat' ? '' : `${endpoint} `;
+        return new AssistantError(`The ${kind}model "${context.model}" was not found on ${host} (404). Pick another with ${MODEL_SETTING[endpoint]}.`, { cause: error });
       }
       return new AssistantError(`${context.baseURL} answered 404 Not Found${detail}. Check OPENAI_BASE_URL (it usually ends in /v1).`, { cause: error });
     }
@@ -59,7 +68,8 @@ export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context:
       return new AssistantError(`${host} failed with ${status}${retried}${detail}. Try again later.`, { cause: error });
     }
     if (status !== undefined) {
-      return new AssistantError(`${host} rejected the request (${status})${detail}.`, { cause: error });
+      const request = endpoint === 'chat' ? 'the request' : `the ${endpoint} request`;
+      return new AssistantError(`${host} rejected ${request} (${status})${detail}.`, { cause: error });
     }
   }
   const message = error instanceof Error ? error.message : String(error);

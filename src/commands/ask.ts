@@ -1,11 +1,13 @@
 /** `assistant ask`: one question, the answer streamed to stdout, the exchange kept in a session. */
 import { ResponseCache } from '../cache/response-cache.js';
 import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
-import { AssistantError, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ExitCode, errorMessage, type ExitCodeValue } from '../errors.js';
+import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { composePrompt, readPipedInput } from '../input/prompt-input.js';
-import { newSessionId, validateSessionId } from '../session-id.js';
-import type { Store } from '../store/store.js';
+import { ReplySpeaker } from '../voice/reply-speaker.js';
+import { transcribeCached } from '../voice/transcribe.js';
 import type { CommandContext } from './context.js';
+import { chooseSession, validateSessionFlags } from './session-choice.js';
 
 export interface AskOptions {
   text: string[];
@@ -14,26 +16,49 @@ export interface AskOptions {
   cache: boolean;
   stream: boolean;
   json: boolean;
+  /** Also speak the answer, sentence by sentence. */
+  speak: boolean;
+  /** Transcribe this audio file ("-": stdin) and ask it. */
+  audio?: string;
 }
 
 export async function ask(options: AskOptions, context: CommandContext): Promise<ExitCodeValue> {
   const { terminal, config } = context;
-  if (options.session !== undefined && options.continue) throw usageError('Use either --session <id> or --continue, not both.');
-  if (options.session !== undefined) validateSessionId(options.session);
+  validateSessionFlags(options);
 
-  const chatModel = context.chatModel();
-  const prompt = composePrompt(await readPipedInput(context.stdin), options.text.length > 0 ? options.text.join(' ') : undefined);
-  const store = await context.openStore();
-  const sessionId = await chooseSession(options, store, context);
   const settings = config.values;
+  const chatModel = context.chatModel();
+  const speech = options.speak
+    ? { synthesizer: context.synthesizer(), player: context.player(), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } }
+    : undefined;
+  const instruction = options.text.length > 0 ? options.text.join(' ') : undefined;
+  const audio = options.audio === undefined ? undefined : await readAudioInput(options.audio, context.stdin);
+  if (audio) checkSpeech(audio);
+  const transcriber = audio ? context.transcriber() : undefined;
+
+  const store = await context.openStore();
   const cache = new ResponseCache(store, {
     enabled: options.cache,
     maxBytes: settings.cacheMaxMegabytes * 1_000_000,
     ttlSeconds: settings.cacheTtlSeconds,
   });
+  let spoken: string | undefined;
+  if (audio && transcriber) {
+    const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Transcribing…');
+    try {
+      ({ text: spoken } = await transcribeCached(audio.audio, audio.filename, { transcriber, cache, model: settings.sttModel, language: settings.language }));
+    } finally {
+      spinner.stop();
+    }
+    if (spoken === '') throw new AssistantError(`No words were recognised in ${audio.filename}; nothing was asked.`);
+    if (!options.json && terminal.stderrIsTTY) terminal.note(`Heard: ${spoken}`);
+  }
+  const prompt = composePrompt(audio ? spoken : await readPipedInput(context.stdin), instruction);
+  const sessionId = await chooseSession(options, store, terminal);
 
   const controller = new AbortController();
   const stopListening = context.onInterrupt(() => controller.abort());
+  const speaker = speech ? new ReplySpeaker({ ...speech, cache, signal: controller.signal }) : undefined;
   const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Thinking…');
   let result: ExchangeResult;
   try {
@@ -52,7 +77,9 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
         onText: (text) => {
           spinner.stop();
           if (!options.json) terminal.write(text);
+          speaker?.text(text);
         },
+        ...(speaker ? { beforeStore: (outcome) => speaker.settle(outcome) } : {}),
       },
     );
   } finally {
@@ -78,6 +105,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   if (!options.json && terminal.stderrIsTTY) {
     terminal.note(`${result.cached ? 'cached answer · ' : ''}session ${sessionId}`);
   }
+  if (speaker?.failure !== undefined) terminal.error(`Speaking failed: ${errorMessage(speaker.failure)}`);
   if (result.finishReason === 'length') terminal.warn('the answer was cut off at the model\'s output limit.');
 
   if (result.status === 'interrupted') {
@@ -92,14 +120,4 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     });
   }
   return ExitCode.Success;
-}
-
-async function chooseSession(options: AskOptions, store: Store, context: CommandContext): Promise<string> {
-  if (options.session !== undefined) return options.session;
-  if (options.continue) {
-    const latest = await store.latestSessionId();
-    if (latest !== undefined) return latest;
-    context.terminal.note('No earlier session to continue; starting a new one.');
-  }
-  return newSessionId();
 }

@@ -2,9 +2,12 @@
  * What every command receives. Built for real in src/cli.ts; tests build their own.
  * Expensive parts (the store, the SDK) are opened on first use only.
  */
+import type { Player } from '../audio/player.js';
+import type { Recorder } from '../audio/recorder.js';
 import type { ChatModel } from '../chat/chat-model.js';
 import type { ResolvedConfig } from '../config.js';
 import type { InputStream } from '../input/prompt-input.js';
+import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { Store } from '../store/store.js';
 import type { Terminal } from '../ui/terminal.js';
 
@@ -14,9 +17,18 @@ export interface CommandContext {
   stdin: InputStream;
   openStore(): Promise<Store>;
   chatModel(): ChatModel;
+  transcriber(): Transcriber;
+  synthesizer(): Synthesizer;
+  /** Throws a clear error when the configured player is not installed. */
+  player(): Player;
+  recorder(): Recorder & { checkAvailable(): void };
   /**
    * Calls `handler` on the first Ctrl-C (SIGINT) until the returned function is called;
    * a second Ctrl-C exits at once with code 130.
    */
   onInterrupt(handler: () => void): () => void;
+  /** Raw signal subscription, for commands that manage Ctrl-C themselves (talk). */
+  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): () => void;
+  /** Ends the process at once (after synchronous cleanup hooks). */
+  exit(code: number): never;
 }

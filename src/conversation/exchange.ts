@@ -28,6 +28,8 @@ export interface ExchangeResult {
   finishReason: string | undefined;
   /** Set when status is "error": why the answer is missing or partial. */
   error?: unknown;
+  userMessageId: number;
+  assistantMessageId: number;
 }
 
 export interface ExchangeDependencies {
@@ -40,15 +42,20 @@ export interface ExchangeOptions {
   signal?: AbortSignal;
   /** Each piece of the answer as it arrives (the whole answer at once on a cache hit). */
   onText?: (text: string) => void;
+  /**
+   * Runs after the answer is generated and before it is stored, and may change what is
+   * stored: `talk` waits for the answer to be spoken and keeps only what was heard.
+   */
+  beforeStore?: (outcome: { answer: string; status: MessageStatus }) => Promise<{ content: string; status: MessageStatus }>;
 }
 
 export async function runExchange(
   { store, chatModel, cache }: ExchangeDependencies,
   request: ExchangeRequest,
-  { signal, onText }: ExchangeOptions = {},
+  { signal, onText, beforeStore }: ExchangeOptions = {},
 ): Promise<ExchangeResult> {
   const earlier = await store.messages(request.sessionId);
-  await store.appendMessage({ sessionId: request.sessionId, role: 'user', content: request.userText });
+  const question = await store.appendMessage({ sessionId: request.sessionId, role: 'user', content: request.userText });
   const messages = conversation(request, earlier);
 
   const key = cache.key('chat', {
@@ -61,8 +68,12 @@ export async function runExchange(
   if (hit?.text !== undefined) {
     onText?.(hit.text);
     const usage = hit.metadata?.usage as TokenUsage | undefined;
-    await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: hit.text, model: hit.model, usage, cached: true });
-    return { sessionId: request.sessionId, answer: hit.text, status: 'complete', model: hit.model, usage, cached: true, finishReason: 'stop' };
+    const settled = beforeStore ? await beforeStore({ answer: hit.text, status: 'complete' }) : { content: hit.text, status: 'complete' as const };
+    const stored = await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: settled.content, status: settled.status, model: hit.model, usage, cached: true });
+    return {
+      sessionId: request.sessionId, answer: hit.text, status: settled.status, model: hit.model, usage, cached: true, finishReason: 'stop',
+      userMessageId: question.id, assistantMessageId: stored.id,
+    };
   }
 
   let answer = '';
@@ -91,8 +102,12 @@ export async function runExchange(
     failure = error;
   }
 
-  await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: answer, status, model, usage });
-  if (status === 'complete') {
+  const generated = status;
+  let content = answer;
+  if (beforeStore) ({ content, status } = await beforeStore({ answer, status }));
+  const stored = await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content, status, model, usage });
+  // A complete answer is worth caching even when speaking it was cut short.
+  if (generated === 'complete') {
     await cache.put('chat', key, { model, text: answer, metadata: usage ? { usage } : {}, sessionId: request.sessionId });
   }
   return {
@@ -103,7 +118,9 @@ export async function runExchange(
     usage,
     cached: false,
     finishReason,
-    ...(status === 'error' ? { error: failure } : {}),
+    ...(failure !== undefined && !isAbortError(failure) ? { error: failure } : {}),
+    userMessageId: question.id,
+    assistantMessageId: stored.id,
   };
 }
 

@@ -71,6 +71,32 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX cache_by_session ON cache (session_id) WHERE session_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'turns with stage timings',
+    sql: `
+      CREATE TABLE turns (
+        id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id           TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        user_message_id      INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+        assistant_message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+        input                TEXT NOT NULL CHECK (input IN ('voice', 'text', 'audio-file')),
+        status               TEXT NOT NULL CHECK (status IN ('complete', 'interrupted', 'error')),
+        -- Stage times, milliseconds since the epoch; NULL when the stage did not happen.
+        speech_ended_at      INTEGER,
+        endpoint_at          INTEGER,
+        transcript_at        INTEGER,
+        first_token_at       INTEGER,
+        first_sentence_at    INTEGER,
+        first_audio_at       INTEGER,
+        audio_done_at        INTEGER,
+        -- The headline: first audio played minus end of speech.
+        time_to_first_audio_ms INTEGER,
+        created_at           INTEGER NOT NULL
+      );
+      CREATE INDEX turns_by_session ON turns (session_id, id);
+    `,
+  },
 ];
 
 export function migrate(database: BetterSqlite3.Database, migrations: readonly Migration[] = sqliteMigrations, now = Date.now): void {

@@ -23,7 +23,10 @@ import {
   type Store,
   type StoredMessage,
   type MessageStatus,
+  type NewTurn,
+  type StoredTurn,
 } from './store.js';
+import { timeToFirstAudio } from './turn-timings.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds since the epoch; injectable so tests control stored times. */
@@ -51,6 +54,24 @@ interface SessionRow {
   updated_at: number;
   message_count: number;
   preview: string;
+}
+
+interface TurnRow {
+  id: number;
+  session_id: string;
+  user_message_id: number | null;
+  assistant_message_id: number | null;
+  input: NewTurn['input'];
+  status: MessageStatus;
+  speech_ended_at: number | null;
+  endpoint_at: number | null;
+  transcript_at: number | null;
+  first_token_at: number | null;
+  first_sentence_at: number | null;
+  first_audio_at: number | null;
+  audio_done_at: number | null;
+  time_to_first_audio_ms: number | null;
+  created_at: number;
 }
 
 interface CacheRow {
@@ -181,6 +202,31 @@ export class SqliteStore implements Store {
       createdAt: new Date(row.created_at),
       snippet: row.snippet,
     }));
+  }
+
+  async recordTurn(turn: NewTurn): Promise<StoredTurn> {
+    const createdAt = this.now();
+    const t = turn.timings;
+    const firstAudio = timeToFirstAudio(t);
+    const { id } = this.write(() =>
+      this.database
+        .prepare(
+          `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
+             transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        )
+        .get(
+          turn.sessionId, turn.userMessageId ?? null, turn.assistantMessageId ?? null, turn.input, turn.status,
+          t.speechEndedAt ?? null, t.endpointAt ?? null, t.transcriptAt ?? null, t.firstTokenAt ?? null,
+          t.firstSentenceAt ?? null, t.firstAudioAt ?? null, t.audioDoneAt ?? null, firstAudio ?? null, createdAt,
+        ),
+    ) as { id: number };
+    return { ...turn, id, timeToFirstAudioMilliseconds: firstAudio, createdAt: new Date(createdAt) };
+  }
+
+  async turns(sessionId: string): Promise<StoredTurn[]> {
+    const rows = this.database.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY id').all(sessionId) as TurnRow[];
+    return rows.map(toTurn);
   }
 
   async deleteSession(id: string): Promise<number | undefined> {
@@ -339,6 +385,29 @@ function toMessage(row: MessageRow): StoredMessage {
         ? undefined
         : { promptTokens: row.prompt_tokens ?? 0, completionTokens: row.completion_tokens ?? 0 },
     cached: row.cached === 1,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function toTurn(row: TurnRow): StoredTurn {
+  const value = (column: number | null): number | undefined => column ?? undefined;
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    userMessageId: value(row.user_message_id),
+    assistantMessageId: value(row.assistant_message_id),
+    input: row.input,
+    status: row.status,
+    timings: {
+      speechEndedAt: value(row.speech_ended_at),
+      endpointAt: value(row.endpoint_at),
+      transcriptAt: value(row.transcript_at),
+      firstTokenAt: value(row.first_token_at),
+      firstSentenceAt: value(row.first_sentence_at),
+      firstAudioAt: value(row.first_audio_at),
+      audioDoneAt: value(row.audio_done_at),
+    },
+    timeToFirstAudioMilliseconds: value(row.time_to_first_audio_ms),
     createdAt: new Date(row.created_at),
   };
 }

@@ -88,6 +88,35 @@ export interface CacheKindStats {
   hits: number;
 }
 
+/** Stage times of one conversational turn, milliseconds since the epoch. */
+export interface TurnTimings {
+  /** When the person stopped speaking (the last voiced audio). */
+  speechEndedAt?: number | undefined;
+  /** When end of speech was detected (speechEndedAt + the trailing silence). */
+  endpointAt?: number | undefined;
+  transcriptAt?: number | undefined;
+  firstTokenAt?: number | undefined;
+  firstSentenceAt?: number | undefined;
+  /** When the first audio bytes went to the player. */
+  firstAudioAt?: number | undefined;
+  audioDoneAt?: number | undefined;
+}
+
+export interface NewTurn {
+  sessionId: string;
+  userMessageId: number | undefined;
+  assistantMessageId: number | undefined;
+  input: 'voice' | 'text' | 'audio-file';
+  status: MessageStatus;
+  timings: TurnTimings;
+}
+
+export interface StoredTurn extends NewTurn {
+  id: number;
+  timeToFirstAudioMilliseconds: number | undefined;
+  createdAt: Date;
+}
+
 export interface Store {
   /** Where the data lives, for messages to a person (never holds a password). */
   readonly description: string;
@@ -102,6 +131,9 @@ export interface Store {
   messages(sessionId: string): Promise<StoredMessage[]>;
   /** Full-text search; `query` is plain text (no query syntax), every word must match. */
   search(query: string, options: { limit: number }): Promise<SearchHit[]>;
+  /** Records a turn's stage timings (the time to first audio is derived from them). */
+  recordTurn(turn: NewTurn): Promise<StoredTurn>;
+  turns(sessionId: string): Promise<StoredTurn[]>;
   /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
   deleteSession(id: string): Promise<number | undefined>;
 

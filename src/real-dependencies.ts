@@ -1,0 +1,74 @@
+/**
+ * The one place that builds the real dependencies of a command from the configuration:
+ * the store, the OpenAI-compatible models, the recorder and the player. Each is made on
+ * first use, so a command pays only for what it touches.
+ */
+import { createPlayer, type Player } from './audio/player.js';
+import { SoxRecorder } from './audio/recorder.js';
+import { OpenAIChatModel } from './chat/openai-chat-model.js';
+import type { OpenAIConnection } from './chat/openai-client.js';
+import type { CommandContext } from './commands/context.js';
+import type { ResolvedConfig } from './config.js';
+import { ExitCode } from './errors.js';
+import type { InputStream } from './input/prompt-input.js';
+import { OpenAISynthesizer, OpenAITranscriber } from './speech/openai-speech.js';
+import { openStore, parseStoreLocation } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import type { Terminal } from './ui/terminal.js';
+
+export interface ProcessHooks {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdin: InputStream;
+  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): () => void;
+  exit(code: number): never;
+}
+
+export interface BuiltContext {
+  context: CommandContext;
+  /** Closes what was opened (the store). */
+  close(): Promise<void>;
+}
+
+export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: ProcessHooks): BuiltContext {
+  const settings = config.values;
+  let store: Promise<Store> | undefined;
+  const connection = (baseURL: string | undefined): OpenAIConnection => ({
+    baseURL: baseURL ?? settings.baseURL,
+    apiKey: settings.apiKey,
+    timeoutSeconds: settings.timeoutSeconds,
+    maxRetries: settings.maxRetries,
+  });
+  const once = <T>(make: () => T): (() => T) => {
+    let made: { value: T } | undefined;
+    return () => (made ??= { value: make() }).value;
+  };
+
+  const context: CommandContext = {
+    config,
+    terminal,
+    stdin: hooks.stdin,
+    openStore: () => (store ??= openStore(parseStoreLocation(settings.databaseUrl, hooks.cwd))),
+    chatModel: once(() => new OpenAIChatModel(connection(undefined))),
+    transcriber: once(() => new OpenAITranscriber(connection(settings.sttBaseURL))),
+    synthesizer: once(() => new OpenAISynthesizer(connection(settings.ttsBaseURL))),
+    player: once((): Player => createPlayer(settings.player, { env: hooks.env })),
+    recorder: once(() => new SoxRecorder({ device: settings.device, env: hooks.env })),
+    onInterrupt: (handler) => {
+      let interrupts = 0;
+      return hooks.onSignal('SIGINT', () => {
+        interrupts += 1;
+        if (interrupts === 1) handler();
+        else hooks.exit(ExitCode.Interrupted);
+      });
+    },
+    onSignal: hooks.onSignal,
+    exit: hooks.exit,
+  };
+  return {
+    context,
+    close: async () => {
+      if (store) await store.then((opened) => opened.close()).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Speaks a reply while it streams in: the text goes through the sentence splitter, each
+ * sentence into the speech queue. At the end it reports what was really heard, so an
+ * interrupted answer is stored as what was said.
+ */
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { Player } from '../audio/player.js';
+import type { Synthesizer } from '../speech/speech-models.js';
+import type { MessageStatus } from '../store/store.js';
+import { SentenceSplitter } from './sentence-splitter.js';
+import { SpeechQueue, type VoiceSettings } from './speech-queue.js';
+
+export interface ReplySpeakerOptions {
+  synthesizer: Synthesizer;
+  cache: ResponseCache;
+  player: Player;
+  settings: VoiceSettings;
+  signal: AbortSignal;
+  now?: () => number;
+  onFirstSentence?: () => void;
+  onFirstAudio?: () => void;
+}
+
+export class ReplySpeaker {
+  private readonly splitter = new SentenceSplitter();
+  private readonly queue: SpeechQueue;
+  private sentences = 0;
+  /** Why speaking failed, if it did (the answer itself is unaffected). */
+  failure: unknown;
+
+  constructor(private readonly options: ReplySpeakerOptions) {
+    this.queue = new SpeechQueue({ ...options });
+    options.signal.addEventListener('abort', () => void this.queue.stop().catch(() => {}), { once: true });
+  }
+
+  text(delta: string): void {
+    this.enqueue(this.splitter.push(delta));
+  }
+
+  /** Waits until the reply has been spoken (or stopped); returns what to store as said. */
+  async settle(outcome: { answer: string; status: MessageStatus }): Promise<{ content: string; status: MessageStatus }> {
+    if (!this.options.signal.aborted) this.enqueue(this.splitter.flush());
+    try {
+      await this.queue.finish();
+    } catch (error) {
+      this.failure = error;
+      await this.queue.stop().catch(() => {});
+    }
+    if (this.options.signal.aborted) return { content: this.queue.spokenText(), status: 'interrupted' };
+    return { content: outcome.answer, status: outcome.status };
+  }
+
+  private enqueue(sentences: string[]): void {
+    for (const sentence of sentences) {
+      if (this.sentences === 0) this.options.onFirstSentence?.();
+      this.sentences += 1;
+      this.queue.add(sentence);
+    }
+  }
+}

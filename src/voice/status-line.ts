@@ -1,0 +1,66 @@
+/**
+ * The one-line status on stderr while talking: state and a live input level meter.
+ * Only on a terminal; elsewhere it stays silent, so logs and pipes get no redraws.
+ */
+import type { Terminal } from '../ui/terminal.js';
+
+export type TalkState = 'listening' | 'hearing you' | 'transcribing' | 'thinking' | 'speaking' | 'recording';
+
+const BARS = ' ▁▂▃▄▅▆▇█';
+
+export class StatusLine {
+  private state: TalkState | undefined;
+  private level = -100;
+  private shown = false;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly terminal: Terminal,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get enabled(): boolean {
+    return this.terminal.stderrIsTTY;
+  }
+
+  set(state: TalkState): void {
+    this.state = state;
+    this.draw(true);
+  }
+
+  /** The input level in dBFS; redrawn at most ten times a second. */
+  meter(decibels: number): void {
+    this.level = decibels;
+    this.draw(false);
+  }
+
+  /** Removes the line (before printing anything else on the terminal). */
+  clear(): void {
+    if (!this.enabled || !this.shown) return;
+    this.terminal.stderr.write('\r\u001b[2K');
+    this.shown = false;
+  }
+
+  private draw(force: boolean): void {
+    if (!this.enabled || this.state === undefined) return;
+    const now = this.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const style = this.terminal.style;
+    const listening = this.state === 'listening' || this.state === 'hearing you' || this.state === 'recording';
+    const meter = listening ? ` ${levelBar(this.level)}` : '';
+    const dot = this.state === 'hearing you' || this.state === 'recording' ? style.red('●') : style.dim('●');
+    const hint = listening ? style.dim('  Ctrl-C or Ctrl-D to end') : style.dim('  Space/Enter to interrupt');
+    this.terminal.stderr.write(`\r\u001b[2K${dot} ${this.state}…${meter}${hint}`);
+    this.shown = true;
+  }
+}
+
+/** -60 dBFS and below is empty, 0 dBFS is full; 12 cells. */
+export function levelBar(decibels: number, cells = 12): string {
+  const fraction = Math.min(1, Math.max(0, (decibels + 60) / 60));
+  const eighths = Math.round(fraction * cells * 8);
+  let bar = '';
+  for (let cell = 0; cell < cells; cell += 1) bar += BARS[Math.min(8, Math.max(0, eighths - cell * 8))];
+  return `▕${bar}▏`;
+}
