@@ -39,14 +39,19 @@ export class ReplySpeaker {
 
   /** Waits until the reply has been spoken (or stopped); returns what to store as said. */
   async settle(outcome: { answer: string; status: MessageStatus }): Promise<{ content: string; status: MessageStatus }> {
-    if (!this.options.signal.aborted) this.enqueue(this.splitter.flush());
-    try {
-      await this.queue.finish();
-    } catch (error) {
-      this.failure = error;
-      await this.queue.stop().catch(() => {});
+    if (!this.options.signal.aborted) {
+      this.enqueue(this.splitter.flush());
+      try {
+        await this.queue.finish();
+      } catch (error) {
+        this.failure = error;
+        await this.queue.stop().catch(() => {});
+      }
     }
-    if (this.options.signal.aborted) return { content: this.queue.spokenText(), status: 'interrupted' };
+    if (this.options.signal.aborted) {
+      await this.queue.stop().catch(() => {});
+      return { content: this.queue.spokenText(), status: 'interrupted' };
+    }
     return { content: outcome.answer, status: outcome.status };
   }
 

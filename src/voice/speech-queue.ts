@@ -69,6 +69,10 @@ export class SpeechQueue {
     this.notifyPlayback();
     await this.playback;
     await this.sink?.finish();
+    if (this.options.signal.aborted) return;
+    // The player has exited after playing everything: every clip was heard.
+    const now = this.now();
+    for (const clip of this.clips) clip.endsAt = Math.min(clip.endsAt ?? now, now);
   }
 
   /** Stops speaking at once (playback and downloads). */
@@ -152,9 +156,10 @@ export class SpeechQueue {
           this.playStartedAt = this.now();
           this.options.onFirstAudio?.();
         }
-        await this.sink!.write(pcm);
+        // A pipe takes audio at once and the player plays it from then on.
         const seconds = pcm.byteLength / (format!.sampleRate * format!.channels * 2);
         this.playheadEndsAt = Math.max(this.playheadEndsAt, this.now()) + seconds * 1000;
+        await this.sink!.write(pcm);
       }
       await this.sink?.endClip();
       clip.endsAt = Math.max(this.playheadEndsAt, this.now());

@@ -24,6 +24,8 @@ export interface RunOptions {
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Leave stdin open for the test to write to (start only). */
+  keepStdinOpen?: boolean;
 }
 
 export class TempHome {
@@ -44,6 +46,9 @@ export class TempHome {
       OPENAI_API_KEY: PLANTED_KEY,
       ASSISTANT_MAX_RETRIES: '0',
       TZ: 'UTC',
+      // The virtual sound card, when the audio tests started one (test/support/sound-card.ts).
+      PULSE_SERVER: process.env.PULSE_SERVER,
+      AUDIODRIVER: process.env.PULSE_SERVER ? 'pulseaudio' : undefined,
       ...extra,
     };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
@@ -56,8 +61,11 @@ export class TempHome {
       env: this.environment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const seen = { stdout: '' };
+    child.stdout!.on('data', (chunk: Buffer | string) => (seen.stdout += chunk.toString()));
+    outputSoFar.set(child, seen);
     if (options.input !== undefined) child.stdin!.end(options.input);
-    else child.stdin!.end();
+    else if (!options.keepStdinOpen) child.stdin!.end();
     return child;
   }
 
@@ -81,18 +89,16 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-/** Resolves once the child's stdout contains `text`. */
-export function waitForOutput(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString('utf8');
-      if (seen.includes(text)) {
-        child.stdout!.off('data', onData);
-        resolvePromise();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.on('close', () => reject(new Error(`exited before printing ${JSON.stringify(text)}; saw ${JSON.stringify(seen)}`)));
-  });
+const outputSoFar = new WeakMap<ChildProcess, { stdout: string }>();
+
+/** Resolves once the child's stdout (since it started) contains `text`. */
+export async function waitForOutput(child: ChildProcess, text: string, timeoutMs = 15_000): Promise<void> {
+  const seen = outputSoFar.get(child);
+  if (!seen) throw new Error('waitForOutput needs a child made by TempHome.start');
+  const start = Date.now();
+  while (!seen.stdout.includes(text)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before printing ${JSON.stringify(text)}; printed ${JSON.stringify(seen.stdout)}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`no ${JSON.stringify(text)} within ${timeoutMs} ms; printed ${JSON.stringify(seen.stdout)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -38,6 +38,33 @@ export interface ChatReply {
 
 export type ReplySource = ChatReply | ((request: RecordedRequest) => ChatReply);
 
+export interface TranscriptionReply {
+  text?: string;
+  delayMs?: number;
+  status?: number;
+  errorMessage?: string;
+}
+
+export interface SpeechReply {
+  /** Milliseconds before the first audio byte. */
+  delayMs?: number;
+  /** Milliseconds of audio per character of input. Default 12. */
+  millisecondsPerCharacter?: number;
+  status?: number;
+  errorMessage?: string;
+  /** Send this instead of generated WAV. */
+  body?: Buffer;
+}
+
+/** Fields and the uploaded file of a multipart/form-data transcription request. */
+export interface TranscriptionUpload {
+  fields: Record<string, string>;
+  filename: string;
+  file: Buffer;
+}
+
+export const SPEECH_SAMPLE_RATE = 24_000;
+
 /** By default: echo the last user message, so tests can see what reached the model. */
 export const echoReply: ReplySource = (request) => {
   const messages = (request.body?.messages ?? []) as Array<{ role: string; content: string }>;
@@ -50,11 +77,24 @@ export class FakeOpenAIServer {
   private readonly queue: ReplySource[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
   defaultReply: ReplySource = echoReply;
+  /** Scripted transcripts, in order; then defaultTranscript. */
+  readonly transcriptions: TranscriptionReply[] = [];
+  defaultTranscript: TranscriptionReply = { text: 'hello from the microphone' };
+  readonly speechReplies: SpeechReply[] = [];
+  defaultSpeech: SpeechReply = {};
   private server: Server | undefined;
   private port = 0;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  get transcriptionRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === '/v1/audio/transcriptions');
+  }
+
+  get speechRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === '/v1/audio/speech');
   }
 
   /** Requests to the chat endpoint only. */
@@ -103,7 +143,38 @@ export class FakeOpenAIServer {
       await this.chat(recorded, reply, response);
       return;
     }
+    if (recorded.path === '/v1/audio/transcriptions' && recorded.method === 'POST') {
+      await this.transcribe(recorded, this.transcriptions.shift() ?? this.defaultTranscript, response);
+      return;
+    }
+    if (recorded.path === '/v1/audio/speech' && recorded.method === 'POST') {
+      await this.speak(recorded, this.speechReplies.shift() ?? this.defaultSpeech, response);
+      return;
+    }
     sendError(response, 404, `Unknown path ${recorded.path}`, 'not_found');
+  }
+
+  private async transcribe(request: RecordedRequest, reply: TranscriptionReply, response: ServerResponse): Promise<void> {
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (reply.status && reply.status >= 400) return sendError(response, reply.status, reply.errorMessage ?? 'Scripted failure');
+    const upload = parseMultipart(request);
+    if (!upload || upload.file.length === 0) return sendError(response, 400, 'No file uploaded');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ text: reply.text ?? '' }));
+  }
+
+  private async speak(request: RecordedRequest, reply: SpeechReply, response: ServerResponse): Promise<void> {
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (reply.status && reply.status >= 400) return sendError(response, reply.status, reply.errorMessage ?? 'Scripted failure');
+    const input = String(request.body?.input ?? '');
+    const wav = reply.body ?? toneWav(input.length * (reply.millisecondsPerCharacter ?? 12));
+    response.writeHead(200, { 'content-type': 'audio/wav', 'transfer-encoding': 'chunked' });
+    // Stream it in pieces, as a real server does.
+    for (let offset = 0; offset < wav.length; offset += 4800) {
+      response.write(wav.subarray(offset, offset + 4800));
+      await sleep(1);
+    }
+    response.end();
   }
 
   private async chat(request: RecordedRequest, reply: ChatReply, response: ServerResponse): Promise<void> {
@@ -157,6 +228,53 @@ export class FakeOpenAIServer {
     if (request.body?.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
     response.end('data: [DONE]\n\n');
   }
+}
+
+/** A quiet 440 Hz tone as a 24 kHz mono 16-bit WAV, with the streamed-WAV unknown-length sizes. */
+export function toneWav(milliseconds: number): Buffer {
+  const samples = Math.round((SPEECH_SAMPLE_RATE * milliseconds) / 1000);
+  const data = Buffer.alloc(samples * 2);
+  for (let index = 0; index < samples; index += 1) data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * index) / SPEECH_SAMPLE_RATE) * 3000), index * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(0xffffffff, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(SPEECH_SAMPLE_RATE, 24);
+  header.writeUInt32LE(SPEECH_SAMPLE_RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(0xffffffff, 40);
+  return Buffer.concat([header, data]);
+}
+
+export function parseMultipart(request: RecordedRequest): TranscriptionUpload | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(request.headers['content-type']));
+  if (!boundary) return undefined;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const upload: TranscriptionUpload = { fields: {}, filename: '', file: Buffer.alloc(0) };
+  let start = request.rawBody.indexOf(delimiter);
+  while (start !== -1) {
+    const next = request.rawBody.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const part = request.rawBody.subarray(start + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString('utf8');
+    const body = part.subarray(split + 4);
+    const name = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
+    const filename = /filename="([^"]*)"/.exec(headers)?.[1];
+    if (filename !== undefined) {
+      upload.filename = filename;
+      upload.file = Buffer.from(body);
+    } else {
+      upload.fields[name] = body.toString('utf8');
+    }
+    start = next;
+  }
+  return upload;
 }
 
 function sendError(response: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {

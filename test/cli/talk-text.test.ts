@@ -1,0 +1,140 @@
+/** `assistant talk --text --mute`: the voice loop's pipeline without audio devices. */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { TempHome, collect, waitForOutput } from '../support/cli.js';
+import { messageRows, readRows } from '../support/database.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  home = new TempHome(server.url);
+});
+afterEach(() => home.remove());
+
+interface TurnRow {
+  input: string;
+  status: string;
+  speech_ended_at: number | null;
+  first_token_at: number | null;
+  first_audio_at: number | null;
+  time_to_first_audio_ms: number | null;
+}
+
+describe('assistant talk --text --mute', () => {
+  it('runs one turn per line, prints You/Assistant, stores every turn, ends on end of input', async () => {
+    const result = await home.run(['talk', '--text', '--mute', '--session', 'typed'], { input: 'hello\n\nhow are you?\n' });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: hello\nAssistant: You said: hello\nYou: how are you?\nAssistant: You said: how are you?\n');
+    expect(result.stderr).toContain('Talking in session typed.');
+    expect(result.stderr).toMatch(/2 turns · session typed\n$/);
+    expect(server.chatRequests[1]!.body.messages.map((message: { content: string }) => message.content)).toEqual([
+      'hello',
+      'You said: hello',
+      'how are you?',
+    ]);
+    expect(messageRows(home.databasePath)).toHaveLength(4);
+    const turns = readRows<TurnRow>(home.databasePath, 'SELECT * FROM turns ORDER BY id');
+    expect(turns.map((turn) => [turn.input, turn.status])).toEqual([
+      ['text', 'complete'],
+      ['text', 'complete'],
+    ]);
+    expect(turns[0]!.first_token_at).toBeGreaterThanOrEqual(turns[0]!.speech_ended_at!);
+    expect(turns[0]!.first_audio_at).toBeNull();
+  });
+
+  it('survives a failed turn: says what failed and carries on', async () => {
+    server.enqueue({ status: 500, errorMessage: 'model crashed' });
+    const result = await home.run(['talk', '--text', '--mute'], { input: 'first\nsecond\n' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Error: 127\.0\.0\.1:\d+ failed with 500: model crashed\. Try again later\. Your words were saved; listening again\./);
+    expect(result.stdout).toContain('Assistant: You said: second');
+    const rows = messageRows(home.databasePath);
+    expect(rows.map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'error'],
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+  });
+
+  it('continues the latest session with -c', async () => {
+    await home.run(['ask', '--session', 'earlier', 'remember the number 42']);
+    await home.run(['talk', '--text', '--mute', '-c'], { input: 'what number?\n' });
+    expect(server.chatRequests[1]!.body.messages[0]).toEqual({ role: 'user', content: 'remember the number 42' });
+  });
+
+  it('prints stage timings with --verbose', async () => {
+    const result = await home.run(['talk', '--text', '--mute', '--verbose'], { input: 'hi\n' });
+    expect(result.stderr).toMatch(/transcript \d+ ms · first token \d+ ms · first sentence - · first audio - · done - · time to first audio -/);
+  });
+
+  it('Ctrl-C during an answer stops it, keeps it marked interrupted, and listens again; at the prompt it ends cleanly', async () => {
+    server.enqueue({ text: 'one two three four five six seven eight nine ten eleven twelve', chunkDelayMs: 100 });
+    const child = home.start(['talk', '--text', '--mute', '--session', 'cut'], { keepStdinOpen: true });
+    const done = collect(child);
+    child.stdin!.write('count please\n');
+    await waitForOutput(child, 'three');
+    child.kill('SIGINT');
+    child.stdin!.write('next\n');
+    await waitForOutput(child, 'You said: next');
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // not a quick second Ctrl-C
+    child.kill('SIGINT');
+    const result = await done;
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('twelve');
+    expect(result.stderr).toContain('(interrupted)');
+    expect(result.stderr).toMatch(/2 turns · session cut\n$/);
+    const rows = messageRows(home.databasePath);
+    expect(rows.map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'interrupted'],
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect(rows[1]!.content).toMatch(/^one two three/);
+  });
+
+  it('a second quick Ctrl-C exits at once (130), keeping the question', async () => {
+    server.enqueue({ hang: true });
+    const child = home.start(['talk', '--text', '--mute'], { keepStdinOpen: true });
+    const done = collect(child);
+    child.stdin!.write('are you there?\n');
+    const start = Date.now();
+    while (server.chatRequests.length === 0 && Date.now() - start < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(messageRows(home.databasePath)[0]).toMatchObject({ role: 'user', content: 'are you there?' });
+  });
+
+  it('SIGTERM ends the session, storing the turn so far', async () => {
+    server.enqueue({ text: 'slow words keep coming and coming', chunkDelayMs: 200 });
+    const child = home.start(['talk', '--text', '--mute'], { keepStdinOpen: true });
+    const done = collect(child);
+    child.stdin!.write('go\n');
+    await waitForOutput(child, 'slow');
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(143);
+    expect(messageRows(home.databasePath).map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'interrupted'],
+    ]);
+  });
+
+  it('refuses --push-to-talk without a terminal, and with --text', async () => {
+    expect((await home.run(['talk', '--push-to-talk'])).stderr).toMatch(/^Error: --push-to-talk needs a terminal/);
+    const both = await home.run(['talk', '--text', '--push-to-talk']);
+    expect(both.code).toBe(2);
+  });
+});

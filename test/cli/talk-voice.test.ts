@@ -1,0 +1,193 @@
+/**
+ * Real audio through the virtual sound card: espeak-ng speech into the virtual microphone,
+ * SoX recording it, the reply played into the virtual speaker. Runs serially (one card).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decibels } from '../../src/audio/voice-activity.js';
+import { encodeWav } from '../../src/audio/wav.js';
+import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
+import { TempHome, collect, waitForOutput } from '../support/cli.js';
+import { messageRows, readRows } from '../support/database.js';
+import { playIntoMicrophone, processesMatching, recordSpeaker, speakIntoMicrophone, startSoundCard } from '../support/sound-card.js';
+
+const card = startSoundCard();
+if (!card.ok) {
+  // CI sets this, so the audio tests can never be skipped there unnoticed.
+  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
+  console.warn(`\n[talk-voice] SKIPPED the real-audio tests: ${card.reason}\n`);
+}
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  home = new TempHome(server.url);
+});
+afterEach(() => home.remove());
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Loudest 100 ms of the recording, in dBFS. */
+function peakLevel(pcm: Buffer): number {
+  let peak = -100;
+  for (let offset = 0; offset + 3200 <= pcm.length; offset += 3200) peak = Math.max(peak, decibels(pcm.subarray(offset, offset + 3200)));
+  return peak;
+}
+
+function audioChildren(): string[] {
+  return [...processesMatching('sox'), ...processesMatching('paplay')].filter((line) => line.includes('-t raw') || line.includes('--raw'));
+}
+
+describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speaker', () => {
+  it('hears a spoken sentence, answers aloud sentence by sentence, stores the turn, exits cleanly on Ctrl-C', async () => {
+    server.transcriptions.push({ text: 'What is the weather like today?' });
+    server.enqueue({ text: 'It is sunny. Take a hat! Enjoy the day.' });
+    const speaker = recordSpeaker();
+    const child = home.start(['talk', '--device', 'pulseaudio:mic', '--player', 'paplay', '--verbose', '--session', 'voice'], { keepStdinOpen: true });
+    const done = collect(child);
+    await sleep(1200); // recorder started and calibrated on the room
+    await speakIntoMicrophone('What is the weather like today?', home.root);
+    await waitFor(() => server.speechRequests.length === 3, 'three speech requests');
+    await waitForOutput(child, 'Enjoy the day.');
+    await waitFor(() => readRows(home.databasePath, 'SELECT 1 FROM turns').length === 1, 'the stored turn');
+    child.kill('SIGINT');
+    const result = await done;
+    const heard = await speaker.stop();
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: What is the weather like today?\nAssistant: It is sunny. Take a hat! Enjoy the day.\n');
+    expect(result.stderr).toMatch(/time to first audio \d+\.\d\d s/);
+    expect(result.stderr).toMatch(/1 turn · session voice\n$/);
+
+    // One upload of plausible length: espeak says it in about 1.8 s; with pre-roll and the trailing silence, 2-4 s of 16 kHz audio.
+    expect(server.transcriptionRequests).toHaveLength(1);
+    const upload = parseMultipart(server.transcriptionRequests[0]!)!;
+    expect(upload.fields.model).toBe('gpt-4o-mini-transcribe');
+    const seconds = (upload.file.length - 44) / 32_000;
+    expect(seconds).toBeGreaterThan(2);
+    expect(seconds).toBeLessThan(4.5);
+    expect(server.chatRequests[0]!.body.messages.at(-1)).toEqual({ role: 'user', content: 'What is the weather like today?' });
+    expect(server.speechRequests.map((request) => request.body.input)).toEqual(['It is sunny.', 'Take a hat!', 'Enjoy the day.']);
+    expect(server.speechRequests[0]!.body).toMatchObject({ model: 'gpt-4o-mini-tts', voice: 'alloy', response_format: 'wav' });
+    expect(peakLevel(heard)).toBeGreaterThan(-40); // the tone reached the speaker
+
+    const rows = messageRows(home.databasePath);
+    expect(rows.map((row) => [row.role, row.content, row.status])).toEqual([
+      ['user', 'What is the weather like today?', 'complete'],
+      ['assistant', 'It is sunny. Take a hat! Enjoy the day.', 'complete'],
+    ]);
+    const [turn] = readRows<{ input: string; time_to_first_audio_ms: number; transcript_at: number; first_audio_at: number; audio_done_at: number }>(
+      home.databasePath,
+      'SELECT * FROM turns',
+    );
+    expect(turn!.input).toBe('voice');
+    expect(turn!.time_to_first_audio_ms).toBeGreaterThan(0);
+    expect(turn!.first_audio_at).toBeGreaterThanOrEqual(turn!.transcript_at);
+    expect(turn!.audio_done_at).toBeGreaterThanOrEqual(turn!.first_audio_at);
+    expect(audioChildren()).toEqual([]);
+  });
+
+  it('sends nothing for transcription when only silence reaches the microphone', async () => {
+    const silent = join(home.root, 'silence.wav');
+    writeFileSync(silent, encodeWav(Buffer.alloc(16_000 * 2 * 2)));
+    const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute'], { keepStdinOpen: true });
+    const done = collect(child);
+    await sleep(800);
+    await playIntoMicrophone(silent);
+    await sleep(1200);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(server.transcriptionRequests).toHaveLength(0);
+    expect(server.chatRequests).toHaveLength(0);
+    expect(audioChildren()).toEqual([]);
+  });
+
+  it('an interrupted spoken answer is stored as what was heard, marked interrupted', async () => {
+    server.defaultSpeech = { millisecondsPerCharacter: 40 };
+    try {
+      server.enqueue({ text: 'The first sentence is heard. The second sentence is heard too. The third is never reached. Nor the fourth one.' });
+      const child = home.start(['talk', '--text', '--player', 'paplay', '--session', 'cut'], { keepStdinOpen: true });
+      const done = collect(child);
+      child.stdin!.write('tell me four things\n');
+      await waitFor(() => server.speechRequests.length >= 2, 'speech requests');
+      await sleep(1900); // about one and a half sentences of audio
+      child.kill('SIGINT');
+      await waitFor(() => messageRows(home.databasePath).length === 2, 'the stored answer');
+      child.stdin!.end();
+      const result = await done;
+      expect(result.code).toBe(0);
+      const answer = messageRows(home.databasePath)[1]!;
+      expect(answer.status).toBe('interrupted');
+      expect(answer.content).toMatch(/^The first sentence is heard\./);
+      expect(answer.content).not.toContain('third');
+      expect(audioChildren()).toEqual([]);
+    } finally {
+      server.defaultSpeech = {};
+    }
+  });
+
+  it('ask --speak speaks each sentence, and a repeated phrase plays from the cache', async () => {
+    server.enqueue({ text: 'One. Two.' }, { text: 'Two. Three.' });
+    const first = await home.run(['ask', '--speak', '--player', 'paplay', '--no-cache', 'count']);
+    const second = await home.run(['ask', '--speak', '--player', 'paplay', '--no-cache', 'count on']);
+    expect(first).toMatchObject({ code: 0, stdout: 'One. Two.\n' });
+    expect(second.code).toBe(0);
+    // --no-cache applies to every cache, so "Two." was synthesized twice here...
+    expect(server.speechRequests.map((request) => request.body.input)).toEqual(['One.', 'Two.', 'Two.', 'Three.']);
+    server.requests.length = 0;
+    server.enqueue({ text: 'Two. Four.' });
+    await home.run(['ask', '--speak', '--player', 'paplay', 'count again']);
+    await home.run(['ask', '--speak', '--player', 'paplay', 'count again']);
+    // ...and with the cache, a phrase synthesized before is played without a request.
+    expect(server.speechRequests.map((request) => request.body.input)).toEqual(['Two.', 'Four.']);
+    const stats = JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout);
+    expect(stats.kinds.find((kind: { kind: string }) => kind.kind === 'speech')).toMatchObject({ entries: 2, hits: 2 });
+  });
+
+  it('ask --audio transcribes a recording and answers it; silence and non-audio are refused before upload', async () => {
+    const memo = join(home.root, 'memo.wav');
+    execFileSync('espeak-ng', ['-w', memo, 'Remind me to buy milk']);
+    server.transcriptions.push({ text: 'Remind me to buy milk.' });
+    const asked = await home.run(['ask', '--audio', memo, 'make it a to-do item']);
+    expect(asked.code).toBe(0);
+    expect(server.chatRequests[0]!.body.messages.at(-1).content).toBe('Remind me to buy milk.\n\nmake it a to-do item');
+    expect(parseMultipart(server.transcriptionRequests[0]!)!.filename).toBe('memo.wav');
+
+    const piped = await home.run(['ask', '--audio', '-'], { input: execFileSync('cat', [memo]) });
+    expect(piped.code).toBe(0);
+    expect(server.transcriptionRequests).toHaveLength(1); // the same audio again: from the cache
+
+    const silent = join(home.root, 'silent.wav');
+    writeFileSync(silent, encodeWav(Buffer.alloc(32_000 * 3)));
+    const silence = await home.run(['ask', '--audio', silent]);
+    expect(silence.code).toBe(2);
+    expect(silence.stderr).toMatch(/silent\.wav holds no speech .* not sent for transcription/);
+
+    const text = join(home.root, 'notes.mp3');
+    writeFileSync(text, 'this is not audio at all, just text pretending');
+    const notAudio = await home.run(['ask', '--audio', text]);
+    expect(notAudio.code).toBe(2);
+    expect(notAudio.stderr).toMatch(/notes\.mp3 is not audio that can be read/);
+
+    const missing = await home.run(['ask', '--audio', join(home.root, 'nope.wav')]);
+    expect(missing.stderr).toMatch(/Cannot read the audio file .*nope\.wav: no such file/);
+    expect(server.transcriptionRequests).toHaveLength(1);
+  });
+});
