@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { decibels } from '../../src/audio/voice-activity.js';
 import { encodeWav } from '../../src/audio/wav.js';
 import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
-import { TempHome, collect, waitForOutput } from '../support/cli.js';
+import { BIN, TempHome, collect, waitForOutput } from '../support/cli.js';
+import { spawn } from 'node:child_process';
 import { messageRows, readRows } from '../support/database.js';
 import { playIntoMicrophone, processesMatching, recordSpeaker, speakIntoMicrophone, startSoundCard } from '../support/sound-card.js';
 
@@ -189,5 +190,60 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     const missing = await home.run(['ask', '--audio', join(home.root, 'nope.wav')]);
     expect(missing.stderr).toMatch(/Cannot read the audio file .*nope\.wav: no such file/);
     expect(server.transcriptionRequests).toHaveLength(1);
+  });
+
+  it('on a terminal: Space stops the spoken answer, Ctrl-D ends the session', async () => {
+    server.defaultSpeech = { millisecondsPerCharacter: 60 };
+    try {
+      server.transcriptions.push({ text: 'Tell me a long story.' });
+      server.enqueue({ text: 'Once upon a time there was a voice. It spoke for a very long while. It never seemed to stop talking.' });
+      // util-linux `script` gives the CLI a pseudo-terminal; what we write to script's stdin is typed into it.
+      const command = `stty cols 100 rows 30; exec '${process.execPath}' '${BIN}' talk --device pulseaudio:mic --player paplay --session keys`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: home.root, env: home.environment(), stdio: ['pipe', 'pipe', 'pipe'] });
+      const done = collect(child);
+      await sleep(1200);
+      await speakIntoMicrophone('Tell me a long story.', home.root);
+      await waitFor(() => server.speechRequests.length >= 1, 'speech');
+      await sleep(1500);
+      child.stdin!.write(' ');
+      await waitFor(() => messageRows(home.databasePath).length === 2, 'the stored answer');
+      await sleep(300);
+      child.stdin!.write('\u0004');
+      const result = await done;
+
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('listening…'); // the status line, on the terminal
+      expect(result.stdout).toMatch(/1 turn · session keys/);
+      const answer = messageRows(home.databasePath)[1]!;
+      expect(answer.status).toBe('interrupted');
+      expect(answer.content.length).toBeLessThan('Once upon a time there was a voice. It spoke for a very long while.'.length);
+      expect(audioChildren()).toEqual([]);
+    } finally {
+      server.defaultSpeech = {};
+    }
+  });
+
+  it('transcribes on a separate server when ASSISTANT_STT_BASE_URL is set, and keeps audio with --keep-audio', async () => {
+    const whisper = await new FakeOpenAIServer().start();
+    try {
+      whisper.transcriptions.push({ text: 'local whisper heard this' });
+      const keep = join(home.root, 'kept');
+      const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute', '--keep-audio', keep], {
+        keepStdinOpen: true,
+        env: { ASSISTANT_STT_BASE_URL: whisper.url },
+      });
+      const done = collect(child);
+      await sleep(1000);
+      await speakIntoMicrophone('Testing one two three.', home.root);
+      await waitForOutput(child, 'You said: local whisper heard this');
+      child.kill('SIGINT');
+      expect((await done).code).toBe(0);
+      expect(whisper.transcriptionRequests).toHaveLength(1);
+      expect(server.transcriptionRequests).toHaveLength(0);
+      const { readdirSync } = await import('node:fs');
+      expect(readdirSync(keep).filter((name) => name.endsWith('.wav'))).toHaveLength(1);
+    } finally {
+      await whisper.close();
+    }
   });
 });
