@@ -1,0 +1,128 @@
+/**
+ * Time to first audio of a voice turn, measured side by side in one run against the local
+ * OpenAI-compatible server with realistic delays: our pipeline (speak each sentence as soon
+ * as it is complete) next to a sequential one (transcribe, wait for the whole reply,
+ * synthesize it all, then play). The clock starts at the end of speech; it stops when the
+ * first audio bytes reach the player.
+ *
+ *   npx tsx bench/time-to-first-audio.ts [runs]
+ */
+import { ResponseCache } from '../src/cache/response-cache.js';
+import type { AudioSink, Player } from '../src/audio/player.js';
+import { parseWavHeader } from '../src/audio/wav.js';
+import { OpenAIChatModel } from '../src/chat/openai-chat-model.js';
+import { runExchange } from '../src/conversation/exchange.js';
+import { OpenAISynthesizer, OpenAITranscriber } from '../src/speech/openai-speech.js';
+import type { Store } from '../src/store/store.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { ReplySpeaker } from '../src/voice/reply-speaker.js';
+import { transcribeCached } from '../src/voice/transcribe.js';
+import { encodeWav } from '../src/audio/wav.js';
+import { FakeOpenAIServer } from '../test/support/openai-server.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const DELAYS = { transcriptionMs: 300, firstTokenMs: 250, tokenMs: 30, speechFirstByteMs: 200 };
+
+export const REPLIES = {
+  'one sentence': 'The capital of France is Paris, a city on the Seine.',
+  'five sentences':
+    'The capital of France is Paris. It sits on the river Seine. About two million people live in the city itself. ' +
+    'It is known for the Eiffel Tower and the Louvre. Spring is a lovely time to visit.',
+};
+
+/** A player that only notes when the first audio arrives. */
+class TimingPlayer implements Player {
+  readonly name = 'timing';
+  firstAudioAt: number | undefined;
+  open(): AudioSink {
+    return {
+      write: async () => void (this.firstAudioAt ??= performance.now()),
+      endClip: async () => {},
+      finish: async () => {},
+      stop: async () => {},
+    };
+  }
+}
+
+export interface Measurement {
+  pipelined: number;
+  sequential: number;
+  /** transcription + first token + the first sentence's tokens + speech first byte. */
+  floor: number;
+}
+
+export async function measureOnce(server: FakeOpenAIServer, store: Store, reply: string): Promise<Measurement> {
+  const connection = { baseURL: server.url, apiKey: 'bench', timeoutSeconds: 30, maxRetries: 0 };
+  const cache = new ResponseCache(store, { enabled: false, maxBytes: 0, ttlSeconds: undefined });
+  const chatModel = new OpenAIChatModel(connection);
+  const transcriber = new OpenAITranscriber(connection);
+  const synthesizer = new OpenAISynthesizer(connection);
+  const audio = encodeWav(Buffer.alloc(32_000));
+  const settings = { model: 'tts', voice: 'alloy', speed: 1 };
+  server.defaultReply = { text: reply, delayMs: DELAYS.firstTokenMs, chunkDelayMs: DELAYS.tokenMs };
+  server.defaultTranscript = { text: 'What is the capital of France?', delayMs: DELAYS.transcriptionMs };
+  server.defaultSpeech = { delayMs: DELAYS.speechFirstByteMs };
+
+  // Ours: stream the reply, synthesize and play each sentence as soon as it is complete.
+  const player = new TimingPlayer();
+  let start = performance.now();
+  const { text } = await transcribeCached(audio, 'speech.wav', { transcriber, cache, model: 'stt', language: undefined });
+  const speaker = new ReplySpeaker({ synthesizer, cache, player, settings, signal: new AbortController().signal });
+  await runExchange(
+    { store, chatModel, cache },
+    { sessionId: 'bench', userText: text, model: 'chat', system: undefined, temperature: undefined, stream: true },
+    { onText: (delta) => speaker.text(delta), beforeStore: (outcome) => speaker.settle(outcome) },
+  );
+  const pipelined = player.firstAudioAt! - start;
+
+  // Sequential: transcribe, wait for the whole reply, synthesize all of it, then play.
+  start = performance.now();
+  const { text: again } = await transcribeCached(audio, 'speech.wav', { transcriber, cache, model: 'stt', language: undefined });
+  const whole = await runExchange(
+    { store, chatModel, cache },
+    { sessionId: 'bench', userText: again, model: 'chat', system: undefined, temperature: undefined, stream: true },
+  );
+  const clip: Uint8Array[] = [];
+  for await (const chunk of await synthesizer.synthesize({ text: whole.answer, model: 'tts', voice: 'alloy', speed: 1, format: 'wav' }, {})) clip.push(chunk);
+  const header = parseWavHeader(Buffer.concat(clip));
+  const sequentialPlayer = new TimingPlayer();
+  await sequentialPlayer.open().write(Buffer.concat(clip).subarray(header!.dataOffset));
+  const sequential = sequentialPlayer.firstAudioAt! - start;
+
+  const firstSentenceTokens = (reply.split(/(?<=[.!?])\s/)[0]!.match(/\S+\s*/g) ?? []).length;
+  const floor = DELAYS.transcriptionMs + DELAYS.firstTokenMs + firstSentenceTokens * DELAYS.tokenMs + DELAYS.speechFirstByteMs;
+  return { pipelined, sequential, floor };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const runs = Number(process.argv[2] ?? 5);
+  const server = await new FakeOpenAIServer().start();
+  const directory = mkdtempSync(join(tmpdir(), 'assistant-bench-'));
+  const store = new SqliteStore(join(directory, 'bench.db'));
+  try {
+    console.log(`delays: transcription ${DELAYS.transcriptionMs} ms, first token ${DELAYS.firstTokenMs} ms, ${DELAYS.tokenMs} ms per token, speech first byte ${DELAYS.speechFirstByteMs} ms; ${runs} runs each`);
+    for (const [name, reply] of Object.entries(REPLIES)) {
+      const results: Measurement[] = [];
+      for (let run = 0; run < runs; run += 1) results.push(await measureOnce(server, store, reply));
+      const pipelined = median(results.map((result) => result.pipelined));
+      const sequential = median(results.map((result) => result.sequential));
+      const floor = results[0]!.floor;
+      console.log(
+        `${name}: pipelined median ${pipelined.toFixed(0)} ms (min ${Math.min(...results.map((r) => r.pipelined)).toFixed(0)}, max ${Math.max(...results.map((r) => r.pipelined)).toFixed(0)}); ` +
+          `sequential median ${sequential.toFixed(0)} ms; ${(sequential / pipelined).toFixed(2)}x faster; floor ${floor} ms, overhead ${(pipelined - floor).toFixed(0)} ms`,
+      );
+    }
+  } finally {
+    await store.close();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
