@@ -131,8 +131,9 @@ export class TalkSession {
       status.clear();
       const style = terminal.answerStyle;
       if (heard.kind === 'voice' || this.settings.echoTyped) terminal.line(`${style.cyan.bold('You:')} ${text}`);
-      terminal.write(`${style.green.bold('Assistant:')} `);
       status.set('thinking');
+      // The label goes out with the first words: the status line shares this terminal line until then.
+      const label = `${style.green.bold('Assistant:')} `;
 
       const speaker = this.speaker(turn.signal, timings);
       let first = true;
@@ -145,6 +146,7 @@ export class TalkSession {
             if (first) {
               timings.firstTokenAt = this.now();
               status.clear();
+              terminal.write(label);
               first = false;
             }
             terminal.write(delta);
@@ -154,8 +156,8 @@ export class TalkSession {
         },
       );
       if (speaker) timings.audioDoneAt = this.now();
-      terminal.line();
       status.clear();
+      terminal.line(first ? label.trimEnd() : '');
       this.report(result, speaker?.failure);
       this.turns += 1;
       await store.recordTurn({

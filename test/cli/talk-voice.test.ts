@@ -246,4 +246,33 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       await whisper.close();
     }
   });
+
+  it('--barge-in: speaking during an answer interrupts it, and what was said becomes the next turn', async () => {
+    server.defaultSpeech = { millisecondsPerCharacter: 60 };
+    try {
+      server.transcriptions.push({ text: 'Tell me a long story.' }, { text: 'Stop, that is enough.' });
+      server.enqueue({ text: 'Once upon a time there was a voice. It spoke for a very long while. It never seemed to stop.' });
+      const child = home.start(['talk', '--device', 'pulseaudio:mic', '--player', 'paplay', '--barge-in', '--session', 'barge'], { keepStdinOpen: true });
+      const done = collect(child);
+      await sleep(1200);
+      await speakIntoMicrophone('Tell me a long story.', home.root);
+      await waitFor(() => server.speechRequests.length >= 1, 'speech');
+      await sleep(1000);
+      await speakIntoMicrophone('Stop, that is enough.', home.root);
+      await waitForOutput(child, 'You said: Stop, that is enough.');
+      await waitFor(() => messageRows(home.databasePath).length === 4, 'both turns stored');
+      child.kill('SIGINT');
+      expect((await done).code).toBe(0);
+      const rows = messageRows(home.databasePath);
+      expect(rows.map((row) => [row.role, row.status])).toEqual([
+        ['user', 'complete'],
+        ['assistant', 'interrupted'],
+        ['user', 'complete'],
+        ['assistant', 'complete'],
+      ]);
+      expect(rows[2]!.content).toBe('Stop, that is enough.');
+    } finally {
+      server.defaultSpeech = {};
+    }
+  });
 });
