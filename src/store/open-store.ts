@@ -1,6 +1,6 @@
 /**
  * Chooses the store from DATABASE_URL: a plain path or a sqlite:/file: URL is SQLite.
- * Only the chosen implementation is loaded.
+ * postgres:// or postgresql:// is PostgreSQL. Only the chosen implementation is loaded.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,9 @@ export function parseStoreLocation(databaseUrl: string, cwd: string): StoreLocat
 
 export async function openStore(location: StoreLocation, options: { now?: () => number } = {}): Promise<Store> {
   if (location.kind === 'postgres') {
-    throw new AssistantError('PostgreSQL (DATABASE_URL=postgres://…) is not supported yet; unset DATABASE_URL to use the SQLite default.');
+    // pg is loaded only here, so SQLite users never pay for it.
+    const { PostgresStore } = await import('./postgres-store.js');
+    return PostgresStore.open(location.url, options);
   }
   const { SqliteStore } = await import('./sqlite-store.js');
   return new SqliteStore(location.path, options);

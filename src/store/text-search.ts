@@ -20,3 +20,8 @@ export function previewOf(content: string, length = 80): string {
   const oneLine = content.replace(/\s+/gu, ' ').trim();
   return oneLine.length <= length ? oneLine : `${oneLine.slice(0, length - 1)}…`;
 }
+
+/** Lower case without diacritics ("Café" -> "cafe"): how PostgreSQL's search column sees text. */
+export function foldForSearch(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+}

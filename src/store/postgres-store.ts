@@ -1,0 +1,352 @@
+/**
+ * The shared store: PostgreSQL through a small pg pool. The same behaviour as SQLite
+ * (the conformance suite in test/store/ runs against both); full-text search uses a
+ * tsvector column with a GIN index, cached audio goes in bytea.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { AssistantError } from '../errors.js';
+import { redactUrlPassword } from '../secrets.js';
+import { migratePostgres } from './postgres-migrations.js';
+import {
+  SNIPPET_MARK_END,
+  SNIPPET_MARK_START,
+  type CacheEntry,
+  type CacheKindStats,
+  type NewCacheEntry,
+  type NewMessage,
+  type NewTurn,
+  type SearchHit,
+  type SessionSummary,
+  type Store,
+  type StoredMessage,
+  type StoredTurn,
+} from './store.js';
+import { foldForSearch, plainTextSearchQuery, previewOf } from './text-search.js';
+import { timeToFirstAudio } from './turn-timings.js';
+
+export interface PostgresStoreOptions {
+  now?: () => number;
+  /** Connections in the pool. Default 4: one process rarely needs more. */
+  poolSize?: number;
+  /** Longest a statement may run, in milliseconds. Default 30000. */
+  statementTimeoutMilliseconds?: number;
+}
+
+type Row = Record<string, any>;
+
+export class PostgresStore implements Store {
+  readonly description: string;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly where: string,
+    private readonly now: () => number,
+  ) {
+    this.description = `PostgreSQL ${where}`;
+  }
+
+  /** Connects, checks the connection and brings the schema up to date. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pg = (await import('pg')).default;
+    const target = describeTarget(url);
+    const types = {
+      // BIGINT (20) as a number: our values (times in ms, ids, sizes) stay far below 2^53.
+      getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')),
+    };
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 4,
+      statement_timeout: options.statementTimeoutMilliseconds ?? 30_000,
+      application_name: new URL(url).searchParams.get('application_name') ?? 'assistant',
+      connectionTimeoutMillis: 10_000,
+      types: types as never,
+    });
+    pool.on('error', () => {}); // an idle client dropped by the server: the next query reconnects
+    const store = new PostgresStore(pool, target, options.now ?? Date.now);
+    try {
+      await store.withClient((client) => migratePostgres(client, target, undefined, store.now));
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw translatePostgresError(error, url);
+    }
+    return store;
+  }
+
+  async appendMessage(message: NewMessage): Promise<StoredMessage> {
+    const createdAt = this.now();
+    const status = message.status ?? 'complete';
+    const id = await this.transaction(async (client) => {
+      await client.query('INSERT INTO sessions (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING', [message.sessionId, createdAt]);
+      const { rows } = await client.query(
+        `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at, search)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_tsvector('simple', $10)) RETURNING id`,
+        [
+          message.sessionId, message.role, message.content, status, message.model ?? null,
+          message.usage?.promptTokens ?? null, message.usage?.completionTokens ?? null, message.cached ?? false, createdAt,
+          foldForSearch(message.content),
+        ],
+      );
+      await client.query(
+        `UPDATE sessions SET updated_at = GREATEST(updated_at, $1), message_count = message_count + 1,
+           preview = CASE WHEN preview = '' AND $2 = 'user' THEN $3 ELSE preview END
+         WHERE id = $4`,
+        [createdAt, message.role, previewOf(message.content), message.sessionId],
+      );
+      return rows[0].id as number;
+    });
+    return {
+      id, sessionId: message.sessionId, role: message.role, content: message.content, status, model: message.model,
+      usage: message.usage, cached: message.cached ?? false, createdAt: new Date(createdAt),
+    };
+  }
+
+  async latestSessionId(): Promise<string | undefined> {
+    const rows = await this.query('SELECT id FROM sessions ORDER BY updated_at DESC, created_at DESC, id DESC LIMIT 1');
+    return rows[0]?.id;
+  }
+
+  async getSession(id: string): Promise<SessionSummary | undefined> {
+    const rows = await this.query('SELECT * FROM sessions WHERE id = $1', [id]);
+    return rows[0] && toSession(rows[0]);
+  }
+
+  async listSessions({ limit }: { limit: number }): Promise<SessionSummary[]> {
+    return (await this.query('SELECT * FROM sessions ORDER BY updated_at DESC, created_at DESC, id DESC LIMIT $1', [limit])).map(toSession);
+  }
+
+  async messages(sessionId: string): Promise<StoredMessage[]> {
+    const rows = await this.query(
+      `SELECT id, session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at
+       FROM messages WHERE session_id = $1 ORDER BY id`,
+      [sessionId],
+    );
+    return rows.map(toMessage);
+  }
+
+  async search(query: string, { limit }: { limit: number }): Promise<SearchHit[]> {
+    if (plainTextSearchQuery(query) === undefined) return [];
+    const rows = await this.query(
+      `SELECT m.id, m.session_id, m.role, m.created_at,
+              ts_headline('simple', m.content, q, $2) AS snippet
+       FROM messages m, plainto_tsquery('simple', $1) AS q
+       WHERE m.search @@ q ORDER BY m.id DESC LIMIT $3`,
+      [foldForSearch(query), `StartSel=${SNIPPET_MARK_START}, StopSel=${SNIPPET_MARK_END}, MaxWords=16, MinWords=6, ShortWord=1`, limit],
+    );
+    return rows.map((row) => ({ sessionId: row.session_id, messageId: row.id, role: row.role, createdAt: new Date(row.created_at), snippet: row.snippet }));
+  }
+
+  async recordTurn(turn: NewTurn): Promise<StoredTurn> {
+    const createdAt = this.now();
+    const t = turn.timings;
+    const firstAudio = timeToFirstAudio(t);
+    const rows = await this.query(
+      `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
+         transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+      [
+        turn.sessionId, turn.userMessageId ?? null, turn.assistantMessageId ?? null, turn.input, turn.status,
+        t.speechEndedAt ?? null, t.endpointAt ?? null, t.transcriptAt ?? null, t.firstTokenAt ?? null,
+        t.firstSentenceAt ?? null, t.firstAudioAt ?? null, t.audioDoneAt ?? null, firstAudio ?? null, createdAt,
+      ].map((value) => (typeof value === 'number' ? Math.round(value) : value)),
+    );
+    return { ...turn, id: rows[0]!.id, timeToFirstAudioMilliseconds: firstAudio, createdAt: new Date(createdAt) };
+  }
+
+  async turns(sessionId: string): Promise<StoredTurn[]> {
+    return (await this.query('SELECT * FROM turns WHERE session_id = $1 ORDER BY id', [sessionId])).map(toTurn);
+  }
+
+  async deleteSession(id: string): Promise<number | undefined> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query('DELETE FROM sessions WHERE id = $1 RETURNING message_count', [id]);
+      if (rows.length === 0) return undefined;
+      await client.query('DELETE FROM cache WHERE session_id = $1', [id]);
+      return rows[0].message_count as number;
+    });
+  }
+
+  async cacheGet(key: string, { ttlSeconds }: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined> {
+    const now = this.now();
+    if (ttlSeconds !== undefined) {
+      const expired = await this.query('DELETE FROM cache WHERE key = $1 AND created_at < $2 RETURNING key', [key, Math.round(now - ttlSeconds * 1000)]);
+      if (expired.length > 0) return undefined;
+    }
+    const rows = await this.query('UPDATE cache SET last_hit_at = $1, hit_count = hit_count + 1 WHERE key = $2 RETURNING *', [now, key]);
+    return rows[0] && toCacheEntry(rows[0]);
+  }
+
+  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes: number }): Promise<void> {
+    const now = this.now();
+    const size = entry.blob?.byteLength ?? Buffer.byteLength(entry.text ?? '');
+    await this.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO cache (key, kind, model, value_text, value_blob, metadata, session_id, size, created_at, last_hit_at, hit_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0)
+         ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, model = EXCLUDED.model, value_text = EXCLUDED.value_text,
+           value_blob = EXCLUDED.value_blob, metadata = EXCLUDED.metadata, session_id = EXCLUDED.session_id, size = EXCLUDED.size,
+           created_at = EXCLUDED.created_at, last_hit_at = EXCLUDED.last_hit_at, hit_count = 0`,
+        [entry.key, entry.kind, entry.model, entry.text ?? null, entry.blob ? Buffer.from(entry.blob) : null, entry.metadata ?? null, entry.sessionId ?? null, size, now],
+      );
+      // Keep the most recently used entries whose sizes add up to maxBytes; drop the rest.
+      await client.query(
+        `DELETE FROM cache WHERE key IN (
+           SELECT key FROM (SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache) ranked
+           WHERE running > $1)`,
+        [maxBytes],
+      );
+    });
+  }
+
+  async cacheStats(): Promise<CacheKindStats[]> {
+    return (await this.query(
+      `SELECT kind, COUNT(*)::bigint AS entries, COALESCE(SUM(size), 0)::bigint AS bytes, COALESCE(SUM(hit_count), 0)::bigint AS hits
+       FROM cache GROUP BY kind ORDER BY kind`,
+    )) as CacheKindStats[];
+  }
+
+  async cacheClear(): Promise<{ entries: number; bytes: number }> {
+    const rows = await this.query('WITH gone AS (DELETE FROM cache RETURNING size) SELECT COUNT(*)::bigint AS entries, COALESCE(SUM(size), 0)::bigint AS bytes FROM gone');
+    return { entries: rows[0]!.entries, bytes: rows[0]!.bytes };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async query(sql: string, parameters: unknown[] = []): Promise<Row[]> {
+    try {
+      return (await this.pool.query(sql, parameters)).rows;
+    } catch (error) {
+      throw translatePostgresError(error, this.where);
+    }
+  }
+
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await this.withClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const result = await work(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw translatePostgresError(error, this.where);
+    }
+  }
+}
+
+/** "host:port/database" for messages: never the user's password. */
+function describeTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname || '/'}`;
+  } catch {
+    return redactUrlPassword(url);
+  }
+}
+
+export function translatePostgresError(error: unknown, url: string): Error {
+  if (error instanceof AssistantError) return error;
+  const where = url.includes('://') ? describeTarget(url) : url;
+  const database = where.split('/').pop() || 'the database';
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? String(error);
+  const make = (text: string): AssistantError => new AssistantError(text, { cause: error });
+  switch (code) {
+    case 'ECONNREFUSED':
+      return make(`Cannot connect to PostgreSQL at ${where} (connection refused). Is the server running? Check DATABASE_URL.`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return make(`Cannot resolve the PostgreSQL host in DATABASE_URL (${where}).`);
+    case '28P01':
+      return make(`PostgreSQL at ${where} rejected the password. Check the user and password in DATABASE_URL.`);
+    case '28000':
+      return make(`PostgreSQL at ${where} refused the connection: ${message}. Check the user in DATABASE_URL.`);
+    case '3D000':
+      return make(`The PostgreSQL database "${database}" does not exist at ${where}. Create it (createdb ${database}) or fix DATABASE_URL.`);
+    case '57014':
+      return make(`A PostgreSQL statement at ${where} took too long and was cancelled.`);
+    case '42501':
+      return make(`PostgreSQL at ${where} denied permission: ${message}.`);
+    default:
+      break;
+  }
+  if (/user name specified|no PostgreSQL user name/i.test(message)) {
+    return make(`No PostgreSQL user for ${where}: put it in DATABASE_URL (postgres://user:password@host/database) or set PGUSER.`);
+  }
+  if (/timeout/i.test(message) && /connect/i.test(message)) {
+    return make(`Connecting to PostgreSQL at ${where} timed out. Check the host and your network.`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function toSession(row: Row): SessionSummary {
+  return { id: row.id, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at), messageCount: row.message_count, preview: row.preview };
+}
+
+function toMessage(row: Row): StoredMessage {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    model: row.model ?? undefined,
+    usage: row.prompt_tokens === null && row.completion_tokens === null ? undefined : { promptTokens: row.prompt_tokens ?? 0, completionTokens: row.completion_tokens ?? 0 },
+    cached: row.cached === true,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function toTurn(row: Row): StoredTurn {
+  const value = (column: number | null): number | undefined => column ?? undefined;
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    userMessageId: value(row.user_message_id),
+    assistantMessageId: value(row.assistant_message_id),
+    input: row.input,
+    status: row.status,
+    timings: {
+      speechEndedAt: value(row.speech_ended_at),
+      endpointAt: value(row.endpoint_at),
+      transcriptAt: value(row.transcript_at),
+      firstTokenAt: value(row.first_token_at),
+      firstSentenceAt: value(row.first_sentence_at),
+      firstAudioAt: value(row.first_audio_at),
+      audioDoneAt: value(row.audio_done_at),
+    },
+    timeToFirstAudioMilliseconds: value(row.time_to_first_audio_ms),
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function toCacheEntry(row: Row): CacheEntry {
+  return {
+    key: row.key,
+    kind: row.kind,
+    model: row.model,
+    ...(row.value_text !== null ? { text: row.value_text } : {}),
+    ...(row.value_blob !== null ? { blob: new Uint8Array(row.value_blob) } : {}),
+    ...(row.metadata !== null ? { metadata: row.metadata } : {}),
+    ...(row.session_id !== null ? { sessionId: row.session_id } : {}),
+    size: row.size,
+    createdAt: new Date(row.created_at),
+    lastHitAt: new Date(row.last_hit_at),
+    hitCount: row.hit_count,
+  };
+}

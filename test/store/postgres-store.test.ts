@@ -1,0 +1,90 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { postgresMigrations } from '../../src/store/postgres-migrations.js';
+import { sqliteMigrations } from '../../src/store/sqlite-migrations.js';
+import { POSTGRES_URL, createTestDatabase, dropTestDatabase, queryDatabase, warnSkipped } from '../support/postgres.js';
+import { describeStoreConformance } from './store-conformance.js';
+
+warnSkipped('postgres-store');
+const databases: string[] = [];
+const urls = new WeakMap<PostgresStore, string>();
+
+afterAll(async () => {
+  await Promise.all(databases.map(dropTestDatabase));
+});
+
+async function fresh(): Promise<string> {
+  const url = await createTestDatabase();
+  databases.push(url);
+  return url;
+}
+
+describe.skipIf(!POSTGRES_URL)('PostgreSQL', () => {
+  describeStoreConformance('PostgreSQL', {
+    open: async (now) => {
+      const url = await fresh();
+      const store = await PostgresStore.open(url, { now });
+      urls.set(store, url);
+      return store;
+    },
+    reopen: async (store, now) => PostgresStore.open(urls.get(store as PostgresStore)!, { now }),
+  });
+
+  it('has the same numbered migrations as SQLite', () => {
+    expect(postgresMigrations.map(({ version, name }) => ({ version, name }))).toEqual(sqliteMigrations.map(({ version, name }) => ({ version, name })));
+  });
+
+  it('several processes starting at once on an empty database create the schema once', async () => {
+    const url = await fresh();
+    const stores = await Promise.all(Array.from({ length: 5 }, () => PostgresStore.open(url)));
+    await Promise.all(stores.map((store) => store.close()));
+    const applied = await queryDatabase<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
+    expect(applied.map((row) => row.version)).toEqual(postgresMigrations.map((migration) => migration.version));
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const url = await fresh();
+    await (await PostgresStore.open(url)).close();
+    await queryDatabase(url, "INSERT INTO schema_migrations VALUES (999, 'from the future', 0)");
+    await expect(PostgresStore.open(url)).rejects.toThrow(/written by a newer version of assistant \(schema 999/);
+  });
+
+  it('keeps audio in bytea and search in a GIN-indexed tsvector', async () => {
+    const url = await fresh();
+    const store = await PostgresStore.open(url);
+    await store.close();
+    const columns = await queryDatabase<{ column_name: string; data_type: string }>(
+      url,
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name IN ('cache', 'messages') AND column_name IN ('value_blob', 'search')",
+    );
+    expect(Object.fromEntries(columns.map((column) => [column.column_name, column.data_type]))).toEqual({ value_blob: 'bytea', search: 'tsvector' });
+    const indexes = await queryDatabase<{ indexdef: string }>(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_search'");
+    expect(indexes[0]!.indexdef).toContain('USING gin (search)');
+  });
+
+  it.each([
+    ['a server that is down', () => 'postgres://u:s3cret-pw@127.0.0.1:1/x', /Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/x \(connection refused\)/],
+    ['a wrong password', () => withPassword(POSTGRES_URL!, 'wrong-s3cret-pw'), /rejected the password/],
+    ['a missing database', () => withDatabase(POSTGRES_URL!, 'no_such_database'), /database "no_such_database" does not exist at 127\.0\.0\.1:5432\/no_such_database/],
+  ])('%s is a one-line error naming host and database, never the password', async (_, url, message) => {
+    const error = await PostgresStore.open(url()).then(
+      () => undefined,
+      (failure: Error) => failure,
+    );
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toMatch(/s3cret|assistant_test:assistant_test/);
+    expect(error?.message).not.toContain('\n');
+  });
+});
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
