@@ -1,12 +1,37 @@
 import { defineConfig } from 'vitest/config';
 
+const postgres = process.env.ASSISTANT_TEST_POSTGRES_URL;
+if (!postgres) {
+  console.warn(
+    '\n[vitest] The CLI tests run on SQLite only: set ASSISTANT_TEST_POSTGRES_URL to run them on PostgreSQL too\n' +
+      '         (eval "export $(bash test/support/postgres-setup.sh)" starts a local server and prints it; CI does).\n',
+  );
+}
+
+const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     pool: 'forks',
     // Two cores: more workers only make subprocess-heavy tests contend.
     maxWorkers: 2,
+    projects: [
+      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      ...(postgres
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'postgres',
+                // The same end-to-end CLI tests, with DATABASE_URL pointing at a fresh PostgreSQL database.
+                // The real-audio tests stay on SQLite: they share one virtual sound card and must run alone.
+                include: ['test/cli/**/*.test.ts'],
+                exclude: ['test/cli/talk-voice.test.ts'],
+                env: { ASSISTANT_TEST_STORE: 'postgres' },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

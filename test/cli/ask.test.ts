@@ -10,9 +10,9 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
+beforeEach(async () => {
   server.requests.length = 0;
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 
@@ -31,7 +31,7 @@ describe('assistant ask', () => {
     });
     expect(request?.body.temperature).toBeUndefined();
     expect(request?.headers.authorization).toBe(`Bearer ${home.environment().OPENAI_API_KEY}`);
-    const rows = messageRows(home.databasePath);
+    const rows = (await home.messageRows());
     expect(rows.map((row) => [row.role, row.content, row.status])).toEqual([
       ['user', 'What is the capital of France?', 'complete'],
       ['assistant', 'Paris is the capital of France.', 'complete'],
@@ -45,7 +45,7 @@ describe('assistant ask', () => {
     const result = await home.run(['ask', '--no-stream', 'hi']);
     expect(result).toMatchObject({ code: 0, stdout: 'One whole answer.\n' });
     expect(server.chatRequests[0]?.body.stream).toBe(false);
-    expect(messageRows(home.databasePath)[1]).toMatchObject({ content: 'One whole answer.', completion_tokens: 3 });
+    expect((await home.messageRows())[1]).toMatchObject({ content: 'One whole answer.', completion_tokens: 3 });
   });
 
   it('joins several words of the argument', async () => {
@@ -107,7 +107,7 @@ describe('assistant ask', () => {
       { role: 'assistant', content: 'You said: I am going to Lisbon.' },
       { role: 'user', content: 'Where am I going?' },
     ]);
-    const trip = messageRows(home.databasePath).filter((row) => row.session_id === 'trip');
+    const trip = (await home.messageRows()).filter((row) => row.session_id === 'trip');
     expect(trip).toHaveLength(4);
   });
 
@@ -126,7 +126,7 @@ describe('assistant ask', () => {
     await home.run(['ask', 'one']);
     await home.run(['ask', 'two']);
     expect(server.chatRequests[1]?.body.messages).toHaveLength(1);
-    const sessions = new Set(messageRows(home.databasePath).map((row) => row.session_id));
+    const sessions = new Set((await home.messageRows()).map((row) => row.session_id));
     expect(sessions.size).toBe(2);
   });
 
@@ -137,7 +137,7 @@ describe('assistant ask', () => {
     const output = JSON.parse(result.stdout);
     expect(output).toMatchObject({ answer: 'Four.', model: 'gpt-4o-mini', cached: false, status: 'complete' });
     expect(output.usage).toMatchObject({ completion_tokens: 1 });
-    expect(output.session).toBe(messageRows(home.databasePath)[0]!.session_id);
+    expect(output.session).toBe((await home.messageRows())[0]!.session_id);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });
 

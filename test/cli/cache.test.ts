@@ -10,9 +10,9 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
+beforeEach(async () => {
   server.requests.length = 0;
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 
@@ -25,7 +25,7 @@ describe('the response cache', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ cached: false, answer: 'You said: What is 2+2?' });
     expect(JSON.parse(second.stdout)).toMatchObject({ cached: true, answer: 'You said: What is 2+2?', status: 'complete' });
     expect(JSON.parse(second.stdout).usage).toEqual(JSON.parse(first.stdout).usage);
-    const answers = messageRows(home.databasePath).filter((row) => row.role === 'assistant');
+    const answers = (await home.messageRows()).filter((row) => row.role === 'assistant');
     expect(answers.map((row) => row.cached)).toEqual([0, 1]);
   });
 
@@ -37,7 +37,7 @@ describe('the response cache', () => {
 
   it('--no-cache neither reads nor writes', async () => {
     await home.run(['ask', '--no-cache', 'hello']);
-    expect(readRows(home.databasePath, 'SELECT * FROM cache')).toEqual([]);
+    expect((await home.rows('SELECT * FROM cache'))).toEqual([]);
     await home.run(['ask', 'hello']);
     await home.run(['ask', '--no-cache', 'hello']);
     expect(server.chatRequests).toHaveLength(3);
@@ -99,7 +99,7 @@ describe('the response cache', () => {
       await home.run(['ask', 'one'], { env });
       await home.run(['ask', 'two'], { env });
       expect(server.chatRequests.map((request) => request.body.messages.at(-1).content)).toEqual(['one', 'two', 'three', 'two']);
-      const total = readRows<{ bytes: number }>(home.databasePath, 'SELECT SUM(size) AS bytes FROM cache')[0]!.bytes;
+      const total = (await home.rows<{ bytes: number }>('SELECT SUM(size) AS bytes FROM cache'))[0]!.bytes;
       expect(total).toBeLessThanOrEqual(2500);
     } finally {
       const { echoReply } = await import('../support/openai-server.js');
@@ -127,6 +127,6 @@ describe('the response cache', () => {
     expect(clear).toMatchObject({ code: 0, stdout: '' });
     expect(clear.stderr).toBe('Removed 2 cache entries (28 B).\n');
     expect(JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout).total).toEqual({ entries: 0, bytes: 0, hits: 0 });
-    expect(messageRows(home.databasePath)).toHaveLength(8);
+    expect((await home.messageRows())).toHaveLength(8);
   });
 });

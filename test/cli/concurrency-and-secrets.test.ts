@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeOpenAIServer } from '../support/openai-server.js';
-import { PLANTED_KEY, TempHome } from '../support/cli.js';
+import { PLANTED_KEY, TEST_STORE, TempHome } from '../support/cli.js';
 import { messageRows, readRows } from '../support/database.js';
 
 let server: FakeOpenAIServer;
@@ -12,9 +12,9 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
+beforeEach(async () => {
   server.requests.length = 0;
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 
@@ -29,14 +29,14 @@ describe('several processes at once', () => {
         expect(run.stderr).toBe('');
         expect(run.code).toBe(0);
       }
-      const rows = messageRows(home.databasePath);
+      const rows = (await home.messageRows());
       expect(rows).toHaveLength(12);
       for (let index = 0; index < 6; index += 1) {
         expect(rows.filter((row) => row.content === `question ${index}`)).toHaveLength(1);
         expect(rows.filter((row) => row.content === `answer to question ${index}`)).toHaveLength(1);
       }
-      expect(readRows(home.databasePath, "SELECT message_count FROM sessions WHERE id = 'shared'")).toEqual([{ message_count: 12 }]);
-      expect(readRows(home.databasePath, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      expect((await home.rows("SELECT message_count FROM sessions WHERE id = 'shared'"))).toEqual([{ message_count: 12 }]);
+      if (!home.isPostgres) expect(await home.rows('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     } finally {
       const { echoReply } = await import('../support/openai-server.js');
       server.defaultReply = echoReply;
@@ -52,13 +52,19 @@ describe('secrets and files', () => {
     await home.run(['ask', 'second']);
     await home.run(['history', '--search', 'second']);
 
-    const directory = join(home.dataDirectory, 'assistant');
-    for (const name of readdirSync(directory)) {
-      expect(readFileSync(join(directory, name)).includes(PLANTED_KEY), name).toBe(false);
+    if (home.isPostgres) {
+      for (const table of ['sessions', 'messages', 'cache', 'turns', 'schema_migrations']) {
+        expect(JSON.stringify(await home.rows(`SELECT * FROM ${table}`)), table).not.toContain(PLANTED_KEY);
+      }
+    } else {
+      const directory = join(home.dataDirectory, 'assistant');
+      for (const name of readdirSync(directory)) {
+        expect(readFileSync(join(directory, name)).includes(PLANTED_KEY), name).toBe(false);
+      }
+      expect(statSync(directory).mode & 0o777).toBe(0o700);
+      expect(statSync(home.databasePath).mode & 0o777).toBe(0o600);
     }
-    expect(statSync(directory).mode & 0o777).toBe(0o700);
-    expect(statSync(home.databasePath).mode & 0o777).toBe(0o600);
-    const cacheKeys = readRows<{ key: string }>(home.databasePath, 'SELECT key FROM cache');
+    const cacheKeys = (await home.rows<{ key: string }>('SELECT key FROM cache'));
     expect(cacheKeys.length).toBeGreaterThan(0);
   });
 
@@ -77,7 +83,8 @@ describe('secrets and files', () => {
     expect(line('timeoutSeconds')).toMatch(/30\s+TIMEOUT\s+config file$/);
     expect(line('system')).toMatch(/from dotenv\s+ASSISTANT_SYSTEM\s+\.env$/);
     expect(line('baseURL')).toContain(server.url);
-    expect(line('databaseUrl')).toMatch(/assistant\.db\s+DATABASE_URL\s+default$/);
+    if (!home.isPostgres) expect(line('databaseUrl')).toMatch(/assistant\.db\s+DATABASE_URL\s+default$/);
+    else expect(line('databaseUrl')).toMatch(/^databaseUrl\s+postgres:\/\/assistant_test:redacted@.*DATABASE_URL\s+environment$/);
     expect(line('temperature')).toMatch(/\(unset\)\s+ASSISTANT_TEMPERATURE\s+default$/);
 
     const json = JSON.parse((await home.run(['config', '--json'])).stdout);
@@ -101,7 +108,7 @@ describe('secrets and files', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('DATABASE_URL chooses the SQLite file (plain path, sqlite: and file: URLs)', async () => {
+  it.skipIf(TEST_STORE === 'postgres')('DATABASE_URL chooses the SQLite file (plain path, sqlite: and file: URLs)', async () => {
     const plain = join(home.root, 'plain.db');
     const sqlite = join(home.root, 'sqlite.db');
     const file = join(home.root, 'file.db');

@@ -11,9 +11,9 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
+beforeEach(async () => {
   server.requests.length = 0;
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 
@@ -26,8 +26,8 @@ function expectOneLineError(stderr: string, pattern: RegExp): void {
 }
 
 /** The user's question is stored even when the answer failed. */
-function expectQuestionKept(question: string, answerStatus: string): void {
-  const rows = messageRows(home.databasePath);
+async function expectQuestionKept(question: string, answerStatus: string): Promise<void> {
+  const rows = (await home.messageRows());
   expect(rows.map((row) => [row.role, row.status])).toEqual([
     ['user', 'complete'],
     ['assistant', answerStatus],
@@ -35,8 +35,8 @@ function expectQuestionKept(question: string, answerStatus: string): void {
   expect(rows[0]!.content).toBe(question);
 }
 
-function cacheEntries(): number {
-  return readRows<{ count: number }>(home.databasePath, 'SELECT COUNT(*) AS count FROM cache')[0]!.count;
+async function cacheEntries(): Promise<number> {
+  return (await home.rows<{ count: number }>('SELECT COUNT(*) AS count FROM cache'))[0]!.count;
 }
 
 describe('errors a person can act on', () => {
@@ -62,8 +62,8 @@ describe('errors a person can act on', () => {
     expectOneLineError(result.stderr, /rejected the API key \(401 Unauthorized\)\. Check OPENAI_API_KEY/);
     expect(result.stderr).not.toContain(PLANTED_KEY);
     expect(server.chatRequests).toHaveLength(1);
-    expectQuestionKept('hi', 'error');
-    expect(cacheEntries()).toBe(0);
+    await expectQuestionKept('hi', 'error');
+    expect(await cacheEntries()).toBe(0);
   });
 
   it('429: retried by the SDK, then explained', async () => {
@@ -93,7 +93,7 @@ describe('errors a person can act on', () => {
     const result = await home.run(['ask', 'hi'], { env: { TIMEOUT: '0.5' } });
     expect(result.code).toBe(1);
     expectOneLineError(result.stderr, /No answer from 127\.0\.0\.1:\d+ within 0\.5 s\. .*raise TIMEOUT/);
-    expectQuestionKept('hi', 'error');
+    await expectQuestionKept('hi', 'error');
   });
 
   it('connection refused: says which URL and what to check', async () => {
@@ -101,7 +101,7 @@ describe('errors a person can act on', () => {
     const result = await home.run(['ask', 'hi'], { env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` } });
     expect(result.code).toBe(1);
     expectOneLineError(result.stderr, new RegExp(`Cannot connect to http://127\\.0\\.0\\.1:${port}/v1 \\(connection refused\\)\\. Is the server running\\? Check OPENAI_BASE_URL`));
-    expectQuestionKept('hi', 'error');
+    await expectQuestionKept('hi', 'error');
   });
 
   it('a connection dropped mid-answer keeps the partial answer, marked, and caches nothing', async () => {
@@ -110,9 +110,9 @@ describe('errors a person can act on', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('one two three \n');
     expectOneLineError(result.stderr, /lost mid-answer.*The partial answer was saved in session/);
-    expectQuestionKept('count', 'error');
-    expect(messageRows(home.databasePath)[1]!.content).toBe('one two three ');
-    expect(cacheEntries()).toBe(0);
+    await expectQuestionKept('count', 'error');
+    expect((await home.messageRows())[1]!.content).toBe('one two three ');
+    expect(await cacheEntries()).toBe(0);
   });
 
   it('shows a stack trace only with DEBUG', async () => {
@@ -130,11 +130,10 @@ describe('errors a person can act on', () => {
     expect(result.stderr).toMatch(/^Error: unknown option '--bogus'/);
   });
 
-  it('a PostgreSQL DATABASE_URL is refused clearly for now', async () => {
-    const result = await home.run(['history'], { env: { DATABASE_URL: 'postgres://me:hunter2@db.example/assistant' } });
+  it('a PostgreSQL server that is down: one line naming host and database, never the password', async () => {
+    const result = await home.run(['history'], { env: { DATABASE_URL: 'postgres://me:hunter2@127.0.0.1:1/assistant' } });
     expect(result.code).toBe(1);
-    expectOneLineError(result.stderr, /PostgreSQL .* is not supported yet/);
-    expect(result.stderr).not.toContain('hunter2');
+    expect(result.stderr).toBe('Error: Cannot connect to PostgreSQL at 127.0.0.1:1/assistant (connection refused). Is the server running? Check DATABASE_URL.\n');
   });
 });
 
@@ -151,14 +150,14 @@ describe('Ctrl-C', () => {
     expect(result.stdout.startsWith('alpha beta')).toBe(true);
     expect(result.stdout).not.toContain('kappa');
     expect(result.stderr).toContain('Interrupted. The partial answer was saved');
-    const rows = messageRows(home.databasePath);
+    const rows = (await home.messageRows());
     expect(rows.map((row) => [row.role, row.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'interrupted'],
     ]);
     expect(result.stdout).toContain(rows[1]!.content.trimEnd());
     expect(rows[1]!.content).toMatch(/^alpha beta/);
-    expect(cacheEntries()).toBe(0);
+    expect(await cacheEntries()).toBe(0);
   });
 
   it('while waiting for the first token keeps the question and exits 130', async () => {
@@ -169,7 +168,7 @@ describe('Ctrl-C', () => {
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);
-    expectQuestionKept('anyone there?', 'interrupted');
+    await expectQuestionKept('anyone there?', 'interrupted');
   });
 });
 

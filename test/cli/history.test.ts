@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(async () => {
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
   await home.run(['ask', '--session', 'paris', 'Tell me about the Eiffel tower']);
   await home.run(['ask', '--session', 'paris', 'And the Louvre?']);
   await home.run(['ask', '--session', 'cooking', 'How long do I boil an egg?']);
@@ -89,33 +89,37 @@ describe('assistant history', () => {
     }
     const egg = JSON.parse((await home.run(['history', '--search', 'egg*', '--json'])).stdout);
     expect(egg.map((hit: { sessionId: string }) => hit.sessionId)).toEqual(['cooking', 'cooking']);
-    expect(messageRows(home.databasePath)).toHaveLength(6);
+    expect((await home.messageRows())).toHaveLength(6);
   });
 
   it('deletes a session and its messages, from search too', async () => {
     const result = await home.run(['history', '--delete', 'paris']);
     expect(result).toMatchObject({ code: 0, stdout: '' });
     expect(result.stderr).toBe('Deleted session paris (4 messages).\n');
-    expect(messageRows(home.databasePath).map((row) => row.session_id)).toEqual(['cooking', 'cooking']);
+    expect((await home.messageRows()).map((row) => row.session_id)).toEqual(['cooking', 'cooking']);
     expect(JSON.parse((await home.run(['history', '--search', 'louvre', '--json'])).stdout)).toEqual([]);
     expect((await home.run(['history', '--delete', 'paris'])).code).toBe(1);
   });
 
-  it('deleting overwrites the text in the database file', async () => {
+  it('deleting removes the text from the store (and, on SQLite, overwrites it in the file)', async () => {
     await home.run(['ask', '--session', 'secret', 'my-unique-marker-31415']);
     await home.run(['history', '--delete', 'secret']);
-    const { readFileSync } = await import('node:fs');
-    const file = readFileSync(home.databasePath);
-    // Neither the text (messages, preview, cached answer) nor its search-index terms remain.
-    expect(file.includes('my-unique-marker')).toBe(false);
-    expect(file.includes('31415')).toBe(false);
-    expect(readRows(home.databasePath, "SELECT 1 FROM sessions WHERE id = 'secret'")).toEqual([]);
+    for (const table of ['sessions', 'messages', 'cache']) {
+      expect(JSON.stringify(await home.rows(`SELECT * FROM ${table}`)), table).not.toContain('31415');
+    }
+    if (!home.isPostgres) {
+      const { readFileSync } = await import('node:fs');
+      const file = readFileSync(home.databasePath);
+      // Neither the text (messages, preview, cached answer) nor its search-index terms remain.
+      expect(file.includes('my-unique-marker')).toBe(false);
+      expect(file.includes('31415')).toBe(false);
+    }
   });
 
   it('says so when there is no history yet', async () => {
-    const empty = new TempHome(server.url);
+    const empty = await TempHome.create(server.url);
     const result = await empty.run(['history']);
-    empty.remove();
+    await empty.remove();
     expect(result).toMatchObject({ code: 0, stdout: '' });
     expect(result.stderr).toContain('No sessions yet');
   });

@@ -11,9 +11,9 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
+beforeEach(async () => {
   server.requests.length = 0;
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 
@@ -39,8 +39,8 @@ describe('assistant talk --text --mute', () => {
       'You said: hello',
       'how are you?',
     ]);
-    expect(messageRows(home.databasePath)).toHaveLength(4);
-    const turns = readRows<TurnRow>(home.databasePath, 'SELECT * FROM turns ORDER BY id');
+    expect((await home.messageRows())).toHaveLength(4);
+    const turns = (await home.rows<TurnRow>('SELECT * FROM turns ORDER BY id'));
     expect(turns.map((turn) => [turn.input, turn.status])).toEqual([
       ['text', 'complete'],
       ['text', 'complete'],
@@ -55,7 +55,7 @@ describe('assistant talk --text --mute', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/Error: 127\.0\.0\.1:\d+ failed with 500: model crashed\. Try again later\. Your words were saved; listening again\./);
     expect(result.stdout).toContain('Assistant: You said: second');
-    const rows = messageRows(home.databasePath);
+    const rows = (await home.messageRows());
     expect(rows.map((row) => [row.role, row.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'error'],
@@ -92,7 +92,7 @@ describe('assistant talk --text --mute', () => {
     expect(result.stdout).not.toContain('twelve');
     expect(result.stderr).toContain('(interrupted)');
     expect(result.stderr).toMatch(/2 turns · session cut\n$/);
-    const rows = messageRows(home.databasePath);
+    const rows = (await home.messageRows());
     expect(rows.map((row) => [row.role, row.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'interrupted'],
@@ -114,7 +114,7 @@ describe('assistant talk --text --mute', () => {
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);
-    expect(messageRows(home.databasePath)[0]).toMatchObject({ role: 'user', content: 'are you there?' });
+    expect((await home.messageRows())[0]).toMatchObject({ role: 'user', content: 'are you there?' });
   });
 
   it('SIGTERM ends the session, storing the turn so far', async () => {
@@ -126,7 +126,7 @@ describe('assistant talk --text --mute', () => {
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(143);
-    expect(messageRows(home.databasePath).map((row) => [row.role, row.status])).toEqual([
+    expect((await home.messageRows()).map((row) => [row.role, row.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'interrupted'],
     ]);

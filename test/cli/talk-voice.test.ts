@@ -28,17 +28,17 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
+beforeEach(async () => {
   server.requests.length = 0;
-  home = new TempHome(server.url);
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
@@ -66,7 +66,7 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     await speakIntoMicrophone('What is the weather like today?', home.root);
     await waitFor(() => server.speechRequests.length === 3, 'three speech requests');
     await waitForOutput(child, 'Enjoy the day.');
-    await waitFor(() => readRows(home.databasePath, 'SELECT 1 FROM turns').length === 1, 'the stored turn');
+    await waitFor(async () => (await home.rows('SELECT 1 FROM turns')).length === 1, 'the stored turn');
     child.kill('SIGINT');
     const result = await done;
     const heard = await speaker.stop();
@@ -88,7 +88,7 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     expect(server.speechRequests[0]!.body).toMatchObject({ model: 'gpt-4o-mini-tts', voice: 'alloy', response_format: 'wav' });
     expect(peakLevel(heard)).toBeGreaterThan(-40); // the tone reached the speaker
 
-    const rows = messageRows(home.databasePath);
+    const rows = (await home.messageRows());
     expect(rows.map((row) => [row.role, row.content, row.status])).toEqual([
       ['user', 'What is the weather like today?', 'complete'],
       ['assistant', 'It is sunny. Take a hat! Enjoy the day.', 'complete'],
@@ -130,11 +130,11 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       await waitFor(() => server.speechRequests.length >= 2, 'speech requests');
       await sleep(1900); // about one and a half sentences of audio
       child.kill('SIGINT');
-      await waitFor(() => messageRows(home.databasePath).length === 2, 'the stored answer');
+      await waitFor(async () => (await home.messageRows()).length === 2, 'the stored answer');
       child.stdin!.end();
       const result = await done;
       expect(result.code).toBe(0);
-      const answer = messageRows(home.databasePath)[1]!;
+      const answer = (await home.messageRows())[1]!;
       expect(answer.status).toBe('interrupted');
       expect(answer.content).toMatch(/^The first sentence is heard\./);
       expect(answer.content).not.toContain('third');
@@ -206,7 +206,7 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       await waitFor(() => server.speechRequests.length >= 1, 'speech');
       await sleep(1500);
       child.stdin!.write(' ');
-      await waitFor(() => messageRows(home.databasePath).length === 2, 'the stored answer');
+      await waitFor(async () => (await home.messageRows()).length === 2, 'the stored answer');
       await sleep(300);
       child.stdin!.write('\u0004');
       const result = await done;
@@ -214,7 +214,7 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('listening…'); // the status line, on the terminal
       expect(result.stdout).toMatch(/1 turn · session keys/);
-      const answer = messageRows(home.databasePath)[1]!;
+      const answer = (await home.messageRows())[1]!;
       expect(answer.status).toBe('interrupted');
       expect(answer.content.length).toBeLessThan('Once upon a time there was a voice. It spoke for a very long while.'.length);
       expect(audioChildren()).toEqual([]);
@@ -260,10 +260,10 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       await sleep(1000);
       await speakIntoMicrophone('Stop, that is enough.', home.root);
       await waitForOutput(child, 'You said: Stop, that is enough.');
-      await waitFor(() => messageRows(home.databasePath).length === 4, 'both turns stored');
+      await waitFor(async () => (await home.messageRows()).length === 4, 'both turns stored');
       child.kill('SIGINT');
       expect((await done).code).toBe(0);
-      const rows = messageRows(home.databasePath);
+      const rows = (await home.messageRows());
       expect(rows.map((row) => [row.role, row.status])).toEqual([
         ['user', 'complete'],
         ['assistant', 'interrupted'],

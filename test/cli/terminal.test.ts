@@ -14,8 +14,8 @@ beforeAll(async () => {
   server = await new FakeOpenAIServer().start();
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  home = new TempHome(server.url);
+beforeEach(async () => {
+  home = await TempHome.create(server.url);
 });
 afterEach(() => home.remove());
 

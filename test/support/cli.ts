@@ -3,9 +3,12 @@
  * temp home with its own data and config directories.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+import type { MessageRow } from './database.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/assistant.js');
 
@@ -28,13 +31,56 @@ export interface RunOptions {
   keepStdinOpen?: boolean;
 }
 
+/** Which store the CLI tests run against: SQLite by default, PostgreSQL in the "postgres" test project. */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.ASSISTANT_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
 export class TempHome {
   readonly root = mkdtempSync(join(tmpdir(), 'assistant-test-'));
   readonly dataDirectory = join(this.root, 'data');
   readonly configDirectory = join(this.root, 'config');
+  /** The SQLite file, when the store is SQLite. */
   readonly databasePath = join(this.dataDirectory, 'assistant', 'assistant.db');
+  /** The PostgreSQL database, when the store is PostgreSQL. */
+  private postgresUrl: string | undefined;
 
-  constructor(private readonly baseURL: string) {}
+  private constructor(private readonly baseURL: string) {}
+
+  /** A temp home whose store is a fresh SQLite file or a fresh PostgreSQL database (TEST_STORE). */
+  static async create(baseURL: string): Promise<TempHome> {
+    const home = new TempHome(baseURL);
+    if (TEST_STORE === 'postgres') {
+      const { createTestDatabase } = await import('./postgres.js');
+      home.postgresUrl = await createTestDatabase();
+    }
+    return home;
+  }
+
+  get isPostgres(): boolean {
+    return this.postgresUrl !== undefined;
+  }
+
+  /** Rows from the store, whichever it is: booleans as 0/1 and counts as numbers, as SQLite gives them. */
+  async rows<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    if (this.postgresUrl) {
+      const { queryDatabase } = await import('./postgres.js');
+      const rows = await queryDatabase(this.postgresUrl, sql);
+      return rows.map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([key, value]) => [key, typeof value === 'boolean' ? Number(value) : value]),
+        ),
+      ) as T[];
+    }
+    const database = new Database(this.databasePath, { readonly: true, fileMustExist: true });
+    try {
+      return database.prepare(sql).all() as T[];
+    } finally {
+      database.close();
+    }
+  }
+
+  async messageRows(): Promise<MessageRow[]> {
+    return this.rows<MessageRow>('SELECT * FROM messages ORDER BY id');
+  }
 
   environment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
@@ -49,6 +95,7 @@ export class TempHome {
       // The virtual sound card, when the audio tests started one (test/support/sound-card.ts).
       PULSE_SERVER: process.env.PULSE_SERVER,
       AUDIODRIVER: process.env.PULSE_SERVER ? 'pulseaudio' : undefined,
+      DATABASE_URL: this.postgresUrl,
       ...extra,
     };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
@@ -73,8 +120,12 @@ export class TempHome {
     return collect(this.start(args, options));
   }
 
-  remove(): void {
+  async remove(): Promise<void> {
     rmSync(this.root, { recursive: true, force: true });
+    if (this.postgresUrl) {
+      const { dropTestDatabase } = await import('./postgres.js');
+      await dropTestDatabase(this.postgresUrl);
+    }
   }
 }
 

@@ -44,7 +44,9 @@ export async function dropTestDatabase(url: string): Promise<void> {
 
 /** Runs one query against a test database. */
 export async function queryDatabase<T = Record<string, unknown>>(url: string, sql: string, parameters: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
+  // BIGINT and NUMERIC as numbers, as SQLite gives them.
+  const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format as 'text')) };
+  const client = new pg.Client({ connectionString: url, types: types as never });
   await client.connect();
   try {
     return (await client.query(sql, parameters)).rows as T[];
