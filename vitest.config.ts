@@ -26,7 +26,8 @@ export default defineConfig({
                 // The same end-to-end CLI tests, with DATABASE_URL pointing at a fresh PostgreSQL database.
                 // The real-audio tests stay on SQLite: they share one virtual sound card and must run alone.
                 include: ['test/cli/**/*.test.ts'],
-                exclude: ['test/cli/talk-voice.test.ts'],
+                // db-copy manages its own stores on both sides.
+                exclude: ['test/cli/talk-voice.test.ts', 'test/cli/db-copy.test.ts'],
                 env: { ASSISTANT_TEST_STORE: 'postgres' },
               },
             },

@@ -8,6 +8,7 @@ import { ask } from './commands/ask.js';
 import { cacheClear, cacheStats } from './commands/cache.js';
 import { showConfig } from './commands/config.js';
 import type { CommandContext } from './commands/context.js';
+import { copyDatabase } from './commands/db.js';
 import { history } from './commands/history.js';
 import { talk } from './commands/talk.js';
 import { loadConfig, type ConfigFlags } from './config.js';
@@ -56,6 +57,12 @@ Examples:
 Examples:
   $ assistant cache stats
   $ assistant cache clear`,
+  db: `
+Examples:
+  $ assistant db copy --from ~/.local/share/assistant/assistant.db --to postgres://me@db.example/assistant
+  $ assistant db copy --from postgres://me@db.example/assistant --to backup.db --cache
+
+Copying twice adds nothing new: messages already in the target (same session, time, role and text) are skipped.`,
   config: `
 Settings come from, lowest first: defaults, the config file ($XDG_CONFIG_HOME/assistant/config.json),
 .env in the current directory, the environment, then command-line flags.
@@ -207,6 +214,18 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 en
     .description('remove every cache entry (history is kept)')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => run({}, (context) => cacheClear({ json: options.json === true }, context)));
+
+  const db = program.command('db').description('move history between stores (SQLite, PostgreSQL)').addHelpText('after', EXAMPLES.db);
+  db.command('copy')
+    .description('copy every session and message (and, with --cache, the cache) from one store to another')
+    .requiredOption('--from <url-or-path>', 'the store to read: a SQLite path or URL, or postgres://…')
+    .requiredOption('--to <url-or-path>', 'the store to write: a SQLite path or URL, or postgres://…')
+    .option('--cache', 'copy the response cache too')
+    .option('--json', 'print the counts as JSON')
+    .addHelpText('after', EXAMPLES.db)
+    .action((options: { from: string; to: string; cache?: boolean; json?: boolean }) =>
+      run({}, (context) => copyDatabase({ from: options.from, to: options.to, cache: options.cache === true, json: options.json === true }, context)),
+    );
 
   program
     .command('config')

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { environmentVariableOf, type ConfigKey, type ConfigSource } from '../config.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { redactUrlPassword } from '../secrets.js';
+import { parseStoreLocation } from '../store/open-store.js';
 import { formatTable } from '../ui/format.js';
 import type { CommandContext } from './context.js';
 
@@ -19,13 +20,16 @@ export async function showConfig(options: { json: boolean }, context: CommandCon
       JSON.stringify({
         settings: Object.fromEntries(entries.map((entry) => [entry.key, { value: entry.value, source: entry.source.kind, variable: entry.variable }])),
         configFile,
+        store: parseStoreLocation(values.databaseUrl, context.cwd).kind,
       }),
     );
     return ExitCode.Success;
   }
   const rows = entries.map((entry) => [entry.key, entry.value ?? '(unset)', entry.variable, describe(entry.source)]);
   context.terminal.line(formatTable(['SETTING', 'VALUE', 'VARIABLE', 'FROM'], rows));
-  context.terminal.note(`Config file: ${configFile}${existsSync(configFile) ? '' : ' (not present)'}`);
+  const location = parseStoreLocation(values.databaseUrl, context.cwd);
+  const store = location.kind === 'sqlite' ? `SQLite ${location.path}` : `PostgreSQL ${redactUrlPassword(location.url)}`;
+  context.terminal.note(`Store: ${store}\nConfig file: ${configFile}${existsSync(configFile) ? '' : ' (not present)'}`);
   return ExitCode.Success;
 }
 

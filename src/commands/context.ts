@@ -8,6 +8,7 @@ import type { ChatModel } from '../chat/chat-model.js';
 import type { ResolvedConfig } from '../config.js';
 import type { InputStream } from '../input/prompt-input.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
+import type { StoreLocation } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import type { Terminal } from '../ui/terminal.js';
 
@@ -15,7 +16,11 @@ export interface CommandContext {
   config: ResolvedConfig;
   terminal: Terminal;
   stdin: InputStream;
+  /** The working directory, against which relative paths are resolved. */
+  cwd: string;
   openStore(): Promise<Store>;
+  /** Another store than the configured one (db copy); the caller closes it. */
+  openStoreAt(location: StoreLocation): Promise<Store>;
   chatModel(): ChatModel;
   transcriber(): Transcriber;
   synthesizer(): Synthesizer;

@@ -204,6 +204,58 @@ export class PostgresStore implements Store {
     )) as CacheKindStats[];
   }
 
+  async *cacheEntries(): AsyncIterable<CacheEntry> {
+    // Keyset pages, so a large cache is never read into memory at once.
+    let after = '';
+    for (;;) {
+      const rows = await this.query('SELECT * FROM cache WHERE key > $1 ORDER BY key LIMIT 200', [after]);
+      if (rows.length === 0) return;
+      for (const row of rows) yield toCacheEntry(row);
+      after = rows.at(-1)!.key;
+    }
+  }
+
+  async importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number> {
+    return this.transaction(async (client) => {
+      await client.query('INSERT INTO sessions (id, created_at, updated_at, preview) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
+        session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview,
+      ]);
+      // Rows for this session are locked, so two copies at once cannot both add a message.
+      await client.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [session.id]);
+      let added = 0;
+      for (const message of messages) {
+        const at = message.createdAt.getTime();
+        const { rows } = await client.query('SELECT 1 FROM messages WHERE session_id = $1 AND created_at = $2 AND role = $3 AND content = $4 LIMIT 1', [session.id, at, message.role, message.content]);
+        if (rows.length > 0) continue;
+        await client.query(
+          `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at, search)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_tsvector('simple', $10))`,
+          [session.id, message.role, message.content, message.status, message.model ?? null, message.usage?.promptTokens ?? null, message.usage?.completionTokens ?? null, message.cached, at, foldForSearch(message.content)],
+        );
+        added += 1;
+      }
+      await client.query(
+        `UPDATE sessions SET message_count = (SELECT COUNT(*) FROM messages WHERE session_id = $1),
+           created_at = LEAST(created_at, $2), updated_at = GREATEST(updated_at, $3), preview = CASE WHEN preview = '' THEN $4 ELSE preview END
+         WHERE id = $1`,
+        [session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview],
+      );
+      return added;
+    });
+  }
+
+  async importCacheEntry(entry: CacheEntry): Promise<boolean> {
+    const rows = await this.query(
+      `INSERT INTO cache (key, kind, model, value_text, value_blob, metadata, session_id, size, created_at, last_hit_at, hit_count)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [
+        entry.key, entry.kind, entry.model, entry.text ?? null, entry.blob ? Buffer.from(entry.blob) : null, entry.metadata ?? null,
+        entry.sessionId ?? null, entry.size, entry.createdAt.getTime(), entry.lastHitAt.getTime(), entry.hitCount,
+      ],
+    );
+    return rows.length > 0;
+  }
+
   async cacheClear(): Promise<{ entries: number; bytes: number }> {
     const rows = await this.query('WITH gone AS (DELETE FROM cache RETURNING size) SELECT COUNT(*)::bigint AS entries, COALESCE(SUM(size), 0)::bigint AS bytes FROM gone');
     return { entries: rows[0]!.entries, bytes: rows[0]!.bytes };

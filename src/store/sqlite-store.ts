@@ -301,6 +301,55 @@ export class SqliteStore implements Store {
       .all() as CacheKindStats[];
   }
 
+  async *cacheEntries(): AsyncIterable<CacheEntry> {
+    for (const row of this.database.prepare('SELECT * FROM cache ORDER BY created_at, key').iterate() as Iterable<CacheRow>) yield toCacheEntry(row);
+  }
+
+  async importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number> {
+    const exists = this.database.prepare('SELECT 1 FROM messages WHERE session_id = ? AND created_at = ? AND role = ? AND content = ? LIMIT 1');
+    const insert = this.database.prepare(
+      `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const copy = this.database.transaction(() => {
+      this.database
+        .prepare('INSERT INTO sessions (id, created_at, updated_at, preview) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+        .run(session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview);
+      let added = 0;
+      for (const message of messages) {
+        const at = message.createdAt.getTime();
+        if (exists.get(session.id, at, message.role, message.content)) continue;
+        insert.run(session.id, message.role, message.content, message.status, message.model ?? null, message.usage?.promptTokens ?? null, message.usage?.completionTokens ?? null, message.cached ? 1 : 0, at);
+        added += 1;
+      }
+      this.database
+        .prepare(
+          `UPDATE sessions SET message_count = (SELECT COUNT(*) FROM messages WHERE session_id = @id),
+             created_at = MIN(created_at, @created), updated_at = MAX(updated_at, @updated), preview = CASE WHEN preview = '' THEN @preview ELSE preview END
+           WHERE id = @id`,
+        )
+        .run({ id: session.id, created: session.createdAt.getTime(), updated: session.updatedAt.getTime(), preview: session.preview });
+      return added;
+    });
+    return this.write(() => copy.immediate());
+  }
+
+  async importCacheEntry(entry: CacheEntry): Promise<boolean> {
+    const result = this.write(() =>
+      this.database
+        .prepare(
+          `INSERT INTO cache (key, kind, model, value_text, value_blob, metadata, session_id, size, created_at, last_hit_at, hit_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+        )
+        .run(
+          entry.key, entry.kind, entry.model, entry.text ?? null, entry.blob ? Buffer.from(entry.blob) : null,
+          entry.metadata ? JSON.stringify(entry.metadata) : null, entry.sessionId ?? null, entry.size,
+          entry.createdAt.getTime(), entry.lastHitAt.getTime(), entry.hitCount,
+        ),
+    );
+    return result.changes > 0;
+  }
+
   async cacheClear(): Promise<{ entries: number; bytes: number }> {
     const clear = this.database.transaction(() => {
       const totals = this.database

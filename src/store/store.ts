@@ -142,6 +142,16 @@ export interface Store {
   /** Stores an entry, then evicts the least recently used entries until the cache fits maxBytes. */
   cachePut(entry: NewCacheEntry, options: { maxBytes: number }): Promise<void>;
   cacheStats(): Promise<CacheKindStats[]>;
+  /** Every cache entry, for copying to another store. */
+  cacheEntries(): AsyncIterable<CacheEntry>;
+
+  /**
+   * Adds a session and those of its messages it does not have yet (same time, role and
+   * content), keeping their times: copying twice changes nothing. Returns how many were added.
+   */
+  importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number>;
+  /** Adds a cache entry unless its key is there already; true when added. */
+  importCacheEntry(entry: CacheEntry): Promise<boolean>;
   cacheClear(): Promise<{ entries: number; bytes: number }>;
 
   close(): Promise<void>;

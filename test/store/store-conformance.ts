@@ -168,5 +168,36 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(new Set(messages.map((message) => message.content)).size).toBe(125);
       expect((await first.getSession('busy'))!.messageCount).toBe(125);
     });
+
+    it('imports sessions, messages and cache entries idempotently, keeping their times', async () => {
+      const source = await open();
+      await source.appendMessage({ sessionId: 'moved', role: 'user', content: 'Où est la gare?' });
+      clock += 1000;
+      await source.appendMessage({ sessionId: 'moved', role: 'assistant', content: 'Tout droit.', model: 'm', usage: { promptTokens: 3, completionTokens: 2 }, status: 'interrupted' });
+      await source.cachePut({ key: 'k', kind: 'speech', model: 'tts', blob: new Uint8Array([1, 2, 3]), metadata: { format: 'wav' } }, { maxBytes: 1e6 });
+      const session = (await source.getSession('moved'))!;
+      const messages = await source.messages('moved');
+      const [entry] = await collect(source.cacheEntries());
+
+      const target = await open();
+      clock += 60_000;
+      expect(await target.importSession(session, messages)).toBe(2);
+      expect(await target.importSession(session, messages)).toBe(0);
+      expect(await target.importCacheEntry(entry!)).toBe(true);
+      expect(await target.importCacheEntry(entry!)).toBe(false);
+
+      expect(await target.getSession('moved')).toEqual(session);
+      const copied = await target.messages('moved');
+      expect(copied.map(({ id: _, ...rest }) => rest)).toEqual(messages.map(({ id: _, ...rest }) => rest));
+      expect((await target.search('gare', { limit: 5 })).map((hit) => hit.sessionId)).toEqual(['moved']);
+      const [copiedEntry] = await collect(target.cacheEntries());
+      expect({ ...copiedEntry, blob: Array.from(copiedEntry!.blob!) }).toEqual({ ...entry, blob: [1, 2, 3] });
+    });
   });
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }

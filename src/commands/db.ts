@@ -1,0 +1,71 @@
+/** `assistant db copy`: move history (and the cache) between stores, e.g. a laptop's SQLite to a shared PostgreSQL. */
+import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { redactUrlPassword } from '../secrets.js';
+import { parseStoreLocation, type StoreLocation } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { levelBar } from '../voice/status-line.js';
+import type { CommandContext } from './context.js';
+
+export interface CopyOptions {
+  from: string;
+  to: string;
+  /** Copy the response cache too. */
+  cache: boolean;
+  json: boolean;
+}
+
+export async function copyDatabase(options: CopyOptions, context: CommandContext): Promise<ExitCodeValue> {
+  const { terminal } = context;
+  const from = parseStoreLocation(options.from, context.cwd);
+  const to = parseStoreLocation(options.to, context.cwd);
+  if (sameLocation(from, to)) throw usageError('--from and --to name the same store.');
+
+  const source = await context.openStoreAt(from);
+  const target = await context.openStoreAt(to);
+  const totals = { sessions: 0, messages: 0, messagesAlreadyThere: 0, cacheEntries: 0, cacheEntriesAlreadyThere: 0 };
+  const progress = terminal.stderrIsTTY && !options.json;
+  try {
+    const sessions = await source.listSessions({ limit: Number.MAX_SAFE_INTEGER });
+    for (const [index, session] of sessions.entries()) {
+      const messages = await source.messages(session.id);
+      const added = await target.importSession(session, messages);
+      totals.sessions += 1;
+      totals.messages += added;
+      totals.messagesAlreadyThere += messages.length - added;
+      if (progress) drawProgress(context, 'sessions', index + 1, sessions.length);
+    }
+    if (options.cache) {
+      for await (const entry of source.cacheEntries()) {
+        if (await target.importCacheEntry(entry)) totals.cacheEntries += 1;
+        else totals.cacheEntriesAlreadyThere += 1;
+        if (progress && (totals.cacheEntries + totals.cacheEntriesAlreadyThere) % 50 === 0) {
+          terminal.stderr.write(`\r\u001b[2KCopying cache entries… ${totals.cacheEntries + totals.cacheEntriesAlreadyThere}`);
+        }
+      }
+    }
+  } finally {
+    if (progress) terminal.stderr.write('\r\u001b[2K');
+    await Promise.all([source.close(), target.close()]);
+  }
+
+  if (options.json) {
+    terminal.line(JSON.stringify({ from: describe(source), to: describe(target), ...totals }));
+  } else {
+    const cache = options.cache ? `, ${totals.cacheEntries} cache entries (${totals.cacheEntriesAlreadyThere} already there)` : '';
+    terminal.line(`Copied ${totals.sessions} sessions: ${totals.messages} messages (${totals.messagesAlreadyThere} already there)${cache}.`);
+    terminal.note(`From ${describe(source)} to ${describe(target)}.${options.cache ? '' : ' Add --cache to copy the response cache too.'}`);
+  }
+  return ExitCode.Success;
+}
+
+function drawProgress(context: CommandContext, what: string, done: number, total: number): void {
+  context.terminal.stderr.write(`\r\u001b[2KCopying ${what} ${levelBar(-60 + (60 * done) / Math.max(1, total), 20)} ${done}/${total}`);
+}
+
+function sameLocation(a: StoreLocation, b: StoreLocation): boolean {
+  return a.kind === 'sqlite' && b.kind === 'sqlite' ? a.path === b.path : a.kind === 'postgres' && b.kind === 'postgres' && a.url === b.url;
+}
+
+function describe(store: Store): string {
+  return redactUrlPassword(store.description);
+}

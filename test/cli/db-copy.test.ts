@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { TempHome } from '../support/cli.js';
+import { POSTGRES_URL, createTestDatabase, dropTestDatabase, queryDatabase, warnSkipped } from '../support/postgres.js';
+
+warnSkipped('db-copy');
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  home = await TempHome.create(server.url);
+  await home.run(['ask', '--session', 'laptop', 'Où est la gare?']);
+  await home.run(['ask', '--session', 'laptop', 'And the museum?']);
+  await home.run(['ask', '--session', 'work', 'summarize the meeting']);
+});
+afterEach(() => home.remove());
+
+async function historyAt(databaseUrl: string): Promise<unknown> {
+  const sessions = JSON.parse((await home.run(['history', '--json'], { env: { DATABASE_URL: databaseUrl } })).stdout);
+  const transcripts = [];
+  for (const session of sessions) {
+    const { messages } = JSON.parse((await home.run(['history', '--json', '--session', session.id], { env: { DATABASE_URL: databaseUrl } })).stdout);
+    transcripts.push({ ...session, messages: messages.map(({ id: _, ...rest }: { id: number }) => rest) });
+  }
+  return transcripts;
+}
+
+describe('assistant db copy', () => {
+  it('copies SQLite to SQLite, idempotently, reporting counts', async () => {
+    const target = join(home.root, 'copy.db');
+    const first = await home.run(['db', 'copy', '--from', home.databasePath, '--to', target]);
+    const second = await home.run(['db', 'copy', '--from', home.databasePath, '--to', target]);
+    expect(first).toMatchObject({ code: 0, stdout: 'Copied 2 sessions: 6 messages (0 already there).\n' });
+    expect(second.stdout).toBe('Copied 2 sessions: 0 messages (6 already there).\n');
+    expect(await historyAt(target)).toEqual(await historyAt(home.databasePath));
+  });
+
+  it('refuses the same store on both sides, and needs both flags', async () => {
+    expect((await home.run(['db', 'copy', '--from', home.databasePath, '--to', home.databasePath])).code).toBe(2);
+    const missing = await home.run(['db', 'copy', '--from', home.databasePath]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required option '--to <url-or-path>'/);
+  });
+
+  describe.skipIf(!POSTGRES_URL)('with PostgreSQL', () => {
+    let postgres: string;
+    beforeEach(async () => {
+      postgres = await createTestDatabase();
+    });
+    afterEach(() => dropTestDatabase(postgres));
+
+    it('moves a SQLite history and cache into PostgreSQL, and history reads it back; the reverse works too', async () => {
+      const result = await home.run(['db', 'copy', '--from', `sqlite://${home.databasePath}`, '--to', postgres, '--cache', '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ sessions: 2, messages: 6, messagesAlreadyThere: 0, cacheEntries: 3, cacheEntriesAlreadyThere: 0 });
+      expect(result.stdout).not.toContain('assistant_test:assistant_test');
+      expect(await historyAt(postgres)).toEqual(await historyAt(home.databasePath));
+      const search = JSON.parse((await home.run(['history', '--search', 'gare', '--json'], { env: { DATABASE_URL: postgres } })).stdout);
+      expect(search.map((hit: { sessionId: string }) => hit.sessionId)).toEqual(['laptop', 'laptop']);
+      // A cached answer now comes from PostgreSQL: no request.
+      const before = server.chatRequests.length;
+      const cached = await home.run(['ask', '--json', 'summarize the meeting'], { env: { DATABASE_URL: postgres } });
+      expect(JSON.parse(cached.stdout).cached).toBe(true);
+      expect(server.chatRequests.length).toBe(before);
+
+      const again = JSON.parse((await home.run(['db', 'copy', '--from', home.databasePath, '--to', postgres, '--cache', '--json'])).stdout);
+      expect(again).toMatchObject({ messages: 0, messagesAlreadyThere: 6, cacheEntries: 0, cacheEntriesAlreadyThere: 3 });
+      expect((await queryDatabase<{ count: number }>(postgres, 'SELECT COUNT(*) AS count FROM messages'))[0]!.count).toBe(8);
+
+      const back = join(home.root, 'back.db');
+      expect((await home.run(['db', 'copy', '--from', postgres, '--to', back])).code).toBe(0);
+      expect(await historyAt(back)).toEqual(await historyAt(postgres));
+    });
+  });
+});
