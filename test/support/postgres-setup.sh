@@ -6,13 +6,15 @@
 #
 # Needs the Debian package postgresql. Idempotent.
 set -euo pipefail
+# Only the VAR=value line goes to stdout (it is eval'ed); everything else goes to stderr.
+exec 3>&1 1>&2
 
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 cluster=main
 if ! pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c' | grep -q .; then
-  pg_createcluster "$version" "$cluster" >/dev/null
+  pg_createcluster "$version" "$cluster" >/dev/null 2>&1
 fi
-pg_ctlcluster "$version" "$cluster" start 2>/dev/null || true
+pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 || true
 for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
 pg_isready -q -h 127.0.0.1 || { echo "PostgreSQL did not start" >&2; exit 1; }
 
@@ -23,4 +25,4 @@ fi
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'assistant_test'")" != "1" ]; then
   psql_admin -c "CREATE DATABASE assistant_test OWNER assistant_test"
 fi
-echo "ASSISTANT_TEST_POSTGRES_URL=postgres://assistant_test:assistant_test@127.0.0.1:5432/assistant_test"
+echo >&3 "ASSISTANT_TEST_POSTGRES_URL=postgres://assistant_test:assistant_test@127.0.0.1:5432/assistant_test"

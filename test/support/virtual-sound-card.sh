@@ -9,6 +9,8 @@
 #
 # Needs the Debian packages pulseaudio, pulseaudio-utils, sox and libsox-fmt-pulse (or -all).
 set -euo pipefail
+# Only the VAR=value line goes to stdout (it is eval'ed); everything else goes to stderr.
+exec 3>&1 1>&2
 
 runtime="${ASSISTANT_PULSE_DIR:-/tmp/assistant-pulse}"
 socket="$runtime/native"
@@ -18,7 +20,7 @@ running() { pactl info >/dev/null 2>&1; }
 
 case "${1:-start}" in
   start)
-    if running; then echo "PULSE_SERVER=$PULSE_SERVER"; exit 0; fi
+    if running; then echo "PULSE_SERVER=$PULSE_SERVER" >&3; exit 0; fi
     command -v pulseaudio >/dev/null || { echo "pulseaudio is not installed (apt install pulseaudio pulseaudio-utils)" >&2; exit 1; }
     mkdir -p "$runtime"
     chmod 700 "$runtime"
@@ -42,7 +44,7 @@ PA
     done
     # The first capture after start is unreliable: do a short one now.
     AUDIODRIVER=pulseaudio timeout 5 sox -q -t pulseaudio mic -n trim 0 0.1 || true
-    echo "PULSE_SERVER=$PULSE_SERVER"
+    echo "PULSE_SERVER=$PULSE_SERVER" >&3
     ;;
   stop)
     if [ -f "$runtime/keepalive.pids" ]; then xargs -r kill < "$runtime/keepalive.pids" 2>/dev/null || true; rm -f "$runtime/keepalive.pids"; fi
