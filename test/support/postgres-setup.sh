@@ -22,6 +22,8 @@ psql_admin() { runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA "$@"; }
 if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = 'assistant_test'")" != "1" ]; then
   psql_admin -c "CREATE ROLE assistant_test LOGIN CREATEDB PASSWORD 'assistant_test'"
 fi
+# Dropping a test database WITH (FORCE) may have to end an autovacuum worker on it.
+psql_admin -c "GRANT pg_signal_backend TO assistant_test"
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'assistant_test'")" != "1" ]; then
   psql_admin -c "CREATE DATABASE assistant_test OWNER assistant_test"
 fi

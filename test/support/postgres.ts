@@ -39,7 +39,19 @@ export async function createTestDatabase(): Promise<string> {
 
 export async function dropTestDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      return;
+    } catch (error) {
+      // A backend that is still going away (a CLI process that just exited, autovacuum) can block it briefly.
+      if (attempt >= 5) {
+        console.warn(`could not drop the test database ${name}: ${(error as Error).message}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 /** Runs one query against a test database. */
