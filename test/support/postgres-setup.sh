@@ -12,9 +12,9 @@ exec 3>&1 1>&2
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 cluster=main
 if ! pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c' | grep -q .; then
-  pg_createcluster "$version" "$cluster" >/dev/null 2>&1
+  pg_createcluster "$version" "$cluster" >/dev/null 2>&1 3>&-
 fi
-pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 || true
+pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 3>&- || true
 for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
 pg_isready -q -h 127.0.0.1 || { echo "PostgreSQL did not start" >&2; exit 1; }
 

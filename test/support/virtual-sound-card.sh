@@ -34,12 +34,13 @@ set-default-source mic
 PA
     HOME="$runtime" XDG_RUNTIME_DIR="$runtime" XDG_CONFIG_HOME="$runtime" \
       pulseaudio -n -F "$runtime/default.pa" --daemonize=yes --exit-idle-time=-1 --use-pid-file=yes \
-      --log-target="file:$runtime/pulseaudio.log" 2>/dev/null
+      --log-target="file:$runtime/pulseaudio.log" 2>/dev/null 3>&-
     for _ in $(seq 1 50); do running && break; sleep 0.1; done
     running || { echo "PulseAudio did not start; see $runtime/pulseaudio.log" >&2; exit 1; }
     # Without a steady stream into each null sink, recordings gain or lose silence unpredictably.
     for sink in speaker micfeed; do
-      nohup pacat --playback --raw -d "$sink" --latency-msec=20 /dev/zero >/dev/null 2>&1 &
+      # 3>&-: a daemon holding the captured stdout open would make $(...) wait for ever.
+      nohup pacat --playback --raw -d "$sink" --latency-msec=20 /dev/zero >/dev/null 2>&1 3>&- &
       echo $! >> "$runtime/keepalive.pids"
     done
     # The first capture after start is unreliable: do a short one now.
