@@ -10,6 +10,7 @@ import { showConfig } from './commands/config.js';
 import type { CommandContext } from './commands/context.js';
 import { copyDatabase } from './commands/db.js';
 import { history } from './commands/history.js';
+import { log, stats } from './commands/stats.js';
 import { talk } from './commands/talk.js';
 import { loadConfig, type ConfigFlags } from './config.js';
 import { AssistantError, ExitCode, type ExitCodeValue } from './errors.js';
@@ -57,6 +58,19 @@ Examples:
 Examples:
   $ assistant cache stats
   $ assistant cache clear`,
+  stats: `
+Examples:
+  $ assistant stats                        the last 7 days
+  $ assistant stats --since 24h --model gpt-4o-mini
+  $ assistant stats --session work --json
+
+Averages over 3 s and an error rate over 1% are shown in red. Costs use the list prices in
+src/observability/prices.ts (dated); set "prices" in the config file for other models.`,
+  log: `
+Examples:
+  $ assistant log                          the last 20 calls
+  $ assistant log --errors --limit 50
+  $ assistant log --json | jq '.[] | select(.status == 429)'`,
   db: `
 Examples:
   $ assistant db copy --from ~/.local/share/assistant/assistant.db --to postgres://me@db.example/assistant
@@ -214,6 +228,34 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 en
     .description('remove every cache entry (history is kept)')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => run({}, (context) => cacheClear({ json: options.json === true }, context)));
+
+  program
+    .command('stats')
+    .description('latency per stage, errors, cache hit rates, tokens and cost, CPU and memory, database size')
+    .option('--since <window>', '24h, 7d, 30d or all', '7d')
+    .option('-s, --session <id>', 'only this session')
+    .option('-m, --model <name>', 'only this model')
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXAMPLES.stats)
+    .action((options: { since: string; session?: string; model?: string; json?: boolean }) =>
+      run({}, (context) =>
+        stats(
+          { since: options.since, ...(options.session ? { session: options.session } : {}), ...(options.model ? { model: options.model } : {}), json: options.json === true },
+          context,
+        ),
+      ),
+    );
+
+  program
+    .command('log')
+    .description('the request log: every call to a model endpoint, newest first (no content, no keys)')
+    .option('-n, --limit <n>', 'how many', Number, 20)
+    .option('--errors', 'only failed requests')
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXAMPLES.log)
+    .action((options: { limit: number; errors?: boolean; json?: boolean }) =>
+      run({}, (context) => log({ limit: options.limit, errors: options.errors === true, json: options.json === true }, context)),
+    );
 
   const db = program.command('db').description('move history between stores (SQLite, PostgreSQL)').addHelpText('after', EXAMPLES.db);
   db.command('copy')

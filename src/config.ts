@@ -51,6 +51,10 @@ export interface Config {
   silenceMilliseconds: number;
   /** Longest single utterance, in seconds. Default 30. */
   maxUtteranceSeconds: number;
+  /** Days the request log is kept. Default 90. */
+  logRetentionDays: number;
+  /** Prices by model over the built-in table: {"my-model": {"input": 0.1, "output": 0.4}} (dollars per million tokens; also perMinute, perMillionCharacters). */
+  prices: Record<string, { input?: number; output?: number; perMinute?: number; perMillionCharacters?: number }> | undefined;
 }
 
 export type ConfigKey = keyof Config;
@@ -125,6 +129,27 @@ function invalid(origin: string, problem: string, raw: unknown): AssistantError 
   return new AssistantError(`${origin} ${problem} (got ${JSON.stringify(raw)}).`);
 }
 
+/** {"model": {"input": dollars per million tokens, "output": ...}}, as JSON text or an object. */
+function priceTable(raw: unknown, origin: string): unknown {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw invalid(origin, 'must be JSON such as {"my-model": {"input": 0.1, "output": 0.4}}', raw);
+    }
+  }
+  const valid =
+    typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    Object.values(value).every(
+      (price) =>
+        typeof price === 'object' && price !== null && Object.keys(price).length > 0 &&
+        Object.entries(price).every(([field, amount]) => ['input', 'output', 'perMinute', 'perMillionCharacters'].includes(field) && typeof amount === 'number' && amount >= 0),
+    );
+  if (!valid) throw invalid(origin, 'must map model names to prices such as {"input": 0.1, "output": 0.4} (dollars per million tokens; or perMinute, perMillionCharacters)', raw);
+  return value;
+}
+
 export function dataDirectory(context: ConfigContext): string {
   const base = context.env.XDG_DATA_HOME || join(context.homeDirectory ?? homedir(), '.local', 'share');
   return join(base, 'assistant');
@@ -162,6 +187,8 @@ const settings: Setting[] = [
   { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: text, fallback: () => undefined },
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700 },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30 },
+  { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90 },
+  { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined },
 ];
 
 export function environmentVariableOf(key: ConfigKey): string {

@@ -11,6 +11,7 @@ import type { CommandContext } from './commands/context.js';
 import type { ResolvedConfig } from './config.js';
 import { ExitCode } from './errors.js';
 import type { InputStream } from './input/prompt-input.js';
+import { StoreRequestLog } from './observability/request-log.js';
 import { OpenAISynthesizer, OpenAITranscriber } from './speech/openai-speech.js';
 import { openStore, parseStoreLocation } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -33,11 +34,14 @@ export interface BuiltContext {
 export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: ProcessHooks): BuiltContext {
   const settings = config.values;
   let store: Promise<Store> | undefined;
+  const theStore = (): Promise<Store> => (store ??= openStore(parseStoreLocation(settings.databaseUrl, hooks.cwd)));
+  const requestLog = new StoreRequestLog(theStore, settings.logRetentionDays);
   const connection = (baseURL: string | undefined): OpenAIConnection => ({
     baseURL: baseURL ?? settings.baseURL,
     apiKey: settings.apiKey,
     timeoutSeconds: settings.timeoutSeconds,
     maxRetries: settings.maxRetries,
+    requestLog,
   });
   const once = <T>(make: () => T): (() => T) => {
     let made: { value: T } | undefined;
@@ -49,7 +53,8 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
     terminal,
     stdin: hooks.stdin,
     cwd: hooks.cwd,
-    openStore: () => (store ??= openStore(parseStoreLocation(settings.databaseUrl, hooks.cwd))),
+    openStore: theStore,
+    requestLog,
     openStoreAt: (location) => openStore(location),
     chatModel: once(() => new OpenAIChatModel(connection(undefined))),
     transcriber: once(() => new OpenAITranscriber(connection(settings.sttBaseURL))),
@@ -70,6 +75,7 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
   return {
     context,
     close: async () => {
+      await requestLog.flush();
       if (store) await store.then((opened) => opened.close()).catch(() => {});
     },
   };

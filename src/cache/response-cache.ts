@@ -3,6 +3,7 @@
  * and the time to live. One instance serves every kind (chat answers now; speech and
  * transcriptions share the same bound and eviction).
  */
+import type { RequestLog, TraceContext } from '../observability/request-log.js';
 import type { CacheEntry, CacheKind, Store } from '../store/store.js';
 import { cacheKey } from './cache-key.js';
 
@@ -27,6 +28,7 @@ export class ResponseCache {
   constructor(
     private readonly store: Store,
     private readonly policy: CachePolicy,
+    private readonly requestLog?: RequestLog | undefined,
   ) {}
 
   /** The key for a request, from everything that determines its response. */
@@ -34,9 +36,18 @@ export class ResponseCache {
     return cacheKey({ kind, ...parts });
   }
 
-  async get(key: string): Promise<CacheEntry | undefined> {
+  /** A hit is logged as a request served from the cache (for hit rates and savings). */
+  async get(key: string, trace?: TraceContext & { host: string }): Promise<CacheEntry | undefined> {
     if (!this.policy.enabled) return undefined;
-    return this.store.cacheGet(key, { ttlSeconds: this.policy.ttlSeconds });
+    const hit = await this.store.cacheGet(key, { ttlSeconds: this.policy.ttlSeconds });
+    if (hit && trace && this.requestLog) {
+      const { host, sessionId, turnKey } = trace;
+      this.requestLog.record([{ at: Date.now(), sessionId, turnKey, endpoint: hit.kind, host, model: hit.model, attempt: 1, latencyMs: 0, cached: true,
+        ...(hit.kind === 'chat' ? { inputTokens: (hit.metadata?.usage as { promptTokens?: number } | undefined)?.promptTokens, outputTokens: (hit.metadata?.usage as { completionTokens?: number } | undefined)?.completionTokens } : {}),
+        ...(hit.kind === 'speech' ? { characters: (hit.metadata?.characters as number | undefined) } : {}),
+      }]);
+    }
+    return hit;
   }
 
   async put(kind: CacheKind, key: string, value: CacheValue): Promise<void> {

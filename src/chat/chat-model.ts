@@ -1,4 +1,5 @@
 /** The chat capability: send a conversation, receive the answer as it is generated. */
+import type { TraceContext } from '../observability/request-log.js';
 import type { Role, TokenUsage } from '../store/store.js';
 
 export interface ChatMessage {
@@ -34,7 +35,7 @@ export interface ChatModel {
    * Yields the answer's text as it arrives, then one finish event. Throws AssistantError on
    * failure; when `signal` aborts, throws an error whose name is "AbortError".
    */
-  generate(request: ChatRequest, options: { signal?: AbortSignal }): AsyncIterable<ChatEvent>;
+  generate(request: ChatRequest, options: { signal?: AbortSignal; trace?: TraceContext }): AsyncIterable<ChatEvent>;
 }
 
 export function abortError(): Error {

@@ -4,7 +4,8 @@ import { AssistantError } from '../errors.js';
 import type { TokenUsage } from '../store/store.js';
 import { type ChatEvent, type ChatModel, type ChatRequest, isAbortError } from './chat-model.js';
 import { checkConnection, loadOpenAI, type LoadedOpenAI, type OpenAIConnection } from './openai-client.js';
-import { hostOf, translateOpenAIError } from './openai-errors.js';
+import { hostOf, translateOpenAIError, type ErrorContext } from './openai-errors.js';
+import { CallTrace, type TraceContext } from '../observability/request-log.js';
 
 export class OpenAIChatModel implements ChatModel {
   private loaded: Promise<LoadedOpenAI> | undefined;
@@ -17,10 +18,27 @@ export class OpenAIChatModel implements ChatModel {
     return this.connection.baseURL;
   }
 
-  async *generate(request: ChatRequest, { signal }: { signal?: AbortSignal }): AsyncIterable<ChatEvent> {
+  async *generate(request: ChatRequest, { signal, trace }: { signal?: AbortSignal; trace?: TraceContext }): AsyncIterable<ChatEvent> {
     this.loaded ??= loadOpenAI(this.connection);
     const { sdk, client } = await this.loaded;
     const context = { ...this.connection, model: request.model };
+    const call = new CallTrace(this.connection.requestLog, { endpoint: 'chat', host: hostOf(this.baseURL), model: request.model, ...trace });
+    try {
+      yield* this.events(sdk, client, request, context, call, signal);
+    } catch (error) {
+      call.finish({ errorClass: errorClassOf(error) });
+      throw error;
+    }
+  }
+
+  private async *events(
+    sdk: LoadedOpenAI['sdk'],
+    client: LoadedOpenAI['client'],
+    request: ChatRequest,
+    context: ErrorContext,
+    call: CallTrace,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<ChatEvent> {
     const body = {
       model: request.model,
       messages: request.messages,
@@ -29,11 +47,10 @@ export class OpenAIChatModel implements ChatModel {
 
     if (!request.stream) {
       try {
-        const { data, request_id } = await client.chat.completions
-          .create({ ...body, stream: false }, signal ? { signal } : {})
-          .withResponse();
+        const { data, request_id } = await call.run(() => client.chat.completions.create({ ...body, stream: false }, signal ? { signal } : {}).withResponse());
         const choice = data.choices[0];
         const text = choice?.message.content ?? '';
+        call.finish({ inputTokens: data.usage?.prompt_tokens, outputTokens: data.usage?.completion_tokens, firstTokenAt: performance.now() });
         if (text) yield { type: 'text', text };
         yield { type: 'finish', model: data.model, usage: usageOf(data.usage), finishReason: choice?.finish_reason, requestId: request_id ?? undefined };
         return;
@@ -45,9 +62,9 @@ export class OpenAIChatModel implements ChatModel {
     let stream: AsyncIterable<ChatCompletionChunk>;
     let requestId: string | undefined;
     try {
-      const response = await client.chat.completions
-        .create({ ...body, stream: true, stream_options: { include_usage: true } }, signal ? { signal } : {})
-        .withResponse();
+      const response = await call.run(() =>
+        client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, signal ? { signal } : {}).withResponse(),
+      );
       stream = response.data;
       requestId = response.request_id ?? undefined;
     } catch (error) {
@@ -57,6 +74,7 @@ export class OpenAIChatModel implements ChatModel {
     let model = request.model;
     let usage: TokenUsage | undefined;
     let finishReason: string | undefined;
+    let firstTokenAt: number | undefined;
     try {
       for await (const chunk of stream) {
         if (chunk.model) model = chunk.model;
@@ -64,7 +82,10 @@ export class OpenAIChatModel implements ChatModel {
         const choice = chunk.choices?.[0];
         if (choice?.finish_reason) finishReason = choice.finish_reason;
         const text = choice?.delta?.content;
-        if (text) yield { type: 'text', text };
+        if (text) {
+          firstTokenAt ??= performance.now();
+          yield { type: 'text', text };
+        }
       }
     } catch (error) {
       if (isAbortError(error) || error instanceof sdk.APIUserAbortError || signal?.aborted) throw translateOpenAIError(sdk, error, context);
@@ -76,8 +97,16 @@ export class OpenAIChatModel implements ChatModel {
     if (finishReason === undefined) {
       throw new AssistantError(`The answer from ${hostOf(this.baseURL)} ended before it was finished (the stream closed without a finish reason).`);
     }
+    call.finish({ inputTokens: usage?.promptTokens, outputTokens: usage?.completionTokens, firstTokenAt });
     yield { type: 'finish', model, usage, finishReason, requestId };
   }
+}
+
+/** The request log's name for why a call failed. */
+export function errorClassOf(error: unknown): string {
+  if (error instanceof Error && error.name === 'AbortError') return 'Aborted';
+  const cause = (error as { cause?: { constructor?: { name?: string } } }).cause;
+  return cause?.constructor?.name && cause.constructor.name !== 'Object' ? cause.constructor.name : error instanceof Error ? error.name : 'Error';
 }
 
 function usageOf(usage: { prompt_tokens: number; completion_tokens: number } | null | undefined): TokenUsage | undefined {

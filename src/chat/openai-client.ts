@@ -4,6 +4,7 @@
  */
 import type OpenAI from 'openai';
 import { AssistantError } from '../errors.js';
+import { instrumentFetch, type RequestLog } from '../observability/request-log.js';
 import { hostOf } from './openai-errors.js';
 
 export interface OpenAIConnection {
@@ -16,6 +17,8 @@ export interface OpenAIConnection {
   maxRetries: number;
   /** Replaces the global fetch (tests, proxies). */
   fetch?: typeof fetch;
+  /** Where every call and attempt is recorded. */
+  requestLog?: RequestLog | undefined;
 }
 
 export interface LoadedOpenAI {
@@ -41,7 +44,7 @@ export async function loadOpenAI(connection: OpenAIConnection): Promise<LoadedOp
     apiKey: connection.apiKey || 'no-key',
     timeout: connection.timeoutSeconds * 1000,
     maxRetries: connection.maxRetries,
-    ...(connection.fetch ? { fetch: connection.fetch } : {}),
+    fetch: instrumentFetch(connection.fetch ?? globalThis.fetch),
   });
   return { sdk, client };
 }

@@ -4,7 +4,10 @@ import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
 import { AssistantError, ExitCode, errorMessage, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { composePrompt, readPipedInput } from '../input/prompt-input.js';
+import { randomUUID } from 'node:crypto';
+import type { TurnTimings } from '../store/store.js';
 import { ReplySpeaker } from '../voice/reply-speaker.js';
+import { resourceUse } from '../observability/resource-use.js';
 import { transcribeCached } from '../voice/transcribe.js';
 import type { CommandContext } from './context.js';
 import { chooseSession, validateSessionFlags } from './session-choice.js';
@@ -37,16 +40,20 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   const transcriber = audio ? context.transcriber() : undefined;
 
   const store = await context.openStore();
-  const cache = new ResponseCache(store, {
-    enabled: options.cache,
-    maxBytes: settings.cacheMaxMegabytes * 1_000_000,
-    ttlSeconds: settings.cacheTtlSeconds,
-  });
+  const cache = new ResponseCache(
+    store,
+    { enabled: options.cache, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
+    context.requestLog,
+  );
+  const turnKey = randomUUID();
+  const cpuAtStart = process.cpuUsage();
+  const timings: TurnTimings = { speechEndedAt: Date.now() };
   let spoken: string | undefined;
   if (audio && transcriber) {
     const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Transcribing…');
     try {
-      ({ text: spoken } = await transcribeCached(audio.audio, audio.filename, { transcriber, cache, model: settings.sttModel, language: settings.language }));
+      ({ text: spoken } = await transcribeCached(audio.audio, audio.filename, { transcriber, cache, model: settings.sttModel, language: settings.language, trace: { turnKey } }));
+      timings.transcriptAt = Date.now();
     } finally {
       spinner.stop();
     }
@@ -58,7 +65,9 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
 
   const controller = new AbortController();
   const stopListening = context.onInterrupt(() => controller.abort());
-  const speaker = speech ? new ReplySpeaker({ ...speech, cache, signal: controller.signal }) : undefined;
+  const speaker = speech
+    ? new ReplySpeaker({ ...speech, cache, signal: controller.signal, trace: { sessionId, turnKey }, onFirstSentence: () => (timings.firstSentenceAt = Date.now()), onFirstAudio: () => (timings.firstAudioAt = Date.now()) })
+    : undefined;
   const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Thinking…');
   let result: ExchangeResult;
   try {
@@ -71,10 +80,12 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
         system: settings.system,
         temperature: settings.temperature,
         stream: options.stream,
+        turnKey,
       },
       {
         signal: controller.signal,
         onText: (text) => {
+          timings.firstTokenAt ??= Date.now();
           spinner.stop();
           if (!options.json) terminal.write(text);
           speaker?.text(text);
@@ -86,6 +97,11 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     spinner.stop();
     stopListening();
   }
+  if (speaker) timings.audioDoneAt = Date.now();
+  await store.recordTurn({
+    sessionId, turnKey, input: audio ? 'audio-file' : 'text', status: result.status, timings,
+    userMessageId: result.userMessageId, assistantMessageId: result.assistantMessageId, ...resourceUse(cpuAtStart),
+  });
 
   if (options.json) {
     terminal.line(

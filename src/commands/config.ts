@@ -37,6 +37,7 @@ function displayValue(key: ConfigKey, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (key === 'apiKey') return '(set, redacted)';
   if (key === 'databaseUrl') return redactUrlPassword(String(value));
+  if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 

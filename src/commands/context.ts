@@ -6,6 +6,7 @@ import type { Player } from '../audio/player.js';
 import type { Recorder } from '../audio/recorder.js';
 import type { ChatModel } from '../chat/chat-model.js';
 import type { ResolvedConfig } from '../config.js';
+import type { RequestLog } from '../observability/request-log.js';
 import type { InputStream } from '../input/prompt-input.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { StoreLocation } from '../store/open-store.js';
@@ -19,6 +20,8 @@ export interface CommandContext {
   /** The working directory, against which relative paths are resolved. */
   cwd: string;
   openStore(): Promise<Store>;
+  /** The audit trail of model calls (written to the store). */
+  requestLog: RequestLog;
   /** Another store than the configured one (db copy); the caller closes it. */
   openStoreAt(location: StoreLocation): Promise<Store>;
   chatModel(): ChatModel;

@@ -41,7 +41,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
 
   const store = await context.openStore();
   const sessionId = await chooseSession(options, store, terminal);
-  const cache = new ResponseCache(store, { enabled: options.cache, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds });
+  const cache = new ResponseCache(store, { enabled: options.cache, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
   const status = new StatusLine(terminal);
   const keyboard = !options.text && stdinIsTTY ? new Keyboard(context.stdin as never) : undefined;
 

@@ -6,6 +6,7 @@
  */
 import type { ChatMessage, ChatModel } from '../chat/chat-model.js';
 import { isAbortError } from '../chat/chat-model.js';
+import { hostOf } from '../chat/openai-errors.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { MessageStatus, Store, StoredMessage, TokenUsage } from '../store/store.js';
 
@@ -16,6 +17,8 @@ export interface ExchangeRequest {
   system?: string | undefined;
   temperature?: number | undefined;
   stream: boolean;
+  /** Files the exchange's requests under this turn in the request log. */
+  turnKey?: string | undefined;
 }
 
 export interface ExchangeResult {
@@ -64,7 +67,8 @@ export async function runExchange(
     temperature: request.temperature,
     messages,
   });
-  const hit = await cache.get(key);
+  const trace = { sessionId: request.sessionId, turnKey: request.turnKey };
+  const hit = await cache.get(key, { ...trace, host: hostOf(chatModel.baseURL) });
   if (hit?.text !== undefined) {
     onText?.(hit.text);
     const usage = hit.metadata?.usage as TokenUsage | undefined;
@@ -85,7 +89,7 @@ export async function runExchange(
   try {
     const events = chatModel.generate(
       { model: request.model, messages, temperature: request.temperature, stream: request.stream },
-      signal ? { signal } : {},
+      signal ? { signal, trace } : { trace },
     );
     for await (const event of events) {
       if (event.type === 'text') {

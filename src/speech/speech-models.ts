@@ -1,3 +1,5 @@
+import type { TraceContext } from '../observability/request-log.js';
+
 /** The speech capabilities: speech-to-text and text-to-speech. */
 
 export interface TranscriptionRequest {
@@ -12,7 +14,7 @@ export interface TranscriptionRequest {
 
 export interface Transcriber {
   readonly baseURL: string;
-  transcribe(request: TranscriptionRequest, options: { signal?: AbortSignal }): Promise<{ text: string }>;
+  transcribe(request: TranscriptionRequest, options: { signal?: AbortSignal; trace?: TraceContext }): Promise<{ text: string }>;
 }
 
 export interface SpeechRequest {
@@ -28,5 +30,5 @@ export interface SpeechRequest {
 export interface Synthesizer {
   readonly baseURL: string;
   /** Resolves when the audio starts arriving; yields it as it downloads. */
-  synthesize(request: SpeechRequest, options: { signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>>;
+  synthesize(request: SpeechRequest, options: { signal?: AbortSignal; trace?: TraceContext }): Promise<AsyncIterable<Uint8Array>>;
 }

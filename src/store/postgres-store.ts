@@ -15,6 +15,10 @@ import {
   type NewCacheEntry,
   type NewMessage,
   type NewTurn,
+  type RequestFilter,
+  type RequestRecord,
+  type StoreSize,
+  type StoredRequest,
   type SearchHit,
   type SessionSummary,
   type Store,
@@ -23,6 +27,7 @@ import {
 } from './store.js';
 import { foldForSearch, plainTextSearchQuery, previewOf } from './text-search.js';
 import { timeToFirstAudio } from './turn-timings.js';
+import { fromRequestRow, requestColumns, toRequestValues, type RequestRow } from './request-rows.js';
 
 export interface PostgresStoreOptions {
   now?: () => number;
@@ -141,12 +146,14 @@ export class PostgresStore implements Store {
     const firstAudio = timeToFirstAudio(t);
     const rows = await this.query(
       `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
-         transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+         transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at,
+         turn_key, cpu_ms, peak_rss_bytes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
       [
         turn.sessionId, turn.userMessageId ?? null, turn.assistantMessageId ?? null, turn.input, turn.status,
         t.speechEndedAt ?? null, t.endpointAt ?? null, t.transcriptAt ?? null, t.firstTokenAt ?? null,
         t.firstSentenceAt ?? null, t.firstAudioAt ?? null, t.audioDoneAt ?? null, firstAudio ?? null, createdAt,
+        turn.turnKey ?? null, turn.cpuMilliseconds ?? null, turn.peakRssBytes ?? null,
       ].map((value) => (typeof value === 'number' ? Math.round(value) : value)),
     );
     return { ...turn, id: rows[0]!.id, timeToFirstAudioMilliseconds: firstAudio, createdAt: new Date(createdAt) };
@@ -154,6 +161,43 @@ export class PostgresStore implements Store {
 
   async turns(sessionId: string): Promise<StoredTurn[]> {
     return (await this.query('SELECT * FROM turns WHERE session_id = $1 ORDER BY id', [sessionId])).map(toTurn);
+  }
+
+  async turnsMatching(filter: RequestFilter): Promise<StoredTurn[]> {
+    const rows = await this.query('SELECT * FROM turns WHERE created_at >= $1 AND ($2::text IS NULL OR session_id = $2) ORDER BY id', [
+      filter.since ?? 0,
+      filter.sessionId ?? null,
+    ]);
+    return rows.map(toTurn);
+  }
+
+  async recordRequests(records: RequestRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const width = requestColumns.length;
+    const placeholders = records.map((_, row) => `(${requestColumns.map((__, column) => `$${row * width + column + 1}`).join(', ')})`);
+    await this.query(`INSERT INTO requests (${requestColumns.join(', ')}) VALUES ${placeholders.join(', ')}`, records.flatMap(toRequestValues));
+  }
+
+  async requests(filter: RequestFilter): Promise<StoredRequest[]> {
+    const rows = await this.query(
+      `SELECT * FROM requests WHERE at >= $1 AND ($2::text IS NULL OR session_id = $2) AND ($3::text IS NULL OR model = $3)
+         AND (NOT $4 OR error_class IS NOT NULL OR status >= 400)
+       ORDER BY id DESC LIMIT $5`,
+      [filter.since ?? 0, filter.sessionId ?? null, filter.model ?? null, filter.errorsOnly === true, filter.limit ?? null],
+    );
+    return rows.map((row) => fromRequestRow(row as RequestRow));
+  }
+
+  async pruneRequests(before: number): Promise<number> {
+    return (await this.query('DELETE FROM requests WHERE at < $1 RETURNING 1', [before])).length;
+  }
+
+  async size(): Promise<StoreSize> {
+    const tables = ['sessions', 'messages', 'cache', 'turns', 'requests'];
+    const sizes = await this.query(`SELECT SUM(pg_total_relation_size(name::regclass))::bigint AS bytes FROM unnest($1::text[]) AS name`, [tables]);
+    const rows: Record<string, number> = {};
+    for (const table of tables) rows[table] = (await this.query(`SELECT COUNT(*)::bigint AS count FROM ${table}`))[0]!.count;
+    return { bytes: sizes[0]!.bytes, rows };
   }
 
   async deleteSession(id: string): Promise<number | undefined> {
@@ -369,6 +413,9 @@ function toTurn(row: Row): StoredTurn {
   return {
     id: row.id,
     sessionId: row.session_id,
+    turnKey: row.turn_key ?? undefined,
+    cpuMilliseconds: value(row.cpu_ms),
+    peakRssBytes: value(row.peak_rss_bytes),
     userMessageId: value(row.user_message_id),
     assistantMessageId: value(row.assistant_message_id),
     input: row.input,

@@ -97,6 +97,38 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX turns_by_session ON turns (session_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'request log; turn keys and resource use',
+    sql: `
+      CREATE TABLE requests (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        at             INTEGER NOT NULL,
+        session_id     TEXT,
+        turn_key       TEXT,
+        endpoint       TEXT NOT NULL,
+        host           TEXT NOT NULL,
+        model          TEXT,
+        status         INTEGER,
+        error_class    TEXT,
+        attempt        INTEGER NOT NULL DEFAULT 1,
+        latency_ms     INTEGER,
+        first_byte_ms  INTEGER,
+        first_token_ms INTEGER,
+        input_tokens   INTEGER,
+        output_tokens  INTEGER,
+        audio_seconds  REAL,
+        characters     INTEGER,
+        cached         INTEGER NOT NULL DEFAULT 0,
+        request_id     TEXT
+      );
+      CREATE INDEX requests_by_time ON requests (at);
+      CREATE INDEX requests_by_session ON requests (session_id) WHERE session_id IS NOT NULL;
+      ALTER TABLE turns ADD COLUMN turn_key TEXT;
+      ALTER TABLE turns ADD COLUMN cpu_ms INTEGER;
+      ALTER TABLE turns ADD COLUMN peak_rss_bytes INTEGER;
+    `,
+  },
 ];
 
 export function migrate(database: BetterSqlite3.Database, migrations: readonly Migration[] = sqliteMigrations, now = Date.now): void {

@@ -3,7 +3,7 @@
  * wait for writers, a busy timeout and IMMEDIATE write transactions so several `assistant`
  * processes can append at once without "database is locked".
  */
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AssistantError } from '../errors.js';
@@ -24,8 +24,13 @@ import {
   type StoredMessage,
   type MessageStatus,
   type NewTurn,
+  type RequestFilter,
+  type RequestRecord,
+  type StoreSize,
+  type StoredRequest,
   type StoredTurn,
 } from './store.js';
+import { fromRequestRow, requestColumns, toRequestValues, type RequestRow } from './request-rows.js';
 import { timeToFirstAudio } from './turn-timings.js';
 
 export interface SqliteStoreOptions {
@@ -72,6 +77,9 @@ interface TurnRow {
   audio_done_at: number | null;
   time_to_first_audio_ms: number | null;
   created_at: number;
+  turn_key: string | null;
+  cpu_ms: number | null;
+  peak_rss_bytes: number | null;
 }
 
 interface CacheRow {
@@ -212,13 +220,15 @@ export class SqliteStore implements Store {
       this.database
         .prepare(
           `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
-             transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+             transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at,
+             turn_key, cpu_ms, peak_rss_bytes)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         )
         .get(
           turn.sessionId, turn.userMessageId ?? null, turn.assistantMessageId ?? null, turn.input, turn.status,
           t.speechEndedAt ?? null, t.endpointAt ?? null, t.transcriptAt ?? null, t.firstTokenAt ?? null,
           t.firstSentenceAt ?? null, t.firstAudioAt ?? null, t.audioDoneAt ?? null, firstAudio ?? null, createdAt,
+          turn.turnKey ?? null, turn.cpuMilliseconds === undefined ? null : Math.round(turn.cpuMilliseconds), turn.peakRssBytes ?? null,
         ),
     ) as { id: number };
     return { ...turn, id, timeToFirstAudioMilliseconds: firstAudio, createdAt: new Date(createdAt) };
@@ -227,6 +237,48 @@ export class SqliteStore implements Store {
   async turns(sessionId: string): Promise<StoredTurn[]> {
     const rows = this.database.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY id').all(sessionId) as TurnRow[];
     return rows.map(toTurn);
+  }
+
+  async turnsMatching(filter: RequestFilter): Promise<StoredTurn[]> {
+    const rows = this.database
+      .prepare('SELECT * FROM turns WHERE created_at >= ? AND (? IS NULL OR session_id = ?) ORDER BY id')
+      .all(filter.since ?? 0, filter.sessionId ?? null, filter.sessionId ?? null) as TurnRow[];
+    return rows.map(toTurn);
+  }
+
+  async recordRequests(records: RequestRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const insert = this.database.prepare(
+      `INSERT INTO requests (${requestColumns.join(', ')}) VALUES (${requestColumns.map(() => '?').join(', ')})`,
+    );
+    const append = this.database.transaction(() => {
+      for (const record of records) insert.run(...toRequestValues(record).map((value) => (typeof value === 'boolean' ? Number(value) : value)));
+    });
+    this.write(() => append.immediate());
+  }
+
+  async requests(filter: RequestFilter): Promise<StoredRequest[]> {
+    const rows = this.database
+      .prepare(
+        `SELECT * FROM requests WHERE at >= ? AND (? IS NULL OR session_id = ?) AND (? IS NULL OR model = ?)
+           AND (? = 0 OR error_class IS NOT NULL OR status >= 400)
+         ORDER BY id DESC LIMIT ?`,
+      )
+      .all(filter.since ?? 0, filter.sessionId ?? null, filter.sessionId ?? null, filter.model ?? null, filter.model ?? null, filter.errorsOnly ? 1 : 0, filter.limit ?? -1) as RequestRow[];
+    return rows.map(fromRequestRow);
+  }
+
+  async pruneRequests(before: number): Promise<number> {
+    return this.write(() => this.database.prepare('DELETE FROM requests WHERE at < ?').run(before)).changes;
+  }
+
+  async size(): Promise<StoreSize> {
+    const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
+    const rows: Record<string, number> = {};
+    for (const table of ['sessions', 'messages', 'cache', 'turns', 'requests']) {
+      rows[table] = (this.database.prepare(`SELECT COUNT(*) AS count FROM ${table}`).get() as { count: number }).count;
+    }
+    return { bytes: fileSize(this.path) + fileSize(`${this.path}-wal`), rows };
   }
 
   async deleteSession(id: string): Promise<number | undefined> {
@@ -443,6 +495,9 @@ function toTurn(row: TurnRow): StoredTurn {
   return {
     id: row.id,
     sessionId: row.session_id,
+    turnKey: row.turn_key ?? undefined,
+    cpuMilliseconds: value(row.cpu_ms),
+    peakRssBytes: value(row.peak_rss_bytes),
     userMessageId: value(row.user_message_id),
     assistantMessageId: value(row.assistant_message_id),
     input: row.input,

@@ -104,6 +104,12 @@ export interface TurnTimings {
 
 export interface NewTurn {
   sessionId: string;
+  /** Ties the turn to its rows in the request log. */
+  turnKey?: string | undefined;
+  /** CPU time the process spent on the turn, in milliseconds. */
+  cpuMilliseconds?: number | undefined;
+  /** The process's peak resident memory so far, in bytes. */
+  peakRssBytes?: number | undefined;
   userMessageId: number | undefined;
   assistantMessageId: number | undefined;
   input: 'voice' | 'text' | 'audio-file';
@@ -115,6 +121,54 @@ export interface StoredTurn extends NewTurn {
   id: number;
   timeToFirstAudioMilliseconds: number | undefined;
   createdAt: Date;
+}
+
+export type RequestEndpoint = 'chat' | 'transcription' | 'speech' | 'models';
+
+/** One attempt of one call to a model endpoint (or one answer served from the cache). Never content, never keys. */
+export interface RequestRecord {
+  /** Milliseconds since the epoch, when the attempt started. */
+  at: number;
+  sessionId?: string | undefined;
+  turnKey?: string | undefined;
+  endpoint: RequestEndpoint;
+  /** The server's host (no path, no credentials). */
+  host: string;
+  model?: string | undefined;
+  /** The HTTP status; undefined when no response came. */
+  status?: number | undefined;
+  /** Why it failed: an HTTP class ("RateLimitError") or a network error code ("ECONNREFUSED"). */
+  errorClass?: string | undefined;
+  /** 1 for the first try, 2 for the first retry... */
+  attempt: number;
+  latencyMs?: number | undefined;
+  firstByteMs?: number | undefined;
+  firstTokenMs?: number | undefined;
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  audioSeconds?: number | undefined;
+  characters?: number | undefined;
+  cached: boolean;
+  requestId?: string | undefined;
+}
+
+export interface StoredRequest extends RequestRecord {
+  id: number;
+}
+
+export interface RequestFilter {
+  /** Only rows at or after this time (ms since the epoch). */
+  since?: number | undefined;
+  sessionId?: string | undefined;
+  model?: string | undefined;
+  errorsOnly?: boolean | undefined;
+  limit?: number | undefined;
+}
+
+export interface StoreSize {
+  /** Bytes on disk (SQLite: the file and its WAL; PostgreSQL: the tables with their indexes). */
+  bytes: number;
+  rows: Record<string, number>;
 }
 
 export interface Store {
@@ -134,6 +188,16 @@ export interface Store {
   /** Records a turn's stage timings (the time to first audio is derived from them). */
   recordTurn(turn: NewTurn): Promise<StoredTurn>;
   turns(sessionId: string): Promise<StoredTurn[]>;
+  /** Turns matching the filter (its sessionId and since), oldest first. */
+  turnsMatching(filter: RequestFilter): Promise<StoredTurn[]>;
+
+  /** Appends rows to the request log. */
+  recordRequests(records: RequestRecord[]): Promise<void>;
+  /** The request log, newest first. */
+  requests(filter: RequestFilter): Promise<StoredRequest[]>;
+  /** Deletes request-log rows older than `before` (ms since the epoch); returns how many. */
+  pruneRequests(before: number): Promise<number>;
+  size(): Promise<StoreSize>;
   /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
   deleteSession(id: string): Promise<number | undefined>;
 

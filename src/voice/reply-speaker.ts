@@ -5,6 +5,7 @@
  */
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Player } from '../audio/player.js';
+import type { TraceContext } from '../observability/request-log.js';
 import type { Synthesizer } from '../speech/speech-models.js';
 import type { MessageStatus } from '../store/store.js';
 import { SentenceSplitter } from './sentence-splitter.js';
@@ -19,6 +20,7 @@ export interface ReplySpeakerOptions {
   now?: () => number;
   onFirstSentence?: () => void;
   onFirstAudio?: () => void;
+  trace?: TraceContext;
 }
 
 export class ReplySpeaker {

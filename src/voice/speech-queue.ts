@@ -7,6 +7,8 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import type { AudioSink, Player } from '../audio/player.js';
 import { parseWavHeader, type PcmFormat } from '../audio/wav.js';
 import { AssistantError } from '../errors.js';
+import { hostOf } from '../chat/openai-errors.js';
+import type { TraceContext } from '../observability/request-log.js';
 import type { Synthesizer } from '../speech/speech-models.js';
 import { ChunkChannel } from './chunk-channel.js';
 
@@ -28,6 +30,7 @@ export interface SpeechQueueOptions {
   onFirstAudio?: () => void;
   /** Syntheses running at once. Default 2. */
   concurrency?: number;
+  trace?: TraceContext;
 }
 
 interface Clip {
@@ -118,7 +121,7 @@ export class SpeechQueue {
     }
     const key = cache.key('speech', { baseURL: synthesizer.baseURL, ...settings, format: 'wav', text: clip.text });
     try {
-      const hit = await cache.get(key);
+      const hit = await cache.get(key, { ...this.options.trace, host: hostOf(synthesizer.baseURL) });
       if (hit?.blob) {
         started();
         clip.audio.push(hit.blob);
@@ -126,13 +129,13 @@ export class SpeechQueue {
       }
       await myTurn;
       const parts: Uint8Array[] = [];
-      const audio = await synthesizer.synthesize({ text: clip.text, format: 'wav', ...settings }, { signal }).finally(started);
+      const audio = await synthesizer.synthesize({ text: clip.text, format: 'wav', ...settings }, { signal, ...(this.options.trace ? { trace: this.options.trace } : {}) }).finally(started);
       for await (const chunk of audio) {
         parts.push(chunk);
         clip.audio.push(chunk);
       }
       clip.audio.close();
-      if (!signal.aborted) await cache.put('speech', key, { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice } });
+      if (!signal.aborted) await cache.put('speech', key, { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice, characters: clip.text.length } });
     } catch (error) {
       started();
       clip.audio.fail(error);

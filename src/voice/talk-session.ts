@@ -3,6 +3,7 @@
  * by sentence while it is generated) -> listen again. Every turn is stored like `ask`'s,
  * with its stage timings. A failed turn is reported and the loop listens again.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatModel } from '../chat/chat-model.js';
@@ -21,6 +22,7 @@ import { ReplySpeaker } from './reply-speaker.js';
 import type { VoiceSettings } from './speech-queue.js';
 import type { StatusLine } from './status-line.js';
 import { transcribeCached } from './transcribe.js';
+import { resourceUse } from '../observability/resource-use.js';
 
 export interface TalkDependencies {
   store: Store;
@@ -123,9 +125,11 @@ export class TalkSession {
     const { terminal, status, store } = this.dependencies;
     const turn = new AbortController();
     this.turn = turn;
+    const turnKey = randomUUID();
+    const cpuAtStart = process.cpuUsage();
     const timings: TurnTimings = heard.kind === 'voice' ? { speechEndedAt: heard.speechEndedAt, endpointAt: heard.endpointAt } : { speechEndedAt: heard.at };
     try {
-      const text = heard.kind === 'voice' ? await this.transcribe(heard.pcm, turn.signal) : heard.text;
+      const text = heard.kind === 'voice' ? await this.transcribe(heard.pcm, turn.signal, turnKey) : heard.text;
       if (text === undefined) return;
       timings.transcriptAt = this.now();
       status.clear();
@@ -135,11 +139,11 @@ export class TalkSession {
       // The label goes out with the first words: the status line shares this terminal line until then.
       const label = `${style.green.bold('Assistant:')} `;
 
-      const speaker = this.speaker(turn.signal, timings);
+      const speaker = this.speaker(turn.signal, timings, turnKey);
       let first = true;
       const result = await runExchange(
         { store, chatModel: this.dependencies.chatModel, cache: this.dependencies.cache },
-        { sessionId: this.settings.sessionId, userText: text, model: this.settings.model, system: this.settings.system, temperature: this.settings.temperature, stream: true },
+        { sessionId: this.settings.sessionId, userText: text, model: this.settings.model, system: this.settings.system, temperature: this.settings.temperature, stream: true, turnKey },
         {
           signal: turn.signal,
           onText: (delta) => {
@@ -162,6 +166,8 @@ export class TalkSession {
       this.turns += 1;
       await store.recordTurn({
         sessionId: this.settings.sessionId,
+        turnKey,
+        ...resourceUse(cpuAtStart),
         userMessageId: result.userMessageId,
         assistantMessageId: result.assistantMessageId,
         input: heard.kind,
@@ -178,7 +184,7 @@ export class TalkSession {
   }
 
   /** The transcript, or undefined when nothing was said (listen again). */
-  private async transcribe(pcm: Buffer, signal: AbortSignal): Promise<string | undefined> {
+  private async transcribe(pcm: Buffer, signal: AbortSignal, turnKey: string): Promise<string | undefined> {
     const { transcriber, cache, status, terminal } = this.dependencies;
     if (!transcriber) throw new Error('no transcriber configured');
     status.set('transcribing');
@@ -187,7 +193,8 @@ export class TalkSession {
       mkdirSync(this.settings.keepAudioDirectory, { recursive: true, mode: 0o700 });
       writeFileSync(join(this.settings.keepAudioDirectory, `${this.settings.sessionId}-${this.turns + 1}-${this.now()}.wav`), wav, { mode: 0o600 });
     }
-    const { text } = await transcribeCached(wav, 'speech.wav', { transcriber, cache, model: this.settings.sttModel, language: this.settings.language, signal });
+    const trace = { sessionId: this.settings.sessionId, turnKey };
+    const { text } = await transcribeCached(wav, 'speech.wav', { transcriber, cache, model: this.settings.sttModel, language: this.settings.language, signal, trace });
     if (text === '') {
       status.clear();
       terminal.note('(heard nothing; listening again)');
@@ -196,11 +203,12 @@ export class TalkSession {
     return text;
   }
 
-  private speaker(signal: AbortSignal, timings: TurnTimings): ReplySpeaker | undefined {
+  private speaker(signal: AbortSignal, timings: TurnTimings, turnKey: string): ReplySpeaker | undefined {
     const speech = this.dependencies.speech;
     if (!speech) return undefined;
     return new ReplySpeaker({
       ...speech,
+      trace: { sessionId: this.settings.sessionId, turnKey },
       cache: this.dependencies.cache,
       signal,
       now: this.now,

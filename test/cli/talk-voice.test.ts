@@ -102,6 +102,14 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     expect(turn!.first_audio_at).toBeGreaterThanOrEqual(turn!.transcript_at);
     expect(turn!.audio_done_at).toBeGreaterThanOrEqual(turn!.first_audio_at);
     expect(audioChildren()).toEqual([]);
+
+    // The request log has the turn's three kinds of call, with their measures.
+    const log = JSON.parse((await home.run(['log', '--json'])).stdout).reverse();
+    expect(log.map((row: { endpoint: string }) => row.endpoint), JSON.stringify(log)).toEqual(['transcription', 'chat', 'speech', 'speech', 'speech']);
+    expect(log[0].audioSeconds).toBeGreaterThan(2);
+    expect(log.slice(2).map((row: { characters: number }) => row.characters)).toEqual([12, 11, 14]);
+    expect(log[2].firstByteMs).toBeGreaterThan(0);
+    expect(new Set(log.map((row: { turnKey: string }) => row.turnKey)).size).toBe(1);
   });
 
   it('sends nothing for transcription when only silence reaches the microphone', async () => {

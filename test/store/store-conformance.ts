@@ -193,6 +193,44 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       const [copiedEntry] = await collect(target.cacheEntries());
       expect({ ...copiedEntry, blob: Array.from(copiedEntry!.blob!) }).toEqual({ ...entry, blob: [1, 2, 3] });
     });
+
+    it('keeps a request log, filters it, and prunes only what is older than the retention', async () => {
+      const store = await open();
+      const base = { endpoint: 'chat' as const, host: 'h:1', attempt: 1, cached: false };
+      await store.recordRequests([
+        { ...base, at: 1000, sessionId: 'a', model: 'm1', status: 200, latencyMs: 12.4, inputTokens: 5, outputTokens: 7, requestId: 'r1' },
+        { ...base, at: 2000, sessionId: 'b', model: 'm2', status: 429, errorClass: 'RateLimitError' },
+        { ...base, at: 3000, sessionId: 'a', model: 'm1', endpoint: 'transcription', audioSeconds: 1.5, cached: true },
+      ]);
+      const all = await store.requests({});
+      expect(all.map((row) => row.at)).toEqual([3000, 2000, 1000]);
+      expect(all[2]).toMatchObject({ sessionId: 'a', model: 'm1', status: 200, latencyMs: 12, inputTokens: 5, outputTokens: 7, requestId: 'r1', cached: false });
+      expect(all[0]).toMatchObject({ endpoint: 'transcription', audioSeconds: 1.5, cached: true });
+      expect((await store.requests({ sessionId: 'a' })).length).toBe(2);
+      expect((await store.requests({ model: 'm2' })).map((row) => row.errorClass)).toEqual(['RateLimitError']);
+      expect((await store.requests({ errorsOnly: true })).length).toBe(1);
+      expect((await store.requests({ since: 2000, limit: 1 })).map((row) => row.at)).toEqual([3000]);
+      expect(await store.pruneRequests(2000)).toBe(1);
+      expect((await store.requests({})).map((row) => row.at)).toEqual([3000, 2000]);
+      const size = await store.size();
+      expect(size.rows.requests).toBe(2);
+      expect(size.bytes).toBeGreaterThan(0);
+    });
+
+    it('records turns with their key, CPU time and memory, and finds them by time and session', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 'x', role: 'user', content: 'q' });
+      await store.recordTurn({ sessionId: 'x', turnKey: 'k1', input: 'voice', status: 'complete', userMessageId: undefined, assistantMessageId: undefined, cpuMilliseconds: 12.6, peakRssBytes: 1e8, timings: { speechEndedAt: 100, firstAudioAt: 900 } });
+      clock += 10_000;
+      await store.recordTurn({ sessionId: 'x', input: 'text', status: 'interrupted', userMessageId: undefined, assistantMessageId: undefined, timings: {} });
+      const turns = await store.turnsMatching({ sessionId: 'x' });
+      expect(turns.map((turn) => [turn.turnKey, turn.cpuMilliseconds, turn.peakRssBytes, turn.timeToFirstAudioMilliseconds])).toEqual([
+        ['k1', 13, 1e8, 800],
+        [undefined, undefined, undefined, undefined],
+      ]);
+      expect(await store.turnsMatching({ since: clock })).toHaveLength(1);
+      expect(await store.turnsMatching({ sessionId: 'other' })).toEqual([]);
+    });
   });
 }
 

@@ -78,6 +78,21 @@ export class TempHome {
     }
   }
 
+  /** Runs a statement that changes the store (to seed rows a test needs). */
+  async execute(sql: string): Promise<void> {
+    if (this.postgresUrl) {
+      const { queryDatabase } = await import('./postgres.js');
+      await queryDatabase(this.postgresUrl, sql);
+      return;
+    }
+    const database = new Database(this.databasePath, { fileMustExist: true });
+    try {
+      database.exec(sql);
+    } finally {
+      database.close();
+    }
+  }
+
   async messageRows(): Promise<MessageRow[]> {
     return this.rows<MessageRow>('SELECT * FROM messages ORDER BY id');
   }
