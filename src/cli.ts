@@ -129,10 +129,11 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 en
     .option('--audio <file>', 'transcribe an audio file (- for stdin) and ask it; the text is the instruction')
     .option('--player <command>', 'audio player for --speak (env ASSISTANT_PLAYER, default play)')
     .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)')
+    .option('--max-input <size>', 'largest question, e.g. 500k or 2MB (env ASSISTANT_MAX_INPUT, default 1MB)')
     .addHelpText('after', EXAMPLES.ask)
-    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string }) =>
+    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string; maxInput?: string }) =>
       run(
-        { model: options.model, system: options.system, temperature: options.temperature, player: options.player, voice: options.voice },
+        { model: options.model, system: options.system, temperature: options.temperature, player: options.player, voice: options.voice, maxInputBytes: options.maxInput },
         (context) =>
           ask(
             {

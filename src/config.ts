@@ -51,6 +51,8 @@ export interface Config {
   silenceMilliseconds: number;
   /** Longest single utterance, in seconds. Default 30. */
   maxUtteranceSeconds: number;
+  /** Largest question (argument and piped text together), in bytes. Default 1 MB. */
+  maxInputBytes: number;
   /** Days the request log is kept. Default 90. */
   logRetentionDays: number;
   /** Prices by model over the built-in table: {"my-model": {"input": 0.1, "output": 0.4}} (dollars per million tokens; also perMinute, perMillionCharacters). */
@@ -129,6 +131,16 @@ function invalid(origin: string, problem: string, raw: unknown): AssistantError 
   return new AssistantError(`${origin} ${problem} (got ${JSON.stringify(raw)}).`);
 }
 
+/** Bytes, or a number with a unit: 500k, 2MB, 1M. */
+const byteSize: Parser = (raw, origin) => {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|k|kb|m|mb)?$/i.exec(String(raw).trim());
+  if (!match || typeof raw === 'boolean') throw invalid(origin, 'must be a size such as 200000, 500k or 2MB', raw);
+  const unit = { '': 1, b: 1, k: 1000, kb: 1000, m: 1_000_000, mb: 1_000_000 }[(match[2] ?? '').toLowerCase() as 'k'];
+  const bytes = Math.round(Number(match[1]) * unit);
+  if (bytes < 1) throw invalid(origin, 'must be at least 1 byte', raw);
+  return bytes;
+};
+
 /** {"model": {"input": dollars per million tokens, "output": ...}}, as JSON text or an object. */
 function priceTable(raw: unknown, origin: string): unknown {
   let value = raw;
@@ -187,6 +199,7 @@ const settings: Setting[] = [
   { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: text, fallback: () => undefined },
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700 },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30 },
+  { key: 'maxInputBytes', environmentVariable: 'ASSISTANT_MAX_INPUT', parse: byteSize, fallback: () => 1_000_000 },
   { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90 },
   { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined },
 ];
@@ -229,6 +242,7 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
 /** The command-line flag that sets a key, for error messages. */
 function flagName(key: ConfigKey): string {
   if (key === 'silenceMilliseconds') return '--silence';
+  if (key === 'maxInputBytes') return '--max-input';
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 

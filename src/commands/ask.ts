@@ -3,7 +3,7 @@ import { ResponseCache } from '../cache/response-cache.js';
 import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
 import { AssistantError, ExitCode, errorMessage, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
-import { composePrompt, readPipedInput } from '../input/prompt-input.js';
+import { checkInputSize, composePrompt, readPipedInput } from '../input/prompt-input.js';
 import { randomUUID } from 'node:crypto';
 import type { TurnTimings } from '../store/store.js';
 import { ReplySpeaker } from '../voice/reply-speaker.js';
@@ -60,7 +60,8 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     if (spoken === '') throw new AssistantError(`No words were recognised in ${audio.filename}; nothing was asked.`);
     if (!options.json && terminal.stderrIsTTY) terminal.note(`Heard: ${spoken}`);
   }
-  const prompt = composePrompt(audio ? spoken : await readPipedInput(context.stdin), instruction);
+  const limit = settings.maxInputBytes;
+  const prompt = checkInputSize(composePrompt(audio ? spoken : await readPipedInput(context.stdin, limit), instruction), limit);
   const sessionId = await chooseSession(options, store, terminal);
 
   const controller = new AbortController();
@@ -69,6 +70,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     ? new ReplySpeaker({ ...speech, cache, signal: controller.signal, trace: { sessionId, turnKey }, onFirstSentence: () => (timings.firstSentenceAt = Date.now()), onFirstAudio: () => (timings.firstAudioAt = Date.now()) })
     : undefined;
   const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Thinking…');
+  const answer = terminal.untrustedWriter();
   let result: ExchangeResult;
   try {
     result = await runExchange(
@@ -87,7 +89,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
         onText: (text) => {
           timings.firstTokenAt ??= Date.now();
           spinner.stop();
-          if (!options.json) terminal.write(text);
+          if (!options.json) answer.write(text);
           speaker?.text(text);
         },
         ...(speaker ? { beforeStore: (outcome) => speaker.settle(outcome) } : {}),
@@ -96,6 +98,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   } finally {
     spinner.stop();
     stopListening();
+    answer.end();
   }
   if (speaker) timings.audioDoneAt = Date.now();
   await store.recordTurn({

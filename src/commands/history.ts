@@ -39,7 +39,7 @@ async function list(options: HistoryOptions, store: Store, terminal: Terminal): 
     terminal.note('No sessions yet. Start one with: assistant ask "hello"');
     return ExitCode.Success;
   }
-  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), session.preview]);
+  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), terminal.untrusted(session.preview)]);
   terminal.line(formatTable(['SESSION', 'LAST ACTIVITY', 'MESSAGES', 'FIRST QUESTION'], rows, new Set([2])));
   return ExitCode.Success;
 }
@@ -64,7 +64,7 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   for (const message of messages) {
     terminal.line();
     terminal.line(heading(message, terminal));
-    terminal.line(message.content === '' ? style.dim('(no text)') : message.content.replace(/\s+$/u, ''));
+    terminal.line(message.content === '' ? style.dim('(no text)') : terminal.untrusted(message.content.replace(/\s+$/u, '')));
   }
   return ExitCode.Success;
 }
@@ -94,7 +94,7 @@ async function search(query: string, options: HistoryOptions, store: Store, term
   const style = terminal.answerStyle;
   const highlight = (snippet: string): string =>
     snippet.replace(new RegExp(`${SNIPPET_MARK_START}(.*?)${SNIPPET_MARK_END}`, 'gsu'), (_, word: string) => style.bold.yellow(word));
-  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(hit.snippet).replace(/\s+/gu, ' ')]);
+  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(terminal.untrusted(hit.snippet.replace(/[\u0002\u0003]/g, (mark) => (mark === SNIPPET_MARK_START ? '\uE000' : '\uE001'))).replace(/\uE000/g, SNIPPET_MARK_START).replace(/\uE001/g, SNIPPET_MARK_END)).replace(/\s+/gu, ' ')]);
   terminal.line(formatTable(['SESSION', 'TIME', 'WHO', 'MATCH'], rows));
   return ExitCode.Success;
 }

@@ -5,12 +5,41 @@ export interface InputStream extends AsyncIterable<Buffer | string> {
   isTTY?: boolean;
 }
 
-/** All of stdin when it is piped or redirected; undefined when it is a terminal. */
-export async function readPipedInput(stdin: InputStream): Promise<string | undefined> {
+/** All of stdin when it is piped or redirected; undefined when it is a terminal. Text only, at most maxBytes. */
+export async function readPipedInput(stdin: InputStream, maxBytes = Number.POSITIVE_INFINITY): Promise<string | undefined> {
   if (stdin.isTTY) return undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  for await (const chunk of stdin) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += buffer.length;
+    // Stop reading at once: a 10 GB pipe must not fill memory before being refused.
+    if (total > maxBytes) throw tooLong('The piped input', maxBytes);
+    chunks.push(buffer);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (bytes.includes(0)) {
+    throw usageError('The piped input contains NUL bytes: it looks like a binary file, not text. Pipe text, or use --audio - for audio.');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw usageError('The piped input is not valid UTF-8 text. Convert it first (e.g. iconv -f latin1 -t utf-8), or pipe a text file.');
+  }
+}
+
+/** Refuses a question over the --max-input limit rather than cutting it silently. */
+export function checkInputSize(text: string, maxBytes: number, what = 'The question'): string {
+  if (Buffer.byteLength(text) > maxBytes) throw tooLong(what, maxBytes);
+  return text;
+}
+
+function tooLong(what: string, maxBytes: number): Error {
+  return usageError(`${what} is over the --max-input limit of ${formatLimit(maxBytes)}. Send less, or raise the limit (--max-input, ASSISTANT_MAX_INPUT).`);
+}
+
+function formatLimit(bytes: number): string {
+  return bytes >= 1_000_000 ? `${bytes / 1_000_000} MB` : bytes >= 1000 ? `${bytes / 1000} kB` : `${bytes} bytes`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * only when stderr is a terminal and NO_COLOR is unset.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { StreamSanitizer, sanitizeForTerminal } from './sanitize.js';
 
 export interface OutputStream {
   write(chunk: string): boolean;
@@ -44,9 +45,27 @@ export class Terminal {
     return this.stdout.isTTY === true;
   }
 
-  /** Answer text, unchanged. */
+  /** Our own text (labels, tables), unchanged. */
   write(text: string): void {
     this.stdout.write(text);
+  }
+
+  /**
+   * A writer for text we did not write (a model's answer, as it streams): on a terminal,
+   * control sequences in it are neutralised; piped, it passes unchanged.
+   */
+  untrustedWriter(): { write(text: string): void; end(): void } {
+    if (!this.stdoutIsTTY) return { write: (text) => void this.stdout.write(text), end: () => {} };
+    const sanitizer = new StreamSanitizer();
+    return {
+      write: (text) => void this.stdout.write(sanitizer.push(text)),
+      end: () => void this.stdout.write(sanitizer.flush()),
+    };
+  }
+
+  /** Stored or received text for display: neutralised on a terminal, unchanged when piped. */
+  untrusted(text: string): string {
+    return this.stdoutIsTTY ? sanitizeForTerminal(text) : text;
   }
 
   line(text = ''): void {
@@ -62,8 +81,9 @@ export class Terminal {
     this.stderr.write(`${this.style.yellow('Warning:')} ${text}\n`);
   }
 
+  /** Error messages may quote a server: they are always neutralised. */
   error(text: string): void {
-    this.stderr.write(`${this.style.red('Error:')} ${text}\n`);
+    this.stderr.write(`${this.style.red('Error:')} ${sanitizeForTerminal(text)}\n`);
   }
 
   /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */

@@ -134,10 +134,11 @@ export class TalkSession {
       timings.transcriptAt = this.now();
       status.clear();
       const style = terminal.answerStyle;
-      if (heard.kind === 'voice' || this.settings.echoTyped) terminal.line(`${style.cyan.bold('You:')} ${text}`);
+      if (heard.kind === 'voice' || this.settings.echoTyped) terminal.line(`${style.cyan.bold('You:')} ${terminal.untrusted(text)}`);
       status.set('thinking');
       // The label goes out with the first words: the status line shares this terminal line until then.
       const label = `${style.green.bold('Assistant:')} `;
+      const answer = terminal.untrustedWriter();
 
       const speaker = this.speaker(turn.signal, timings, turnKey);
       let first = true;
@@ -153,13 +154,14 @@ export class TalkSession {
               terminal.write(label);
               first = false;
             }
-            terminal.write(delta);
+            answer.write(delta);
             speaker?.text(delta);
           },
           ...(speaker ? { beforeStore: (outcome) => speaker.settle(outcome) } : {}),
         },
       );
       if (speaker) timings.audioDoneAt = this.now();
+      answer.end();
       status.clear();
       terminal.line(first ? label.trimEnd() : '');
       this.report(result, speaker?.failure);

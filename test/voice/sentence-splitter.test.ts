@@ -80,6 +80,21 @@ describe('SentenceSplitter', () => {
   });
 });
 
+describe('speech input limit', () => {
+  it('never hands the speech endpoint more than its 4096-character limit, even without spaces or punctuation', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20_000 }), fc.integer({ min: 1, max: 5000 }), (text, chunk) => {
+        for (const sentence of split(text, [chunk])) expect(sentence.length).toBeLessThanOrEqual(4096);
+      }),
+      { numRuns: 50 },
+    );
+    const wall = 'x'.repeat(10_000);
+    const parts = split(wall);
+    expect(parts.join('')).toBe(wall);
+    expect(Math.max(...parts.map((part) => part.length))).toBeLessThanOrEqual(300);
+  });
+});
+
 describe('speakable', () => {
   it('keeps link text and drops the URL', () => {
     expect(speakable('See [the docs](https://x.y/z) now')).toBe('See the docs now');
