@@ -89,7 +89,7 @@ export class OpenAIChatModel implements ChatModel {
       }
     } catch (error) {
       if (isAbortError(error) || error instanceof sdk.APIUserAbortError || signal?.aborted) throw translateOpenAIError(sdk, error, context);
-      if (error instanceof sdk.APIError && error.status !== undefined) throw translateOpenAIError(sdk, error, context);
+      if ((error instanceof sdk.APIError && error.status !== undefined) || error instanceof SyntaxError) throw translateOpenAIError(sdk, error, context);
       const reason = error instanceof Error ? error.message : String(error);
       throw new AssistantError(`The connection to ${hostOf(this.baseURL)} was lost mid-answer (${reason}).`, { cause: error });
     }

@@ -44,6 +44,8 @@ export async function loadOpenAI(connection: OpenAIConnection): Promise<LoadedOp
     apiKey: connection.apiKey || 'no-key',
     timeout: connection.timeoutSeconds * 1000,
     maxRetries: connection.maxRetries,
+    // The SDK would print its own warnings (e.g. a malformed stream) on stderr; we report errors ourselves.
+    logLevel: 'off',
     fetch: instrumentFetch(connection.fetch ?? globalThis.fetch),
   });
   return { sdk, client };

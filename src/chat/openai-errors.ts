@@ -29,6 +29,9 @@ export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context:
   const host = hostOf(context.baseURL);
   const retried = context.maxRetries > 0 ? ` after ${context.maxRetries} ${context.maxRetries === 1 ? 'retry' : 'retries'}` : '';
 
+  if (error instanceof SyntaxError) {
+    return new AssistantError(`${host} sent a malformed answer (${oneLine(error.message, 80)}). Is OPENAI_BASE_URL an OpenAI-compatible server?`, { cause: error });
+  }
   if (error instanceof sdk.APIConnectionTimeoutError) {
     return new AssistantError(`No answer from ${host} within ${context.timeoutSeconds} s${retried}. Check the server, or raise TIMEOUT (seconds).`, { cause: error });
   }

@@ -138,5 +138,6 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
       cause: result.error,
     });
   }
-  return ExitCode.Success;
+  // The answer was printed and stored, but what was asked for (--speak) did not happen.
+  return speaker?.failure !== undefined ? ExitCode.Failure : ExitCode.Success;
 }

@@ -283,4 +283,26 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       server.defaultSpeech = {};
     }
   });
+
+  it('speech endpoint faults: ask --speak reports them (exit 1) with the answer kept; talk carries on', async () => {
+    const env = { ASSISTANT_MAX_RETRIES: '2' };
+    for (let attempt = 0; attempt < 3; attempt += 1) server.speechReplies.push({ status: 503, errorMessage: 'tts overloaded' });
+    server.enqueue({ text: 'Spoken words.' });
+    const asked = await home.run(['ask', '--speak', '--player', 'paplay', 'say it'], { env });
+    expect(asked.code).toBe(1);
+    expect(asked.stdout).toBe('Spoken words.\n');
+    expect(asked.stderr).toMatch(/^Error: Speaking failed: 127\.0\.0\.1:\d+ failed with 503 after 2 retries: tts overloaded/);
+    expect((await home.messageRows()).map((row) => [row.content, row.status])).toEqual([
+      ['say it', 'complete'],
+      ['Spoken words.', 'complete'],
+    ]);
+
+    server.speechReplies.push({ dropAfterBytes: 9600 });
+    server.enqueue({ text: 'This audio is cut short.' }, { text: 'This one plays.' });
+    const talked = await home.run(['talk', '--text', '--player', 'paplay'], { input: 'one\ntwo\n', env });
+    expect(talked.code).toBe(0);
+    expect(talked.stderr).toMatch(/Speaking failed: /);
+    expect(talked.stdout).toContain('Assistant: This one plays.');
+    expect(audioChildren()).toEqual([]);
+  });
 });

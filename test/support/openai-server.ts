@@ -32,6 +32,10 @@ export interface ChatReply {
   dropAfterChunks?: number;
   /** Never answer (for timeouts and Ctrl-C while waiting). */
   hang?: boolean;
+  /** Close the connection without any response (a reset before the answer). */
+  reset?: boolean;
+  /** Answer 200 with a body that is not valid JSON / SSE. */
+  malformed?: boolean;
   finishReason?: string;
   model?: string;
 }
@@ -41,6 +45,8 @@ export type ReplySource = ChatReply | ((request: RecordedRequest) => ChatReply);
 export interface TranscriptionReply {
   text?: string;
   delayMs?: number;
+  hang?: boolean;
+  reset?: boolean;
   status?: number;
   errorMessage?: string;
 }
@@ -48,6 +54,10 @@ export interface TranscriptionReply {
 export interface SpeechReply {
   /** Milliseconds before the first audio byte. */
   delayMs?: number;
+  hang?: boolean;
+  reset?: boolean;
+  /** Cut the connection after this many bytes of audio. */
+  dropAfterBytes?: number;
   /** Milliseconds of audio per character of input. Default 12. */
   millisecondsPerCharacter?: number;
   status?: number;
@@ -155,6 +165,8 @@ export class FakeOpenAIServer {
   }
 
   private async transcribe(request: RecordedRequest, reply: TranscriptionReply, response: ServerResponse): Promise<void> {
+    if (reply.hang) return;
+    if (reply.reset) return void response.socket?.destroy();
     if (reply.delayMs) await sleep(reply.delayMs);
     if (reply.status && reply.status >= 400) return sendError(response, reply.status, reply.errorMessage ?? 'Scripted failure');
     const upload = parseMultipart(request);
@@ -164,6 +176,8 @@ export class FakeOpenAIServer {
   }
 
   private async speak(request: RecordedRequest, reply: SpeechReply, response: ServerResponse): Promise<void> {
+    if (reply.hang) return;
+    if (reply.reset) return void response.socket?.destroy();
     if (reply.delayMs) await sleep(reply.delayMs);
     if (reply.status && reply.status >= 400) return sendError(response, reply.status, reply.errorMessage ?? 'Scripted failure');
     const input = String(request.body?.input ?? '');
@@ -171,6 +185,7 @@ export class FakeOpenAIServer {
     response.writeHead(200, { 'content-type': 'audio/wav', 'transfer-encoding': 'chunked' });
     // Stream it in pieces, as a real server does.
     for (let offset = 0; offset < wav.length; offset += 4800) {
+      if (reply.dropAfterBytes !== undefined && offset >= reply.dropAfterBytes) return dropConnection(response);
       response.write(wav.subarray(offset, offset + 4800));
       await sleep(1);
     }
@@ -179,7 +194,14 @@ export class FakeOpenAIServer {
 
   private async chat(request: RecordedRequest, reply: ChatReply, response: ServerResponse): Promise<void> {
     if (reply.hang) return;
+    if (reply.reset) return void response.socket?.destroy();
     if (reply.delayMs) await sleep(reply.delayMs);
+    if (reply.malformed) {
+      const streaming = Boolean(request.body?.stream);
+      response.writeHead(200, { 'content-type': streaming ? 'text/event-stream' : 'application/json' });
+      response.end(streaming ? 'data: {"choices": [{"delta": {"content": "Hel\n\ndata: not json at all\n\n' : '{"choices": [ this is not json');
+      return;
+    }
     const requestId = `req_test_${this.requests.length}`;
     if (reply.status && reply.status >= 400) {
       sendError(response, reply.status, reply.errorMessage ?? 'Scripted failure', reply.errorCode, { 'x-request-id': requestId, ...reply.headers });
