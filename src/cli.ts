@@ -289,6 +289,8 @@ export async function main(io: ProcessIO): Promise<number> {
   const run: CommandRunner = async (flags, command) => {
     const config = loadConfig({ env: io.env, cwd: io.cwd }, flags);
     secrets = secretsOf(config.values);
+    terminal.secrets = secrets;
+    for (const warning of config.warnings) terminal.warn(warning);
     const built = buildContext(config, terminal, io);
     close = built.close;
     exitCode = await command(built.context);

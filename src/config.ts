@@ -2,7 +2,7 @@
  * Configuration, merged once: defaults -> config file -> .env -> environment -> flags.
  * Every value remembers where it came from, so `assistant config` can tell.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -74,6 +74,8 @@ export interface ResolvedConfig {
   values: Config;
   sources: Record<ConfigKey, ConfigSource>;
   configFile: string;
+  /** Things a person should know, such as a .env file others can read. */
+  warnings: string[];
 }
 
 /** What the process looks like from outside: injectable so tests need no real HOME. */
@@ -211,7 +213,13 @@ export function environmentVariableOf(key: ConfigKey): string {
 export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): ResolvedConfig {
   const configFile = join(configDirectory(context), 'config.json');
   const fromFile = readConfigFile(configFile);
-  const fromDotenv = readDotenv(join(context.cwd, '.env'));
+  const dotenvPath = join(context.cwd, '.env');
+  const fromDotenv = readDotenv(dotenvPath);
+  const warnings: string[] = [];
+  if (existsSync(dotenvPath) && (statSync(dotenvPath).mode & 0o077) !== 0 && Object.keys(fromDotenv).some((name) => /KEY|TOKEN|SECRET|PASSWORD|DATABASE_URL/i.test(name))) {
+    const mode = (statSync(dotenvPath).mode & 0o777).toString(8);
+    warnings.push(`${dotenvPath} holds secrets and others can read it (mode ${mode}). Run: chmod 600 ${dotenvPath}`);
+  }
   const values = {} as Record<ConfigKey, unknown>;
   const sources = {} as Record<ConfigKey, ConfigSource>;
 
@@ -236,7 +244,7 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
       sources[key] = { kind: 'default' };
     }
   }
-  return { values: values as unknown as Config, sources, configFile };
+  return { values: values as unknown as Config, sources, configFile, warnings };
 }
 
 /** The command-line flag that sets a key, for error messages. */

@@ -4,6 +4,7 @@
  * only when stderr is a terminal and NO_COLOR is unset.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { scrub } from '../secrets.js';
 import { StreamSanitizer, sanitizeForTerminal } from './sanitize.js';
 
 export interface OutputStream {
@@ -29,6 +30,8 @@ export class Terminal {
   readonly style: ChalkInstance;
   /** Styles for stdout (plain when stdout is piped). */
   readonly answerStyle: ChalkInstance;
+  /** Strings never to print on stderr (the API key, a database password), set once the configuration is known. */
+  secrets: readonly string[] = [];
 
   constructor({ stdout, stderr, env }: TerminalOptions) {
     this.stdout = stdout;
@@ -74,16 +77,16 @@ export class Terminal {
 
   /** A dim note for the person at the terminal. */
   note(text: string): void {
-    this.stderr.write(`${this.style.dim(text)}\n`);
+    this.stderr.write(`${this.style.dim(scrub(text, this.secrets))}\n`);
   }
 
   warn(text: string): void {
-    this.stderr.write(`${this.style.yellow('Warning:')} ${text}\n`);
+    this.stderr.write(`${this.style.yellow('Warning:')} ${scrub(text, this.secrets)}\n`);
   }
 
   /** Error messages may quote a server: they are always neutralised. */
   error(text: string): void {
-    this.stderr.write(`${this.style.red('Error:')} ${sanitizeForTerminal(text)}\n`);
+    this.stderr.write(`${this.style.red('Error:')} ${sanitizeForTerminal(scrub(text, this.secrets))}\n`);
   }
 
   /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */

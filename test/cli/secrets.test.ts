@@ -1,0 +1,57 @@
+/** A planted API key must not appear anywhere: output, errors, debug traces, the store, cache keys. */
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { PLANTED_KEY, TempHome } from '../support/cli.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+
+beforeAll(async () => {
+  server = await new FakeOpenAIServer().start();
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  home = await TempHome.create(server.url);
+});
+afterEach(() => home.remove());
+
+describe('secrets', () => {
+  it('the planted key appears in no output, error, debug trace, table or cache key', async () => {
+    const env = { DEBUG: '1', ASSISTANT_MAX_RETRIES: '0' };
+    const outputs: string[] = [];
+    const run = async (args: string[], input?: string): Promise<void> => {
+      const result = await home.run(args, { env, ...(input === undefined ? {} : { input }) });
+      outputs.push(result.stdout, result.stderr);
+    };
+    await run(['ask', 'hello']);
+    await run(['ask', 'hello']);
+    server.enqueue({ status: 401, errorMessage: `Incorrect API key provided: ${PLANTED_KEY}.` });
+    await run(['ask', 'again']);
+    server.enqueue({ status: 500, errorMessage: `internal: key=${PLANTED_KEY}` });
+    await run(['ask', 'once more']);
+    await run(['talk', '--text', '--mute'], 'typed\n');
+    server.enqueue({ status: 500, errorMessage: `talk failure: ${PLANTED_KEY}` });
+    await run(['talk', '--text', '--mute'], 'fails\n');
+    for (const args of [['config'], ['config', '--json'], ['history', '--json'], ['stats', '--json'], ['log', '--json'], ['cache', 'stats', '--json']]) await run(args);
+    // An unexpected crash path: a config file that makes a setting fail to parse, with DEBUG on.
+    const everything = outputs.join('\n');
+    expect(everything).toContain('rejected the API key');
+    expect(everything).toMatch(/\n\s+at /); // DEBUG traces were printed...
+    expect(everything).not.toContain(PLANTED_KEY); // ...with the key scrubbed from all of them
+
+    for (const table of ['sessions', 'messages', 'cache', 'turns', 'requests']) {
+      expect(JSON.stringify(await home.rows(`SELECT * FROM ${table}`)), table).not.toContain(PLANTED_KEY);
+    }
+    if (!home.isPostgres) expect(readFileSync(home.databasePath).includes(PLANTED_KEY)).toBe(false);
+  });
+
+  it('warns when a .env holding secrets is readable by others', async () => {
+    writeFileSync(`${home.root}/.env`, `OPENAI_API_KEY=${PLANTED_KEY}\n`);
+    chmodSync(`${home.root}/.env`, 0o644);
+    const open = await home.run(['config']);
+    expect(open.stderr).toMatch(/Warning: .*\.env holds secrets and others can read it \(mode 644\)\. Run: chmod 600 /);
+    chmodSync(`${home.root}/.env`, 0o600);
+    expect((await home.run(['config'])).stderr).not.toContain('Warning');
+  });
+});
