@@ -111,7 +111,8 @@ Examples:
   $ assistant history
 
 Data: $XDG_DATA_HOME/assistant/assistant.db (~/.local/share/assistant/assistant.db), or DATABASE_URL.
-Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 ended by SIGHUP/SIGTERM.`);
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 interrupted (Ctrl-C),
+129/143 ended by SIGHUP/SIGTERM.`);
 
   program
     .command('ask')
@@ -130,8 +131,9 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 en
     .option('--player <command>', 'audio player for --speak (env ASSISTANT_PLAYER, default play)')
     .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)')
     .option('--max-input <size>', 'largest question, e.g. 500k or 2MB (env ASSISTANT_MAX_INPUT, default 1MB)')
+    .option('--wait', 'when a rate or spend limit is reached, wait for room instead of failing (exit 3)')
     .addHelpText('after', EXAMPLES.ask)
-    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string; maxInput?: string }) =>
+    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string; maxInput?: string; wait?: boolean }) =>
       run(
         { model: options.model, system: options.system, temperature: options.temperature, player: options.player, voice: options.voice, maxInputBytes: options.maxInput },
         (context) =>
@@ -144,6 +146,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 129/143 en
               stream: options.stream,
               json: options.json === true,
               speak: options.speak === true,
+              wait: options.wait === true,
               ...(options.audio !== undefined ? { audio: options.audio } : {}),
             },
             context,

@@ -53,6 +53,10 @@ export interface Config {
   maxUtteranceSeconds: number;
   /** Largest question (argument and piped text together), in bytes. Default 1 MB. */
   maxInputBytes: number;
+  /** Requests per minute across every assistant process using this store. Unset: no limit. */
+  maxRequestsPerMinute: number | undefined;
+  /** Tokens (in + out) per rolling 24 hours across every process. Unset: no limit. */
+  maxTokensPerDay: number | undefined;
   /** Days the request log is kept. Default 90. */
   logRetentionDays: number;
   /** Prices by model over the built-in table: {"my-model": {"input": 0.1, "output": 0.4}} (dollars per million tokens; also perMinute, perMillionCharacters). */
@@ -202,6 +206,8 @@ const settings: Setting[] = [
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700 },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30 },
   { key: 'maxInputBytes', environmentVariable: 'ASSISTANT_MAX_INPUT', parse: byteSize, fallback: () => 1_000_000 },
+  { key: 'maxRequestsPerMinute', environmentVariable: 'ASSISTANT_MAX_REQUESTS_PER_MINUTE', parse: numberIn(1, 1_000_000, true), fallback: () => undefined },
+  { key: 'maxTokensPerDay', environmentVariable: 'ASSISTANT_MAX_TOKENS_PER_DAY', parse: numberIn(1, 1e12, true), fallback: () => undefined },
   { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90 },
   { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined },
 ];

@@ -11,6 +11,8 @@ export const ExitCode = {
   Failure: 1,
   /** The command line or the input was wrong; nothing was sent. */
   Usage: 2,
+  /** A configured request or token limit was reached; nothing was sent (use --wait to wait instead). */
+  LimitReached: 3,
   /** Ctrl-C (SIGINT) ended the program; any partial answer was saved. */
   Interrupted: 130,
   /** The terminal was closed (SIGHUP); the turn so far was saved. */

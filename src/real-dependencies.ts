@@ -12,6 +12,7 @@ import type { ResolvedConfig } from './config.js';
 import { ExitCode } from './errors.js';
 import type { InputStream } from './input/prompt-input.js';
 import { StoreRequestLog } from './observability/request-log.js';
+import { SpendGuard } from './observability/spend-guard.js';
 import { OpenAISynthesizer, OpenAITranscriber } from './speech/openai-speech.js';
 import { openStore, parseStoreLocation } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -55,6 +56,8 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
     cwd: hooks.cwd,
     openStore: theStore,
     requestLog,
+    spendGuard: (opened, wait) =>
+      new SpendGuard(opened, settings, { wait, beforeCount: () => requestLog.flush(), onWait: (reason) => terminal.note(reason) }),
     openStoreAt: (location) => openStore(location),
     chatModel: once(() => new OpenAIChatModel(connection(undefined))),
     transcriber: once(() => new OpenAITranscriber(connection(settings.sttBaseURL))),

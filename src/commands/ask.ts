@@ -23,6 +23,8 @@ export interface AskOptions {
   speak: boolean;
   /** Transcribe this audio file ("-": stdin) and ask it. */
   audio?: string;
+  /** Wait for room under the rate and spend limits instead of failing. */
+  wait?: boolean;
 }
 
 export async function ask(options: AskOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -74,7 +76,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   let result: ExchangeResult;
   try {
     result = await runExchange(
-      { store, chatModel, cache },
+      { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true) },
       {
         sessionId,
         userText: prompt,

@@ -7,6 +7,7 @@ import type { Recorder } from '../audio/recorder.js';
 import type { ChatModel } from '../chat/chat-model.js';
 import type { ResolvedConfig } from '../config.js';
 import type { RequestLog } from '../observability/request-log.js';
+import type { SpendGuard } from '../observability/spend-guard.js';
 import type { InputStream } from '../input/prompt-input.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { StoreLocation } from '../store/open-store.js';
@@ -22,6 +23,8 @@ export interface CommandContext {
   openStore(): Promise<Store>;
   /** The audit trail of model calls (written to the store). */
   requestLog: RequestLog;
+  /** The rate and spend limits over a store; --wait waits for room instead of failing. */
+  spendGuard(store: Store, wait: boolean): SpendGuard;
   /** Another store than the configured one (db copy); the caller closes it. */
   openStoreAt(location: StoreLocation): Promise<Store>;
   chatModel(): ChatModel;

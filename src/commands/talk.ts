@@ -18,6 +18,7 @@ export interface TalkOptions {
   keepAudio?: string;
   verbose: boolean;
   cache: boolean;
+  wait?: boolean;
 }
 
 const SIGNAL_EXIT_CODES = { SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.HangUp } as const;
@@ -65,7 +66,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   }
 
   session = new TalkSession(
-    { store, chatModel, cache, transcriber, speech, input, terminal, status, keyboard },
+    { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, speech, input, terminal, status, keyboard },
     {
       sessionId,
       model: settings.model,

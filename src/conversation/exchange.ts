@@ -39,6 +39,8 @@ export interface ExchangeDependencies {
   store: Store;
   chatModel: ChatModel;
   cache: ResponseCache;
+  /** Checked just before the model is called (not for cache hits): the rate and spend limits. */
+  guard?: { beforeModelCall(signal?: AbortSignal): Promise<void> } | undefined;
 }
 
 export interface ExchangeOptions {
@@ -53,7 +55,7 @@ export interface ExchangeOptions {
 }
 
 export async function runExchange(
-  { store, chatModel, cache }: ExchangeDependencies,
+  { store, chatModel, cache, guard }: ExchangeDependencies,
   request: ExchangeRequest,
   { signal, onText, beforeStore }: ExchangeOptions = {},
 ): Promise<ExchangeResult> {
@@ -87,6 +89,7 @@ export async function runExchange(
   let status: MessageStatus = 'complete';
   let failure: unknown;
   try {
+    await guard?.beforeModelCall(signal);
     const events = chatModel.generate(
       { model: request.model, messages, temperature: request.temperature, stream: request.stream },
       signal ? { signal, trace } : { trace },

@@ -188,6 +188,14 @@ export class PostgresStore implements Store {
     return rows.map((row) => fromRequestRow(row as RequestRow));
   }
 
+  async requestTotals(since: number): Promise<{ requests: number; tokens: number }> {
+    const rows = await this.query(
+      'SELECT COUNT(*)::bigint AS requests, COALESCE(SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), 0)::bigint AS tokens FROM requests WHERE at >= $1 AND NOT cached',
+      [since],
+    );
+    return { requests: rows[0]!.requests, tokens: rows[0]!.tokens };
+  }
+
   async pruneRequests(before: number): Promise<number> {
     return (await this.query('DELETE FROM requests WHERE at < $1 RETURNING 1', [before])).length;
   }

@@ -268,6 +268,12 @@ export class SqliteStore implements Store {
     return rows.map(fromRequestRow);
   }
 
+  async requestTotals(since: number): Promise<{ requests: number; tokens: number }> {
+    return this.database
+      .prepare('SELECT COUNT(*) AS requests, COALESCE(SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), 0) AS tokens FROM requests WHERE at >= ? AND cached = 0')
+      .get(since) as { requests: number; tokens: number };
+  }
+
   async pruneRequests(before: number): Promise<number> {
     return this.write(() => this.database.prepare('DELETE FROM requests WHERE at < ?').run(before)).changes;
   }

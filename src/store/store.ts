@@ -195,6 +195,8 @@ export interface Store {
   recordRequests(records: RequestRecord[]): Promise<void>;
   /** The request log, newest first. */
   requests(filter: RequestFilter): Promise<StoredRequest[]>;
+  /** Requests sent (not served from the cache) and tokens used since a time, by every process. */
+  requestTotals(since: number): Promise<{ requests: number; tokens: number }>;
   /** Deletes request-log rows older than `before` (ms since the epoch); returns how many. */
   pruneRequests(before: number): Promise<number>;
   size(): Promise<StoreSize>;

@@ -10,7 +10,7 @@ import type { ChatModel } from '../chat/chat-model.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Player } from '../audio/player.js';
 import { encodeWav } from '../audio/wav.js';
-import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
+import { runExchange, type ExchangeDependencies, type ExchangeResult } from '../conversation/exchange.js';
 import { errorMessage } from '../errors.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { Store, TurnTimings } from '../store/store.js';
@@ -28,6 +28,7 @@ export interface TalkDependencies {
   store: Store;
   chatModel: ChatModel;
   cache: ResponseCache;
+  guard?: ExchangeDependencies['guard'];
   /** Needed when the input is a microphone. */
   transcriber: Transcriber | undefined;
   /** Undefined when muted. */
@@ -143,7 +144,7 @@ export class TalkSession {
       const speaker = this.speaker(turn.signal, timings, turnKey);
       let first = true;
       const result = await runExchange(
-        { store, chatModel: this.dependencies.chatModel, cache: this.dependencies.cache },
+        { store, chatModel: this.dependencies.chatModel, cache: this.dependencies.cache, guard: this.dependencies.guard },
         { sessionId: this.settings.sessionId, userText: text, model: this.settings.model, system: this.settings.system, temperature: this.settings.temperature, stream: true, turnKey },
         {
           signal: turn.signal,
