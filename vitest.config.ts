@@ -27,7 +27,8 @@ export default defineConfig({
                 // The real-audio tests stay on SQLite: they share one virtual sound card and must run alone.
                 include: ['test/cli/**/*.test.ts'],
                 // db-copy manages its own stores on both sides.
-                exclude: ['test/cli/talk-voice.test.ts', 'test/cli/db-copy.test.ts'],
+                // process-faults is about SQLite's file (integrity_check, permissions, file size).
+                exclude: ['test/cli/talk-voice.test.ts', 'test/cli/db-copy.test.ts', 'test/cli/process-faults.test.ts'],
                 env: { ASSISTANT_TEST_STORE: 'postgres' },
               },
             },

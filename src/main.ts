@@ -2,6 +2,9 @@
 import { main as run } from './cli.js';
 
 export async function main(): Promise<number> {
+  // With a file-size limit (ulimit -f), a write past it raises SIGXFSZ, which would kill us
+  // silently; handled, the write fails with EFBIG and SQLite reports the disk as full.
+  process.on('SIGXFSZ', () => {});
   // `assistant ask ... | head -1` closes the pipe early: that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);

@@ -57,6 +57,19 @@ describe('bad input', () => {
     expect(result.stderr).toMatch(/Invalid session id/);
   });
 
+  it('refuses an empty recording and one over the 25 MB upload limit, before any upload', async () => {
+    const { closeSync, openSync, writeFileSync, ftruncateSync } = await import('node:fs');
+    const empty = `${home.root}/empty.wav`;
+    writeFileSync(empty, '');
+    expectRefused(await home.run(['ask', '--audio', empty]), /The audio is empty: nothing to transcribe/);
+    const huge = `${home.root}/huge.wav`;
+    const handle = openSync(huge, 'w');
+    ftruncateSync(handle, 26 * 1024 * 1024);
+    closeSync(handle);
+    expectRefused(await home.run(['ask', '--audio', huge]), /The audio is 26\.0 MB, over the 25 MB upload limit\. Shorten or compress it/);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('refuses a bad --max-input', async () => {
     const result = await home.run(['ask', '--max-input', 'lots', 'hi']);
     expect(result.code).toBe(1);

@@ -128,5 +128,12 @@ describe('the response cache', () => {
     expect(clear.stderr).toBe('Removed 2 cache entries (28 B).\n');
     expect(JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout).total).toEqual({ entries: 0, bytes: 0, hits: 0 });
     expect((await home.messageRows())).toHaveLength(8);
+    if (!home.isPostgres) {
+      // secure_delete: the cleared answers are overwritten in the file, not just unlinked.
+      const { readFileSync } = await import('node:fs');
+      const cacheRows = await home.rows('SELECT * FROM cache');
+      expect(cacheRows).toEqual([]);
+      expect(readFileSync(home.databasePath).includes('"promptTokens"')).toBe(false);
+    }
   });
 });
