@@ -305,4 +305,28 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     expect(talked.stdout).toContain('Assistant: This one plays.');
     expect(audioChildren()).toEqual([]);
   });
+
+  it('SIGTERM while it speaks: the turn so far is stored and no SoX or player process is left', async () => {
+    server.defaultSpeech = { millisecondsPerCharacter: 60 };
+    try {
+      server.transcriptions.push({ text: 'Talk for a while.' });
+      server.enqueue({ text: 'This is a long answer that keeps going. It has a second sentence too.' });
+      const child = home.start(['talk', '--device', 'pulseaudio:mic', '--player', 'paplay', '--session', 'term'], { keepStdinOpen: true });
+      const done = collect(child);
+      await sleep(1200);
+      await speakIntoMicrophone('Talk for a while.', home.root);
+      await waitFor(() => server.speechRequests.length >= 1, 'speech');
+      await sleep(800);
+      child.kill('SIGTERM');
+      const result = await done;
+      expect(result.code).toBe(143);
+      expect((await home.messageRows()).map((row) => [row.role, row.status])).toEqual([
+        ['user', 'complete'],
+        ['assistant', 'interrupted'],
+      ]);
+      expect(audioChildren()).toEqual([]);
+    } finally {
+      server.defaultSpeech = {};
+    }
+  });
 });
