@@ -4,14 +4,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ask } from './commands/ask.js';
-import { cacheClear, cacheStats } from './commands/cache.js';
-import { showConfig } from './commands/config.js';
 import type { CommandContext } from './commands/context.js';
-import { copyDatabase } from './commands/db.js';
-import { history } from './commands/history.js';
-import { log, stats } from './commands/stats.js';
-import { talk } from './commands/talk.js';
+
+// Each command's module is loaded only when that command runs: `ask` never pays for `talk`.
+const commands = {
+  ask: () => import('./commands/ask.js'),
+  talk: () => import('./commands/talk.js'),
+  history: () => import('./commands/history.js'),
+  cache: () => import('./commands/cache.js'),
+  stats: () => import('./commands/stats.js'),
+  db: () => import('./commands/db.js'),
+  config: () => import('./commands/config.js'),
+};
 import { loadConfig, type ConfigFlags } from './config.js';
 import { AssistantError, ExitCode, type ExitCodeValue } from './errors.js';
 import { buildContext, type ProcessHooks } from './real-dependencies.js';
@@ -136,8 +140,8 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string; maxInput?: string; wait?: boolean }) =>
       run(
         { model: options.model, system: options.system, temperature: options.temperature, player: options.player, voice: options.voice, maxInputBytes: options.maxInput },
-        (context) =>
-          ask(
+        async (context) =>
+          (await commands.ask()).ask(
             {
               text,
               ...(options.session !== undefined ? { session: options.session } : {}),
@@ -190,8 +194,8 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
             ttsModel: options.ttsModel, language: options.language, silenceMilliseconds: options.silence, system: options.system,
             model: options.model, temperature: options.temperature,
           },
-          (context) =>
-            talk(
+          async (context) =>
+            (await commands.talk()).talk(
               {
                 ...(options.session !== undefined ? { session: options.session } : {}),
                 continue: options.continue === true,
@@ -218,7 +222,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES.history)
     .action((options: { session?: string; search?: string; delete?: string; limit?: number; json?: boolean }) =>
-      run({}, (context) => history({ ...options, json: options.json === true }, context)),
+      run({}, async (context) => (await commands.history()).history({ ...options, json: options.json === true }, context)),
     );
 
   const cache = program.command('cache').description('the response cache: stats, clear').addHelpText('after', EXAMPLES.cache);
@@ -226,12 +230,12 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .command('stats')
     .description('entries, size and hits per kind (chat, speech, transcription)')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => run({}, (context) => cacheStats({ json: options.json === true }, context)));
+    .action((options: { json?: boolean }) => run({}, async (context) => (await commands.cache()).cacheStats({ json: options.json === true }, context)));
   cache
     .command('clear')
     .description('remove every cache entry (history is kept)')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => run({}, (context) => cacheClear({ json: options.json === true }, context)));
+    .action((options: { json?: boolean }) => run({}, async (context) => (await commands.cache()).cacheClear({ json: options.json === true }, context)));
 
   program
     .command('stats')
@@ -242,8 +246,8 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES.stats)
     .action((options: { since: string; session?: string; model?: string; json?: boolean }) =>
-      run({}, (context) =>
-        stats(
+      run({}, async (context) =>
+        (await commands.stats()).stats(
           { since: options.since, ...(options.session ? { session: options.session } : {}), ...(options.model ? { model: options.model } : {}), json: options.json === true },
           context,
         ),
@@ -258,7 +262,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES.log)
     .action((options: { limit: number; errors?: boolean; json?: boolean }) =>
-      run({}, (context) => log({ limit: options.limit, errors: options.errors === true, json: options.json === true }, context)),
+      run({}, async (context) => (await commands.stats()).log({ limit: options.limit, errors: options.errors === true, json: options.json === true }, context)),
     );
 
   const db = program.command('db').description('move history between stores (SQLite, PostgreSQL)').addHelpText('after', EXAMPLES.db);
@@ -270,7 +274,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--json', 'print the counts as JSON')
     .addHelpText('after', EXAMPLES.db)
     .action((options: { from: string; to: string; cache?: boolean; json?: boolean }) =>
-      run({}, (context) => copyDatabase({ from: options.from, to: options.to, cache: options.cache === true, json: options.json === true }, context)),
+      run({}, async (context) => (await commands.db()).copyDatabase({ from: options.from, to: options.to, cache: options.cache === true, json: options.json === true }, context)),
     );
 
   program
@@ -278,7 +282,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .description('print the effective configuration and where each value came from (secrets redacted)')
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES.config)
-    .action((options: { json?: boolean }) => run({}, (context) => showConfig({ json: options.json === true }, context)));
+    .action((options: { json?: boolean }) => run({}, async (context) => (await commands.config()).showConfig({ json: options.json === true }, context)));
 
   return program;
 }
