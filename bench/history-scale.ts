@@ -35,9 +35,9 @@ function seedSqlite(path: string, messages: number, sessions: number): void {
 async function seedPostgres(url: string, messages: number, sessions: number): Promise<void> {
   await (await PostgresStore.open(url)).close();
   await queryDatabase(url, `INSERT INTO sessions (id, created_at, updated_at, message_count, preview)
-    SELECT 's' || i, $1 + i, $1 + i, 0, 'question ' || i FROM generate_series(0, $2 - 1) AS i`, [T0, sessions]);
+    SELECT 's' || i, $1::bigint + i, $1::bigint + i, 0, 'question ' || i FROM generate_series(0, $2 - 1) AS i`, [T0, sessions]);
   await queryDatabase(url, `INSERT INTO messages (session_id, role, content, status, created_at, search)
-    SELECT 's' || (i % $2), CASE i % 2 WHEN 0 THEN 'user' ELSE 'assistant' END, c, 'complete', $3 + i, to_tsvector('simple', c)
+    SELECT 's' || (i % $2), CASE i % 2 WHEN 0 THEN 'user' ELSE 'assistant' END, c, 'complete', $3::bigint + i, to_tsvector('simple', c)
     FROM generate_series(0, $1 - 1) AS i, LATERAL (SELECT 'message ' || i || ' about topic' || (i % 1000) || ' and the weather in city' || (i % 97) AS c) AS content`, [messages, sessions, T0]);
   await queryDatabase(url, 'UPDATE sessions SET message_count = counts.n FROM (SELECT session_id, COUNT(*) AS n FROM messages GROUP BY session_id) AS counts WHERE sessions.id = counts.session_id');
   await queryDatabase(url, 'ANALYZE');

@@ -198,7 +198,7 @@ export class SqliteStore implements Store {
         `SELECT m.id, m.session_id, m.role, m.created_at,
                 snippet(messages_search, 0, ?, ?, '…', 16) AS snippet
          FROM messages_search JOIN messages m ON m.id = messages_search.rowid
-         WHERE messages_search MATCH ? ORDER BY m.id DESC LIMIT ?`,
+         WHERE messages_search MATCH ? ORDER BY messages_search.rowid DESC LIMIT ?`,
       )
       .all(SNIPPET_MARK_START, SNIPPET_MARK_END, match, limit) as Array<
       Pick<MessageRow, 'id' | 'session_id' | 'role' | 'created_at'> & { snippet: string }
