@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endOfSpeech } from './end-of-speech.js';
 import { historyScale } from './history-scale.js';
-import { memory } from './memory.js';
+import { memory, voiceMemory } from './memory.js';
+import { startSoundCard } from '../test/support/sound-card.js';
 import { parallelWriters } from './parallel-writers.js';
 import { startup } from './startup.js';
 import { DELAYS, REPLIES, measureOnce, type Measurement } from './time-to-first-audio.js';
@@ -63,7 +64,14 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
   ['3. Start-up', () => startup(quick ? 5 : 15)],
   ['4. History at scale', () => historyScale(quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], quick ? 10 : 30)],
   ['5. Parallel writers', () => parallelWriters(8, quick ? 25 : 100)],
-  ['6. Memory', () => memory(quick ? 20 : 50)],
+  [
+    '6. Memory',
+    async () => {
+      const card = startSoundCard();
+      const voice = card.ok ? await voiceMemory(quick ? 8 : 50) : `Voice session not measured: ${card.reason}.`;
+      return `${await memory(quick ? 20 : 50)}\n\n${voice}`;
+    },
+  ],
 ];
 
 for (const [title, run] of benchmarks) {

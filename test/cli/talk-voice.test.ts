@@ -106,9 +106,10 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     // The request log has the turn's three kinds of call, with their measures.
     const log = JSON.parse((await home.run(['log', '--json'])).stdout).reverse();
     expect(log.map((row: { endpoint: string }) => row.endpoint), JSON.stringify(log)).toEqual(['transcription', 'chat', 'speech', 'speech', 'speech']);
+    expect(log.slice(2).every((row: { firstByteMs: number }) => row.firstByteMs > 0)).toBe(true);
     expect(log[0].audioSeconds).toBeGreaterThan(2);
-    expect(log.slice(2).map((row: { characters: number }) => row.characters)).toEqual([12, 11, 14]);
-    expect(log[2].firstByteMs).toBeGreaterThan(0);
+    // Rows are written as calls finish, and two syntheses run at once: compare as a set.
+    expect(log.slice(2).map((row: { characters: number }) => row.characters).sort()).toEqual([11, 12, 14]);
     expect(new Set(log.map((row: { turnKey: string }) => row.turnKey)).size).toBe(1);
   });
 
