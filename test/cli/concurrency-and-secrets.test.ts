@@ -1,22 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { PLANTED_KEY, TEST_STORE, TempHome } from '../support/cli.js';
-import { messageRows, readRows } from '../support/database.js';
+import { messageRows } from '../support/database.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  server.requests.length = 0;
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 describe('several processes at once', () => {
   it('6 parallel asks on one session lose nothing and never see "database is locked"', async () => {

@@ -1,24 +1,19 @@
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
 import { POSTGRES_URL, createTestDatabase, dropTestDatabase, queryDatabase, warnSkipped } from '../support/postgres.js';
 
 warnSkipped('db-copy');
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
+useCliHarness((current) => ({ server, home } = current));
 beforeEach(async () => {
-  home = await TempHome.create(server.url);
   await home.run(['ask', '--session', 'laptop', 'Où est la gare?']);
   await home.run(['ask', '--session', 'laptop', 'And the museum?']);
   await home.run(['ask', '--session', 'work', 'summarize the meeting']);
 });
-afterEach(() => home.remove());
 
 async function historyAt(databaseUrl: string): Promise<unknown> {
   const sessions = JSON.parse((await home.run(['history', '--json'], { env: { DATABASE_URL: databaseUrl } })).stdout);

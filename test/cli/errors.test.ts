@@ -1,21 +1,12 @@
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { PLANTED_KEY, TempHome, collect, waitForOutput } from '../support/cli.js';
-import { messageRows, readRows } from '../support/database.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  server.requests.length = 0;
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 function expectOneLineError(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split('\n');

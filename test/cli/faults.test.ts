@@ -3,22 +3,14 @@
  * none where it does not, a one-line error, the question kept, a partial answer kept and
  * marked, no cache entry for a failed answer, and talk carrying on after a failed turn.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeOpenAIServer, type ChatReply } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  server.requests.length = 0;
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 const quick = { 'retry-after-ms': '10' };
 const env = { ASSISTANT_MAX_RETRIES: '2', TIMEOUT: '0.5' };

@@ -1,22 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
-import { messageRows, readRows } from '../support/database.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
+useCliHarness((current) => ({ server, home } = current));
 beforeEach(async () => {
-  home = await TempHome.create(server.url);
   await home.run(['ask', '--session', 'paris', 'Tell me about the Eiffel tower']);
   await home.run(['ask', '--session', 'paris', 'And the Louvre?']);
   await home.run(['ask', '--session', 'cooking', 'How long do I boil an egg?']);
 });
-afterEach(() => home.remove());
 
 describe('assistant history', () => {
   it('lists sessions newest first with activity, count and the first question', async () => {

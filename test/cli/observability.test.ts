@@ -1,20 +1,12 @@
 /** The request log and `assistant stats` after real runs against the local server. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { PLANTED_KEY, TempHome } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  server.requests.length = 0;
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 interface LogRow {
   endpoint: string;

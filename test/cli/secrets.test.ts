@@ -1,20 +1,13 @@
 /** A planted API key must not appear anywhere: output, errors, debug traces, the store, cache keys. */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { PLANTED_KEY, TempHome } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 describe('secrets', () => {
   it('the planted key appears in no output, error, debug trace, table or cache key', async () => {

@@ -1,22 +1,14 @@
 /** Rate and spend limits shared by every process through the store. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpendGuard } from '../../src/observability/spend-guard.js';
 import type { Store } from '../../src/store/store.js';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  server.requests.length = 0;
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 describe('rate and spend limits', () => {
   it('stops the third request in a minute across processes (exit 3), keeps the question, and lets cache hits through', async () => {

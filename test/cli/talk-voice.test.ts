@@ -5,13 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decibels } from '../../src/audio/voice-activity.js';
 import { encodeWav } from '../../src/audio/wav.js';
 import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { BIN, TempHome, collect, waitForOutput } from '../support/cli.js';
 import { spawn } from 'node:child_process';
-import { messageRows, readRows } from '../support/database.js';
 import { playIntoMicrophone, processesMatching, recordSpeaker, speakIntoMicrophone, startSoundCard } from '../support/sound-card.js';
 
 const card = startSoundCard();
@@ -23,16 +23,7 @@ if (!card.ok) {
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  server.requests.length = 0;
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,8 +84,7 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       ['user', 'What is the weather like today?', 'complete'],
       ['assistant', 'It is sunny. Take a hat! Enjoy the day.', 'complete'],
     ]);
-    const [turn] = readRows<{ input: string; time_to_first_audio_ms: number; transcript_at: number; first_audio_at: number; audio_done_at: number }>(
-      home.databasePath,
+    const [turn] = await home.rows<{ input: string; time_to_first_audio_ms: number; transcript_at: number; first_audio_at: number; audio_done_at: number }>(
       'SELECT * FROM turns',
     );
     expect(turn!.input).toBe('voice');

@@ -3,21 +3,14 @@
  * `script`, so stdout and stderr are TTYs (and arrive merged).
  */
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAIServer } from '../support/openai-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
 import { BIN, TempHome, collect, type CliResult } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
-
-beforeAll(async () => {
-  server = await new FakeOpenAIServer().start();
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  home = await TempHome.create(server.url);
-});
-afterEach(() => home.remove());
+useCliHarness((current) => ({ server, home } = current));
 
 function runInTerminal(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const quoted = args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');

@@ -112,6 +112,17 @@ export class FakeOpenAIServer {
     return this.requests.filter((request) => request.path === '/v1/chat/completions');
   }
 
+  /** Forgets requests and scripted replies, and restores the defaults (between tests). */
+  reset(): void {
+    this.requests.length = 0;
+    this.queue.length = 0;
+    this.transcriptions.length = 0;
+    this.speechReplies.length = 0;
+    this.defaultReply = echoReply;
+    this.defaultTranscript = { text: 'hello from the microphone' };
+    this.defaultSpeech = {};
+  }
+
   /** The next requests get these replies, in order; then the default again. */
   enqueue(...replies: ReplySource[]): void {
     this.queue.push(...replies);
