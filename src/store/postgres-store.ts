@@ -27,7 +27,7 @@ import {
 } from './store.js';
 import { foldForSearch, plainTextSearchQuery, previewOf } from './text-search.js';
 import { timeToFirstAudio } from './turn-timings.js';
-import { fromRequestRow, requestColumns, toRequestValues, type RequestRow } from './request-rows.js';
+import { fromRequestRow, requestColumns, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type RequestRow } from './rows.js';
 
 export interface PostgresStoreOptions {
   now?: () => number;
@@ -37,7 +37,8 @@ export interface PostgresStoreOptions {
   statementTimeoutMilliseconds?: number;
 }
 
-type Row = Record<string, any>;
+// pg rows: the column types are known by name only (see rows.ts for their shapes).
+type Row = any;
 
 export class PostgresStore implements Store {
   readonly description: string;
@@ -396,64 +397,4 @@ export function translatePostgresError(error: unknown, url: string): Error {
     return make(`Connecting to PostgreSQL at ${where} timed out. Check the host and your network.`);
   }
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function toSession(row: Row): SessionSummary {
-  return { id: row.id, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at), messageCount: row.message_count, preview: row.preview };
-}
-
-function toMessage(row: Row): StoredMessage {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    role: row.role,
-    content: row.content,
-    status: row.status,
-    model: row.model ?? undefined,
-    usage: row.prompt_tokens === null && row.completion_tokens === null ? undefined : { promptTokens: row.prompt_tokens ?? 0, completionTokens: row.completion_tokens ?? 0 },
-    cached: row.cached === true,
-    createdAt: new Date(row.created_at),
-  };
-}
-
-function toTurn(row: Row): StoredTurn {
-  const value = (column: number | null): number | undefined => column ?? undefined;
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    turnKey: row.turn_key ?? undefined,
-    cpuMilliseconds: value(row.cpu_ms),
-    peakRssBytes: value(row.peak_rss_bytes),
-    userMessageId: value(row.user_message_id),
-    assistantMessageId: value(row.assistant_message_id),
-    input: row.input,
-    status: row.status,
-    timings: {
-      speechEndedAt: value(row.speech_ended_at),
-      endpointAt: value(row.endpoint_at),
-      transcriptAt: value(row.transcript_at),
-      firstTokenAt: value(row.first_token_at),
-      firstSentenceAt: value(row.first_sentence_at),
-      firstAudioAt: value(row.first_audio_at),
-      audioDoneAt: value(row.audio_done_at),
-    },
-    timeToFirstAudioMilliseconds: value(row.time_to_first_audio_ms),
-    createdAt: new Date(row.created_at),
-  };
-}
-
-function toCacheEntry(row: Row): CacheEntry {
-  return {
-    key: row.key,
-    kind: row.kind,
-    model: row.model,
-    ...(row.value_text !== null ? { text: row.value_text } : {}),
-    ...(row.value_blob !== null ? { blob: new Uint8Array(row.value_blob) } : {}),
-    ...(row.metadata !== null ? { metadata: row.metadata } : {}),
-    ...(row.session_id !== null ? { sessionId: row.session_id } : {}),
-    size: row.size,
-    createdAt: new Date(row.created_at),
-    lastHitAt: new Date(row.last_hit_at),
-    hitCount: row.hit_count,
-  };
 }

@@ -13,16 +13,13 @@ import {
   SNIPPET_MARK_END,
   SNIPPET_MARK_START,
   type CacheEntry,
-  type CacheKind,
   type CacheKindStats,
   type NewCacheEntry,
   type NewMessage,
-  type Role,
   type SearchHit,
   type SessionSummary,
   type Store,
   type StoredMessage,
-  type MessageStatus,
   type NewTurn,
   type RequestFilter,
   type RequestRecord,
@@ -30,7 +27,7 @@ import {
   type StoredRequest,
   type StoredTurn,
 } from './store.js';
-import { fromRequestRow, requestColumns, toRequestValues, type RequestRow } from './request-rows.js';
+import { fromRequestRow, requestColumns, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TurnRow } from './rows.js';
 import { timeToFirstAudio } from './turn-timings.js';
 
 export interface SqliteStoreOptions {
@@ -38,62 +35,6 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** How long a writer waits for another process's lock, in milliseconds. Default 15000. */
   busyTimeoutMilliseconds?: number;
-}
-
-interface MessageRow {
-  id: number;
-  session_id: string;
-  role: Role;
-  content: string;
-  status: MessageStatus;
-  model: string | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  cached: number;
-  created_at: number;
-}
-
-interface SessionRow {
-  id: string;
-  created_at: number;
-  updated_at: number;
-  message_count: number;
-  preview: string;
-}
-
-interface TurnRow {
-  id: number;
-  session_id: string;
-  user_message_id: number | null;
-  assistant_message_id: number | null;
-  input: NewTurn['input'];
-  status: MessageStatus;
-  speech_ended_at: number | null;
-  endpoint_at: number | null;
-  transcript_at: number | null;
-  first_token_at: number | null;
-  first_sentence_at: number | null;
-  first_audio_at: number | null;
-  audio_done_at: number | null;
-  time_to_first_audio_ms: number | null;
-  created_at: number;
-  turn_key: string | null;
-  cpu_ms: number | null;
-  peak_rss_bytes: number | null;
-}
-
-interface CacheRow {
-  key: string;
-  kind: CacheKind;
-  model: string;
-  value_text: string | null;
-  value_blob: Buffer | null;
-  metadata: string | null;
-  session_id: string | null;
-  size: number;
-  created_at: number;
-  last_hit_at: number;
-  hit_count: number;
 }
 
 export class SqliteStore implements Store {
@@ -467,73 +408,4 @@ function translateSqliteError(error: unknown, path: string): Error {
     return new AssistantError(`The database ${path} stayed locked by another process for too long. Try again.`, { cause: error });
   }
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function toSession(row: SessionRow): SessionSummary {
-  return {
-    id: row.id,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    messageCount: row.message_count,
-    preview: row.preview,
-  };
-}
-
-function toMessage(row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    role: row.role,
-    content: row.content,
-    status: row.status,
-    model: row.model ?? undefined,
-    usage:
-      row.prompt_tokens === null && row.completion_tokens === null
-        ? undefined
-        : { promptTokens: row.prompt_tokens ?? 0, completionTokens: row.completion_tokens ?? 0 },
-    cached: row.cached === 1,
-    createdAt: new Date(row.created_at),
-  };
-}
-
-function toTurn(row: TurnRow): StoredTurn {
-  const value = (column: number | null): number | undefined => column ?? undefined;
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    turnKey: row.turn_key ?? undefined,
-    cpuMilliseconds: value(row.cpu_ms),
-    peakRssBytes: value(row.peak_rss_bytes),
-    userMessageId: value(row.user_message_id),
-    assistantMessageId: value(row.assistant_message_id),
-    input: row.input,
-    status: row.status,
-    timings: {
-      speechEndedAt: value(row.speech_ended_at),
-      endpointAt: value(row.endpoint_at),
-      transcriptAt: value(row.transcript_at),
-      firstTokenAt: value(row.first_token_at),
-      firstSentenceAt: value(row.first_sentence_at),
-      firstAudioAt: value(row.first_audio_at),
-      audioDoneAt: value(row.audio_done_at),
-    },
-    timeToFirstAudioMilliseconds: value(row.time_to_first_audio_ms),
-    createdAt: new Date(row.created_at),
-  };
-}
-
-function toCacheEntry(row: CacheRow): CacheEntry {
-  return {
-    key: row.key,
-    kind: row.kind,
-    model: row.model,
-    ...(row.value_text !== null ? { text: row.value_text } : {}),
-    ...(row.value_blob !== null ? { blob: new Uint8Array(row.value_blob) } : {}),
-    ...(row.metadata !== null ? { metadata: JSON.parse(row.metadata) as Record<string, unknown> } : {}),
-    ...(row.session_id !== null ? { sessionId: row.session_id } : {}),
-    size: row.size,
-    createdAt: new Date(row.created_at),
-    lastHitAt: new Date(row.last_hit_at),
-    hitCount: row.hit_count,
-  };
 }
