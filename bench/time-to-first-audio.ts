@@ -4,8 +4,7 @@
  * as it is complete) next to a sequential one (transcribe, wait for the whole reply,
  * synthesize it all, then play). The clock starts at the end of speech; it stops when the
  * first audio bytes reach the player.
- *
- *   npx tsx bench/time-to-first-audio.ts [runs]
+ * Run by bench/run.ts (npm run bench).
  */
 import { ResponseCache } from '../src/cache/response-cache.js';
 import type { AudioSink, Player } from '../src/audio/player.js';
@@ -14,14 +13,10 @@ import { OpenAIChatModel } from '../src/chat/openai-chat-model.js';
 import { runExchange } from '../src/conversation/exchange.js';
 import { OpenAISynthesizer, OpenAITranscriber } from '../src/speech/openai-speech.js';
 import type { Store } from '../src/store/store.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ReplySpeaker } from '../src/voice/reply-speaker.js';
 import { transcribeCached } from '../src/voice/transcribe.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { FakeOpenAIServer } from '../test/support/openai-server.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 export const DELAYS = { transcriptionMs: 300, firstTokenMs: 250, tokenMs: 30, speechFirstByteMs: 200 };
 
@@ -94,35 +89,4 @@ export async function measureOnce(server: FakeOpenAIServer, store: Store, reply:
   const firstSentenceTokens = (reply.split(/(?<=[.!?])\s/)[0]!.match(/\S+\s*/g) ?? []).length;
   const floor = DELAYS.transcriptionMs + DELAYS.firstTokenMs + firstSentenceTokens * DELAYS.tokenMs + DELAYS.speechFirstByteMs;
   return { pipelined, sequential, floor };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const runs = Number(process.argv[2] ?? 5);
-  const server = await new FakeOpenAIServer().start();
-  const directory = mkdtempSync(join(tmpdir(), 'assistant-bench-'));
-  const store = new SqliteStore(join(directory, 'bench.db'));
-  try {
-    console.log(`delays: transcription ${DELAYS.transcriptionMs} ms, first token ${DELAYS.firstTokenMs} ms, ${DELAYS.tokenMs} ms per token, speech first byte ${DELAYS.speechFirstByteMs} ms; ${runs} runs each`);
-    for (const [name, reply] of Object.entries(REPLIES)) {
-      const results: Measurement[] = [];
-      for (let run = 0; run < runs; run += 1) results.push(await measureOnce(server, store, reply));
-      const pipelined = median(results.map((result) => result.pipelined));
-      const sequential = median(results.map((result) => result.sequential));
-      const floor = results[0]!.floor;
-      console.log(
-        `${name}: pipelined median ${pipelined.toFixed(0)} ms (min ${Math.min(...results.map((r) => r.pipelined)).toFixed(0)}, max ${Math.max(...results.map((r) => r.pipelined)).toFixed(0)}); ` +
-          `sequential median ${sequential.toFixed(0)} ms; ${(sequential / pipelined).toFixed(2)}x faster; floor ${floor} ms, overhead ${(pipelined - floor).toFixed(0)} ms`,
-      );
-    }
-  } finally {
-    await store.close();
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
 }

@@ -3,24 +3,13 @@
  * sentence into the speech queue. At the end it reports what was really heard, so an
  * interrupted answer is stored as what was said.
  */
-import type { ResponseCache } from '../cache/response-cache.js';
-import type { Player } from '../audio/player.js';
-import type { TraceContext } from '../observability/request-log.js';
-import type { Synthesizer } from '../speech/speech-models.js';
 import type { MessageStatus } from '../store/store.js';
 import { SentenceSplitter } from './sentence-splitter.js';
-import { SpeechQueue, type VoiceSettings } from './speech-queue.js';
+import { SpeechQueue, type SpeechQueueOptions } from './speech-queue.js';
 
-export interface ReplySpeakerOptions {
-  synthesizer: Synthesizer;
-  cache: ResponseCache;
-  player: Player;
-  settings: VoiceSettings;
-  signal: AbortSignal;
-  now?: () => number;
+export interface ReplySpeakerOptions extends SpeechQueueOptions {
+  /** Called once, when the first sentence is complete and goes to synthesis. */
   onFirstSentence?: () => void;
-  onFirstAudio?: () => void;
-  trace?: TraceContext;
 }
 
 export class ReplySpeaker {

@@ -100,7 +100,7 @@ describe('secrets and files', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it.skipIf(TEST_STORE === 'postgres')('DATABASE_URL chooses the SQLite file (plain path, sqlite: and file: URLs)', async () => {
+  it.skipIf(TEST_STORE === 'postgres')('DATABASE_URL chooses the SQLite file (plain path, sqlite: and file: URLs) [runs in the sqlite project; skipped where DATABASE_URL is PostgreSQL]', async () => {
     const plain = join(home.root, 'plain.db');
     const sqlite = join(home.root, 'sqlite.db');
     const file = join(home.root, 'file.db');
