@@ -67,7 +67,7 @@ export async function measureOnce(server: FakeOpenAIServer, store: Store, reply:
   const speaker = new ReplySpeaker({ synthesizer, cache, player, settings, signal: new AbortController().signal });
   await runExchange(
     { store, chatModel, cache },
-    { sessionId: 'bench', userText: text, model: 'chat', system: undefined, temperature: undefined, stream: true },
+    { sessionId: 'bench', userText: text, model: 'chat', system: undefined, temperature: undefined, stream: true, contextBudgetTokens: 16_000, answerCache: 'off' },
     { onText: (delta) => speaker.text(delta), beforeStore: (outcome) => speaker.settle(outcome) },
   );
   const pipelined = player.firstAudioAt! - start;
@@ -77,7 +77,7 @@ export async function measureOnce(server: FakeOpenAIServer, store: Store, reply:
   const { text: again } = await transcribeCached(audio, 'speech.wav', { transcriber, cache, model: 'stt', language: undefined });
   const whole = await runExchange(
     { store, chatModel, cache },
-    { sessionId: 'bench', userText: again, model: 'chat', system: undefined, temperature: undefined, stream: true },
+    { sessionId: 'bench', userText: again, model: 'chat', system: undefined, temperature: undefined, stream: true, contextBudgetTokens: 16_000, answerCache: 'off' },
   );
   const clip: Uint8Array[] = [];
   for await (const chunk of await synthesizer.synthesize({ text: whole.answer, model: 'tts', voice: 'alloy', speed: 1, format: 'wav' }, {})) clip.push(chunk);

@@ -127,7 +127,9 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--system <text>', 'system prompt (env ASSISTANT_SYSTEM)')
     .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
     .option('-t, --temperature <n>', 'sampling temperature, 0 to 2 (default: the server\'s)')
-    .option('--no-cache', 'neither read nor write the response cache')
+    .option('--cache', 'answer from the cache when this exact question was answered before (by default only with -t 0)')
+    .option('--no-cache', 'neither read nor write any cache (answers, speech, transcriptions)')
+    .option('--retry', 'send the last failed question of the session again (with -c or --session)')
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .option('--json', 'print one JSON object: session, answer, model, usage, cached, status')
     .option('--speak', 'also speak the answer, sentence by sentence, as it arrives')
@@ -137,7 +139,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--max-input <size>', 'largest question, e.g. 500k or 2MB (env ASSISTANT_MAX_INPUT, default 1MB)')
     .option('--wait', 'when a rate or spend limit is reached, wait for room instead of failing (exit 3)')
     .addHelpText('after', EXAMPLES.ask)
-    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string; maxInput?: string; wait?: boolean }) =>
+    .action((text: string[], options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache?: boolean; retry?: boolean; stream: boolean; json?: boolean; speak?: boolean; audio?: string; player?: string; voice?: string; maxInput?: string; wait?: boolean }) =>
       run(
         { model: options.model, system: options.system, temperature: options.temperature, player: options.player, voice: options.voice, maxInputBytes: options.maxInput },
         async (context) =>
@@ -147,6 +149,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
               ...(options.session !== undefined ? { session: options.session } : {}),
               continue: options.continue === true,
               cache: options.cache,
+              retry: options.retry === true,
               stream: options.stream,
               json: options.json === true,
               speak: options.speak === true,
@@ -179,14 +182,15 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
     .option('-t, --temperature <n>', 'sampling temperature, 0 to 2')
     .option('--keep-audio <dir>', 'save each recorded utterance as a WAV file in dir')
-    .option('--no-cache', 'neither read nor write the response cache')
+    .option('--cache', 'answer from the cache when a question was answered before (by default only with -t 0)')
+    .option('--no-cache', 'neither read nor write any cache (answers, speech, transcriptions)')
     .option('--verbose', 'print each turn\'s stage timings (transcript, first token, first audio...)')
     .addHelpText('after', EXAMPLES.talk)
     .action(
       (options: {
         session?: string; continue?: boolean; text?: boolean; mute?: boolean; pushToTalk?: boolean; bargeIn?: boolean;
         device?: string; player?: string; voice?: string; speed?: string; sttModel?: string; ttsModel?: string; language?: string;
-        silence?: string; system?: string; model?: string; temperature?: string; keepAudio?: string; cache: boolean; verbose?: boolean;
+        silence?: string; system?: string; model?: string; temperature?: string; keepAudio?: string; cache?: boolean; verbose?: boolean;
       }) =>
         run(
           {
@@ -217,12 +221,13 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .description('list sessions, show one, search or delete')
     .option('-s, --session <id>', 'show the whole transcript of a session')
     .option('--search <text>', 'full-text search over every message')
-    .option('--delete <id>', 'delete a session and its messages')
+    .option('--delete <id>', 'delete a session, its messages and what it cached (answers, speech, transcriptions)')
+    .option('-y, --yes', 'delete without asking (a terminal asks for confirmation)')
     .option('-n, --limit <n>', 'at most n sessions or search hits (default 20); with --session, the last n messages', Number)
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES.history)
-    .action((options: { session?: string; search?: string; delete?: string; limit?: number; json?: boolean }) =>
-      run({}, async (context) => (await commands.history()).history({ ...options, json: options.json === true }, context)),
+    .action((options: { session?: string; search?: string; delete?: string; limit?: number; json?: boolean; yes?: boolean }) =>
+      run({}, async (context) => (await commands.history()).history({ ...options, json: options.json === true, yes: options.yes === true }, context)),
     );
 
   const cache = program.command('cache').description('the response cache: stats, clear').addHelpText('after', EXAMPLES.cache);

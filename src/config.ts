@@ -25,6 +25,10 @@ export interface Config {
   maxRetries: number;
   /** DATABASE_URL: a SQLite path or sqlite:/file: URL. Default $XDG_DATA_HOME/assistant/assistant.db. */
   databaseUrl: string;
+  /** Estimated tokens of earlier messages sent with each question, newest first. ASSISTANT_CONTEXT_TOKENS, default 16000. */
+  contextTokens: number;
+  /** When a cached chat answer is served: auto (temperature 0 only), always, never. ASSISTANT_CACHE_ANSWERS, default auto. */
+  cacheAnswers: 'auto' | 'always' | 'never';
   /** Response cache size bound in megabytes (least recently used entries go first). Default 200. */
   cacheMaxMegabytes: number;
   /** Cache entries older than this many seconds are ignored. Unset: no expiry. */
@@ -114,6 +118,13 @@ function numberIn(minimum: number, maximum: number, integer = false): Parser {
   };
 }
 
+function oneOf(...choices: string[]): Parser {
+  return (raw, origin) => {
+    if (typeof raw !== 'string' || !choices.includes(raw)) throw invalid(origin, `must be one of ${choices.join(', ')}`, raw);
+    return raw;
+  };
+}
+
 const url: Parser = (raw, origin) => {
   const value = text(raw, origin) as string;
   try {
@@ -192,6 +203,8 @@ const settings: Setting[] = [
     parse: text,
     fallback: (context) => join(dataDirectory(context), 'assistant.db'),
   },
+  { key: 'contextTokens', environmentVariable: 'ASSISTANT_CONTEXT_TOKENS', parse: numberIn(0, 10_000_000, true), fallback: () => 16_000 },
+  { key: 'cacheAnswers', environmentVariable: 'ASSISTANT_CACHE_ANSWERS', parse: oneOf('auto', 'always', 'never'), fallback: () => 'auto' },
   { key: 'cacheMaxMegabytes', environmentVariable: 'ASSISTANT_CACHE_MAX_MB', parse: numberIn(0, 1_000_000), fallback: () => 200 },
   { key: 'cacheTtlSeconds', environmentVariable: 'ASSISTANT_CACHE_TTL', parse: duration, fallback: () => undefined },
   { key: 'sttBaseURL', environmentVariable: 'ASSISTANT_STT_BASE_URL', parse: url, fallback: () => undefined },

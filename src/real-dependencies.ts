@@ -17,12 +17,15 @@ import { OpenAISynthesizer, OpenAITranscriber } from './speech/openai-speech.js'
 import { openStore, parseStoreLocation } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import type { Terminal } from './ui/terminal.js';
+import { hostname, userInfo } from 'node:os';
 
 export interface ProcessHooks {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdin: InputStream;
   onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): () => void;
+  /** Stdout failed (EPIPE: the reader went away; ENOSPC...): the listener decides what happens. */
+  onOutputError(listener: (error: NodeJS.ErrnoException) => void): () => void;
   exit(code: number): never;
 }
 
@@ -73,6 +76,8 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
       });
     },
     onSignal: hooks.onSignal,
+    onOutputError: hooks.onOutputError,
+    owner: ownerName(hooks.env),
     exit: hooks.exit,
   };
   return {
@@ -82,4 +87,17 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
       if (store) await store.then((opened) => opened.close()).catch(() => {});
     },
   };
+}
+
+/** "user@host" (or ASSISTANT_OWNER): whose sessions `--continue` picks on a shared store. A label, not a credential. */
+function ownerName(env: NodeJS.ProcessEnv): string {
+  if (env.ASSISTANT_OWNER) return env.ASSISTANT_OWNER;
+  let user: string | undefined;
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): fall back to the environment, then the uid.
+  }
+  user ||= env.USER || env.LOGNAME || `uid${process.getuid?.() ?? ''}`;
+  return `${user}@${hostname()}`;
 }

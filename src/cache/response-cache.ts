@@ -55,3 +55,20 @@ export class ResponseCache {
     await this.store.cachePut({ key, kind, ...value }, { maxBytes: this.policy.maxBytes });
   }
 }
+
+/**
+ * Whether a chat answer may come from the cache. Asking the same question again usually
+ * means wanting a new answer, so by default (auto) only a deterministic request
+ * (temperature 0) is served from the cache; `--cache` or "always" serve any; "never" and
+ * `--no-cache` neither serve nor store answers.
+ */
+export function answerCacheUse(
+  flag: boolean | undefined,
+  setting: 'auto' | 'always' | 'never',
+  temperature: number | undefined,
+): 'read-write' | 'write-only' | 'off' {
+  if (flag !== undefined) return flag ? 'read-write' : 'off';
+  if (setting === 'never') return 'off';
+  if (setting === 'always' || temperature === 0) return 'read-write';
+  return 'write-only';
+}

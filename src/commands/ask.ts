@@ -1,11 +1,13 @@
 /** `assistant ask`: one question, the answer streamed to stdout, the exchange kept in a session. */
-import { ResponseCache } from '../cache/response-cache.js';
+import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
+import { lastFailedQuestion } from '../conversation/context-window.js';
 import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
-import { AssistantError, ExitCode, errorMessage, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { checkInputSize, composePrompt, readPipedInput } from '../input/prompt-input.js';
 import { randomUUID } from 'node:crypto';
-import type { TurnTimings } from '../store/store.js';
+import type { Store, TurnTimings } from '../store/store.js';
+import type { Terminal } from '../ui/terminal.js';
 import { ReplySpeaker } from '../voice/reply-speaker.js';
 import { resourceUse } from '../observability/resource-use.js';
 import { transcribeCached } from '../voice/transcribe.js';
@@ -16,7 +18,10 @@ export interface AskOptions {
   text: string[];
   session?: string;
   continue?: boolean;
-  cache: boolean;
+  /** true: a cached answer may be served (--cache); false: no cache at all (--no-cache); undefined: the cacheAnswers setting decides. */
+  cache: boolean | undefined;
+  /** Re-send the last failed question of the session (--retry). */
+  retry?: boolean;
   stream: boolean;
   json: boolean;
   /** Also speak the answer, sentence by sentence. */
@@ -30,6 +35,8 @@ export interface AskOptions {
 export async function ask(options: AskOptions, context: CommandContext): Promise<ExitCodeValue> {
   const { terminal, config } = context;
   validateSessionFlags(options);
+  if (options.retry && (options.text.length > 0 || options.audio !== undefined)) throw usageError('--retry re-sends the last failed question; give no other question with it.');
+  if (options.retry && options.session === undefined && !options.continue) throw usageError('--retry needs the session: add -c (your latest session) or --session <id>.');
 
   const settings = config.values;
   const chatModel = context.chatModel();
@@ -42,9 +49,11 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   const transcriber = audio ? context.transcriber() : undefined;
 
   const store = await context.openStore();
+  const session = await chooseSession(options, store, terminal, context.owner, config);
+  const sessionId = session.id;
   const cache = new ResponseCache(
     store,
-    { enabled: options.cache, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
+    { enabled: options.cache !== false, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
     context.requestLog,
   );
   const turnKey = randomUUID();
@@ -54,7 +63,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   if (audio && transcriber) {
     const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Transcribing…');
     try {
-      ({ text: spoken } = await transcribeCached(audio.audio, audio.filename, { transcriber, cache, model: settings.sttModel, language: settings.language, trace: { turnKey } }));
+      ({ text: spoken } = await transcribeCached(audio.audio, audio.filename, { transcriber, cache, model: settings.sttModel, language: settings.language, trace: { sessionId, turnKey } }));
       timings.transcriptAt = Date.now();
     } finally {
       spinner.stop();
@@ -63,11 +72,26 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     if (!options.json && terminal.stderrIsTTY) terminal.note(`Heard: ${spoken}`);
   }
   const limit = settings.maxInputBytes;
-  const prompt = checkInputSize(composePrompt(audio ? spoken : await readPipedInput(context.stdin, limit), instruction), limit);
-  const sessionId = await chooseSession(options, store, terminal);
+  const prompt = options.retry
+    ? await failedQuestionToRetry(store, sessionId, terminal)
+    : checkInputSize(composePrompt(audio ? spoken : await readPipedInput(context.stdin, limit), instruction), limit);
 
+  // Ctrl-C, SIGTERM, SIGHUP and a stdout that fails all end the answer the same way: what
+  // arrived is stored (interrupted), then the exit code says why.
   const controller = new AbortController();
-  const stopListening = context.onInterrupt(() => controller.abort());
+  let ending: { code: ExitCodeValue; error?: string } | undefined;
+  const stop = (code: ExitCodeValue, error?: string): void => {
+    ending ??= error === undefined ? { code } : { code, error };
+    controller.abort();
+  };
+  const unsubscribe = [
+    context.onInterrupt(() => stop(ExitCode.Interrupted)),
+    context.onSignal('SIGTERM', () => stop(ExitCode.Terminated)),
+    context.onSignal('SIGHUP', () => stop(ExitCode.HangUp)),
+    context.onOutputError((error) =>
+      error.code === 'EPIPE' ? stop(ExitCode.Success) : stop(ExitCode.Failure, `Cannot write the answer to stdout (${error.code ?? error.message}).`),
+    ),
+  ];
   const speaker = speech
     ? new ReplySpeaker({ ...speech, cache, signal: controller.signal, trace: { sessionId, turnKey }, onFirstSentence: () => (timings.firstSentenceAt = Date.now()), onFirstAudio: () => (timings.firstAudioAt = Date.now()) })
     : undefined;
@@ -80,11 +104,12 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
       {
         sessionId,
         userText: prompt,
-        model: settings.model,
-        system: settings.system,
-        temperature: settings.temperature,
+        ...session.settings,
         stream: options.stream,
         turnKey,
+        contextBudgetTokens: settings.contextTokens,
+        answerCache: answerCacheUse(options.cache, settings.cacheAnswers, session.settings.temperature),
+        owner: context.owner,
       },
       {
         signal: controller.signal,
@@ -99,8 +124,8 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     );
   } finally {
     spinner.stop();
-    stopListening();
-    answer.end();
+    for (const unsubscribeOne of unsubscribe) unsubscribeOne();
+    if (ending === undefined || ending.code !== ExitCode.Success) answer.end();
   }
   if (speaker) timings.audioDoneAt = Date.now();
   await store.recordTurn({
@@ -130,8 +155,11 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   if (result.finishReason === 'length') terminal.warn('the answer was cut off at the model\'s output limit.');
 
   if (result.status === 'interrupted') {
+    if (ending?.error !== undefined) throw new AssistantError(`${ending.error} The partial answer was saved in session ${sessionId}.`);
+    // The reader of a pipe went away (| head): it had what it wanted; what arrived is in history.
+    if (ending?.code === ExitCode.Success) return ExitCode.Success;
     terminal.note(`Interrupted. The partial answer was saved in session ${sessionId}.`);
-    return ExitCode.Interrupted;
+    return ending?.code ?? ExitCode.Interrupted;
   }
   if (result.status === 'error') {
     const saved = result.answer === '' ? 'Your question was saved' : 'The partial answer was saved';
@@ -142,4 +170,12 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   }
   // The answer was printed and stored, but what was asked for (--speak) did not happen.
   return speaker?.failure !== undefined ? ExitCode.Failure : ExitCode.Success;
+}
+
+/** The question `--retry` sends again: the session's last one, when it got no answer. */
+async function failedQuestionToRetry(store: Store, sessionId: string, terminal: Terminal): Promise<string> {
+  const failed = lastFailedQuestion(await store.messages(sessionId));
+  if (!failed) throw usageError(`The last question of session ${sessionId} did not fail; there is nothing to retry.`);
+  terminal.note(`Retrying: ${failed.content.length > 60 ? `${failed.content.slice(0, 59)}…` : failed.content}`);
+  return failed.content;
 }

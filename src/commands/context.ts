@@ -40,6 +40,10 @@ export interface CommandContext {
   onInterrupt(handler: () => void): () => void;
   /** Raw signal subscription, for commands that manage Ctrl-C themselves (talk). */
   onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): () => void;
+  /** Stdout failed (EPIPE when the reader went away, ENOSPC...); without a listener a closed pipe exits 0. */
+  onOutputError(listener: (error: NodeJS.ErrnoException) => void): () => void;
+  /** Who runs this ("user@host"), recorded on new sessions; `--continue` picks this owner's latest. */
+  owner: string;
   /** Ends the process at once (after synchronous cleanup hooks). */
   exit(code: number): never;
 }

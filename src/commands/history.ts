@@ -5,6 +5,7 @@ import { SNIPPET_MARK_END, SNIPPET_MARK_START, type StoredMessage, type Store } 
 import { formatTable, formatTime } from '../ui/format.js';
 import type { Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
+import { isFailedQuestion } from '../conversation/context-window.js';
 
 export interface HistoryOptions {
   session?: string;
@@ -12,6 +13,8 @@ export interface HistoryOptions {
   delete?: string;
   limit?: number;
   json: boolean;
+  /** Delete without asking. */
+  yes?: boolean;
 }
 
 const DEFAULT_LIMIT = 20;
@@ -23,7 +26,7 @@ export async function history(options: HistoryOptions, context: CommandContext):
     throw usageError('--limit must be a whole number of at least 1.');
   }
   const store = await context.openStore();
-  if (options.delete !== undefined) return remove(validateSessionId(options.delete), options, store, context.terminal);
+  if (options.delete !== undefined) return remove(validateSessionId(options.delete), options, store, context);
   if (options.session !== undefined) return transcript(validateSessionId(options.session), options, store, context.terminal);
   if (options.search !== undefined) return search(options.search, options, store, context.terminal);
   return list(options, store, context.terminal);
@@ -48,12 +51,13 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   const session = await store.getSession(id);
   if (!session) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
   const all = await store.messages(id);
-  const messages = options.limit === undefined ? all : all.slice(-options.limit);
+  const failed = new Set(all.filter((_, index) => isFailedQuestion(all, index)).map((message) => message.id));
+  const shown = options.limit === undefined ? all : all.slice(-options.limit);
   if (options.json) {
     terminal.line(
       JSON.stringify({
         session: { ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() },
-        messages: messages.map((message) => ({ ...message, createdAt: message.createdAt.toISOString() })),
+        messages: shown.map((message) => ({ ...message, createdAt: message.createdAt.toISOString(), ...(message.role === 'user' ? { failed: failed.has(message.id) } : {}) })),
       }),
     );
     return ExitCode.Success;
@@ -61,21 +65,29 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   const style = terminal.answerStyle;
   const count = `${session.messageCount} message${session.messageCount === 1 ? '' : 's'}`;
   terminal.line(style.bold(`Session ${session.id} · ${count} · ${formatTime(session.createdAt)} to ${formatTime(session.updatedAt)}`));
-  for (const message of messages) {
+  const settings = [
+    session.model !== undefined ? `model ${terminal.untrusted(session.model)}` : undefined,
+    session.temperature !== undefined ? `temperature ${session.temperature}` : undefined,
+    session.owner !== undefined ? `started by ${terminal.untrusted(session.owner)}` : undefined,
+  ].filter((part) => part !== undefined);
+  if (settings.length > 0) terminal.line(style.dim(settings.join(' · ')));
+  if (session.system !== undefined) terminal.line(style.dim(`System: ${terminal.untrusted(session.system.replace(/\s+/gu, ' '))}`));
+  for (const message of shown) {
     terminal.line();
-    terminal.line(heading(message, terminal));
+    terminal.line(heading(message, failed.has(message.id), terminal));
     terminal.line(message.content === '' ? style.dim('(no text)') : terminal.untrusted(message.content.replace(/\s+$/u, '')));
   }
   return ExitCode.Success;
 }
 
-function heading(message: StoredMessage, terminal: Terminal): string {
+function heading(message: StoredMessage, failed: boolean, terminal: Terminal): string {
   const style = terminal.answerStyle;
   const name = { user: style.cyan.bold('You'), assistant: style.green.bold('Assistant'), system: style.magenta.bold('System') }[message.role];
   const details = [formatTime(message.createdAt, { seconds: true })];
-  if (message.role === 'assistant' && message.model) details.push(message.model);
+  if (message.role === 'assistant' && message.model) details.push(terminal.untrusted(message.model));
   if (message.cached) details.push('cached');
   if (message.status !== 'complete') details.push(style.yellow(message.status));
+  if (failed) details.push(style.yellow('failed: not answered, not sent as context (ask --retry sends it again)'));
   return `${name} · ${details.join(' · ')}`;
 }
 
@@ -99,10 +111,36 @@ async function search(query: string, options: HistoryOptions, store: Store, term
   return ExitCode.Success;
 }
 
-async function remove(id: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+async function remove(id: string, options: HistoryOptions, store: Store, context: CommandContext): Promise<ExitCodeValue> {
+  const { terminal } = context;
+  const session = await store.getSession(id);
+  if (!session) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
+  const interactive = context.stdin.isTTY === true && terminal.stderrIsTTY;
+  if (!options.yes && interactive) {
+    const messages = `${session.messageCount} message${session.messageCount === 1 ? '' : 's'}`;
+    const answer = await askLine(context, `Delete session ${id} (${messages}, "${terminal.untrusted(session.preview)}") for good? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      terminal.note('Nothing was deleted.');
+      return ExitCode.Success;
+    }
+  }
   const removed = await store.deleteSession(id);
   if (removed === undefined) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
   if (options.json) terminal.line(JSON.stringify({ deleted: id, messages: removed }));
-  else terminal.note(`Deleted session ${id} (${removed} message${removed === 1 ? '' : 's'}).`);
+  else terminal.note(`Deleted session ${id} (${removed} message${removed === 1 ? '' : 's'}, and what it cached).`);
   return ExitCode.Success;
+}
+
+/** One line typed on the terminal, after a question on stderr; empty when input ends. */
+async function askLine(context: CommandContext, question: string): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const readline = createInterface({ input: context.stdin as NodeJS.ReadableStream, output: context.terminal.stderr as NodeJS.WritableStream, terminal: true });
+  try {
+    return await new Promise<string>((resolve) => {
+      readline.question(question, resolve);
+      readline.once('close', () => resolve(''));
+    });
+  } finally {
+    readline.close();
+  }
 }

@@ -1,5 +1,5 @@
 /** `assistant talk`: the hands-free voice loop (or typed, with --text). */
-import { ResponseCache } from '../cache/response-cache.js';
+import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
 import { MicrophoneListener, PushToTalkListener, TextListener, type TurnInput } from '../voice/listeners.js';
@@ -17,7 +17,8 @@ export interface TalkOptions {
   bargeIn: boolean;
   keepAudio?: string;
   verbose: boolean;
-  cache: boolean;
+  /** true: --cache, false: --no-cache, undefined: the cacheAnswers setting decides. */
+  cache: boolean | undefined;
   wait?: boolean;
 }
 
@@ -41,8 +42,9 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     : { synthesizer: context.synthesizer(), player: context.player(), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } };
 
   const store = await context.openStore();
-  const sessionId = await chooseSession(options, store, terminal);
-  const cache = new ResponseCache(store, { enabled: options.cache, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
+  const chosen = await chooseSession(options, store, terminal, context.owner, config);
+  const sessionId = chosen.id;
+  const cache = new ResponseCache(store, { enabled: options.cache !== false, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
   const status = new StatusLine(terminal);
   const keyboard = !options.text && stdinIsTTY ? new Keyboard(context.stdin as never) : undefined;
 
@@ -69,9 +71,10 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, speech, input, terminal, status, keyboard },
     {
       sessionId,
-      model: settings.model,
-      system: settings.system,
-      temperature: settings.temperature,
+      ...chosen.settings,
+      contextBudgetTokens: settings.contextTokens,
+      answerCache: answerCacheUse(options.cache, settings.cacheAnswers, chosen.settings.temperature),
+      owner: context.owner,
       sttModel: settings.sttModel,
       language: settings.language,
       verbose: options.verbose,

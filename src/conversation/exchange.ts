@@ -1,6 +1,6 @@
 /**
  * One exchange of a session: the user's message in, the model's answer out, both stored.
- * Shared by `ask` and (later) `talk`. The user's message is stored before the model is
+ * Shared by `ask` and `talk`. The user's message is stored before the model is
  * called; the answer is stored whatever happens: complete, interrupted (the signal
  * aborted) or error (the model failed), with what had arrived so far.
  */
@@ -8,7 +8,9 @@ import type { ChatMessage, ChatModel } from '../chat/chat-model.js';
 import { isAbortError } from '../chat/chat-model.js';
 import { hostOf } from '../chat/openai-errors.js';
 import type { ResponseCache } from '../cache/response-cache.js';
-import type { MessageStatus, Store, StoredMessage, TokenUsage } from '../store/store.js';
+import { AssistantError } from '../errors.js';
+import { SessionDeletedError, type MessageStatus, type NewMessage, type Store, type StoredMessage, type TokenUsage } from '../store/store.js';
+import { contextWithinBudget, explainContextOverflow } from './context-window.js';
 
 export interface ExchangeRequest {
   sessionId: string;
@@ -19,6 +21,15 @@ export interface ExchangeRequest {
   stream: boolean;
   /** Files the exchange's requests under this turn in the request log. */
   turnKey?: string | undefined;
+  /** Estimated tokens of earlier messages sent as context (newest first). */
+  contextBudgetTokens: number;
+  /**
+   * read-write: a cached answer may be served (a deterministic request, or the person asked
+   * for it); write-only: a new answer is always fetched, and stored for later; off: neither.
+   */
+  answerCache: 'read-write' | 'write-only' | 'off';
+  /** Who asks ("user@host"), recorded on a new session. */
+  owner?: string | undefined;
 }
 
 export interface ExchangeResult {
@@ -60,8 +71,17 @@ export async function runExchange(
   { signal, onText, beforeStore }: ExchangeOptions = {},
 ): Promise<ExchangeResult> {
   const earlier = await store.messages(request.sessionId);
-  const question = await store.appendMessage({ sessionId: request.sessionId, role: 'user', content: request.userText });
+  const question = await store.appendMessage({
+    sessionId: request.sessionId,
+    role: 'user',
+    content: request.userText,
+    session: { owner: request.owner, system: request.system ?? null, model: request.model, temperature: request.temperature ?? null },
+  });
   const messages = conversation(request, earlier);
+  const answerOf = (message: Omit<NewMessage, 'sessionId' | 'role' | 'replyTo'>): Promise<StoredMessage> =>
+    store.appendMessage({ ...message, sessionId: request.sessionId, role: 'assistant', replyTo: question.id }).catch((error: unknown) => {
+      throw error instanceof SessionDeletedError ? new AssistantError(error.message, { cause: error }) : error;
+    });
 
   const key = cache.key('chat', {
     baseURL: chatModel.baseURL,
@@ -70,12 +90,12 @@ export async function runExchange(
     messages,
   });
   const trace = { sessionId: request.sessionId, turnKey: request.turnKey };
-  const hit = await cache.get(key, { ...trace, host: hostOf(chatModel.baseURL) });
+  const hit = request.answerCache === 'read-write' ? await cache.get(key, { ...trace, host: hostOf(chatModel.baseURL) }) : undefined;
   if (hit?.text !== undefined) {
     onText?.(hit.text);
     const usage = hit.metadata?.usage as TokenUsage | undefined;
     const settled = beforeStore ? await beforeStore({ answer: hit.text, status: 'complete' }) : { content: hit.text, status: 'complete' as const };
-    const stored = await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content: settled.content, status: settled.status, model: hit.model, usage, cached: true });
+    const stored = await answerOf({ content: settled.content, status: settled.status, model: hit.model, usage, cached: true });
     return {
       sessionId: request.sessionId, answer: hit.text, status: settled.status, model: hit.model, usage, cached: true, finishReason: 'stop',
       userMessageId: question.id, assistantMessageId: stored.id,
@@ -112,9 +132,9 @@ export async function runExchange(
   const generated = status;
   let content = answer;
   if (beforeStore) ({ content, status } = await beforeStore({ answer, status }));
-  const stored = await store.appendMessage({ sessionId: request.sessionId, role: 'assistant', content, status, model, usage });
+  const stored = await answerOf({ content, status, model, usage });
   // A complete answer is worth caching even when speaking it was cut short.
-  if (generated === 'complete') {
+  if (generated === 'complete' && request.answerCache !== 'off') {
     await cache.put('chat', key, { model, text: answer, metadata: usage ? { usage } : {}, sessionId: request.sessionId });
   }
   return {
@@ -125,19 +145,17 @@ export async function runExchange(
     usage,
     cached: false,
     finishReason,
-    ...(failure !== undefined && !isAbortError(failure) ? { error: failure } : {}),
+    ...(failure !== undefined && !isAbortError(failure) ? { error: explainContextOverflow(failure, request.sessionId, request.contextBudgetTokens) } : {}),
     userMessageId: question.id,
     assistantMessageId: stored.id,
   };
 }
 
-/** What the model sees: the system prompt, the session so far (empty answers left out), the new message. */
+/** What the model sees: the system prompt, the session so far within the budget (failed questions left out), the new message. */
 function conversation(request: ExchangeRequest, earlier: StoredMessage[]): ChatMessage[] {
-  const messages: ChatMessage[] = [];
-  if (request.system) messages.push({ role: 'system', content: request.system });
-  for (const message of earlier) {
-    if (message.content.trim() !== '') messages.push({ role: message.role, content: message.content });
-  }
-  messages.push({ role: 'user', content: request.userText });
-  return messages;
+  return [
+    ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
+    ...contextWithinBudget(earlier, request.contextBudgetTokens),
+    { role: 'user', content: request.userText },
+  ];
 }

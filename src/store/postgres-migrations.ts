@@ -118,6 +118,17 @@ export const postgresMigrations: readonly Migration[] = [
       ALTER TABLE turns ADD COLUMN peak_rss_bytes BIGINT;
     `,
   },
+  {
+    version: 4,
+    name: 'session owners and settings',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN owner TEXT;
+      ALTER TABLE sessions ADD COLUMN system TEXT;
+      ALTER TABLE sessions ADD COLUMN model TEXT;
+      ALTER TABLE sessions ADD COLUMN temperature DOUBLE PRECISION;
+      CREATE INDEX sessions_by_owner ON sessions (owner, updated_at DESC);
+    `,
+  },
 ];
 
 export async function migratePostgres(client: PoolClient, describe: string, migrations: readonly Migration[] = postgresMigrations, now = Date.now): Promise<void> {

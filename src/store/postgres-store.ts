@@ -24,10 +24,11 @@ import {
   type Store,
   type StoredMessage,
   type StoredTurn,
+  SessionDeletedError,
 } from './store.js';
 import { foldForSearch, plainTextSearchQuery, previewOf } from './text-search.js';
 import { timeToFirstAudio } from './turn-timings.js';
-import { fromRequestRow, requestColumns, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type RequestRow } from './rows.js';
+import { fromRequestRow, requestColumns, sessionSettingsUpdate, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type RequestRow } from './rows.js';
 
 export interface PostgresStoreOptions {
   now?: () => number;
@@ -82,7 +83,16 @@ export class PostgresStore implements Store {
     const createdAt = this.now();
     const status = message.status ?? 'complete';
     const id = await this.transaction(async (client) => {
+      if (message.replyTo !== undefined) {
+        // FOR SHARE: a concurrent delete of the session waits for this answer, or this answer sees it gone.
+        const { rows } = await client.query('SELECT 1 FROM messages WHERE id = $1 AND session_id = $2 FOR SHARE', [message.replyTo, message.sessionId]);
+        if (rows.length === 0) throw new SessionDeletedError(message.sessionId);
+      }
       await client.query('INSERT INTO sessions (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING', [message.sessionId, createdAt]);
+      const settings = sessionSettingsUpdate(message.session ?? {}, (index) => `$${index}`);
+      if (settings.assignments.length > 0) {
+        await client.query(`UPDATE sessions SET ${settings.assignments.join(', ')} WHERE id = $${settings.values.length + 1}`, [...settings.values, message.sessionId]);
+      }
       const { rows } = await client.query(
         `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at, search)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_tsvector('simple', $10)) RETURNING id`,
@@ -106,8 +116,11 @@ export class PostgresStore implements Store {
     };
   }
 
-  async latestSessionId(): Promise<string | undefined> {
-    const rows = await this.query('SELECT id FROM sessions ORDER BY updated_at DESC, created_at DESC, id DESC LIMIT 1');
+  async latestSessionId(owner?: string): Promise<string | undefined> {
+    const rows = await this.query(
+      'SELECT id FROM sessions WHERE ($1::text IS NULL OR owner = $1 OR owner IS NULL) ORDER BY updated_at DESC, created_at DESC, id DESC LIMIT 1',
+      [owner ?? null],
+    );
     return rows[0]?.id;
   }
 

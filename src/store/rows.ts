@@ -2,7 +2,7 @@
  * Rows as both stores return them (same column names; SQLite and PostgreSQL differ only in
  * how booleans and JSON arrive) turned into the Store's objects, and back for the request log.
  */
-import type { CacheEntry, CacheKind, MessageStatus, NewTurn, RequestRecord, Role, SessionSummary, StoredMessage, StoredRequest, StoredTurn } from './store.js';
+import type { CacheEntry, CacheKind, MessageStatus, NewTurn, RequestRecord, Role, SessionSettings, SessionSummary, StoredMessage, StoredRequest, StoredTurn } from './store.js';
 
 export interface MessageRow {
   id: number;
@@ -24,6 +24,10 @@ export interface SessionRow {
   updated_at: number;
   message_count: number;
   preview: string;
+  owner?: string | null;
+  system?: string | null;
+  model?: string | null;
+  temperature?: number | null;
 }
 
 export interface TurnRow {
@@ -62,6 +66,25 @@ export interface CacheRow {
   hit_count: number;
 }
 
+/**
+ * The SET clause that records a session's settings: the owner only once (whoever started
+ * it), the others to the latest values given; undefined fields are left as they are.
+ * `placeholder(n)` renders the nth parameter in the store's dialect.
+ */
+export function sessionSettingsUpdate(settings: SessionSettings, placeholder: (index: number) => string): { assignments: string[]; values: unknown[] } {
+  const assignments: string[] = [];
+  const values: unknown[] = [];
+  const set = (assignment: (parameter: string) => string, value: unknown): void => {
+    values.push(value);
+    assignments.push(assignment(placeholder(values.length)));
+  };
+  if (settings.owner !== undefined) set((parameter) => `owner = COALESCE(owner, ${parameter})`, settings.owner);
+  if (settings.system !== undefined) set((parameter) => `system = ${parameter}`, settings.system);
+  if (settings.model !== undefined) set((parameter) => `model = ${parameter}`, settings.model);
+  if (settings.temperature !== undefined) set((parameter) => `temperature = ${parameter}`, settings.temperature);
+  return { assignments, values };
+}
+
 export function toSession(row: SessionRow): SessionSummary {
   return {
     id: row.id,
@@ -69,6 +92,10 @@ export function toSession(row: SessionRow): SessionSummary {
     updatedAt: new Date(row.updated_at),
     messageCount: row.message_count,
     preview: row.preview,
+    ...(row.owner != null ? { owner: row.owner } : {}),
+    ...(row.system != null ? { system: row.system } : {}),
+    ...(row.model != null ? { model: row.model } : {}),
+    ...(row.temperature != null ? { temperature: Number(row.temperature) } : {}),
   };
 }
 

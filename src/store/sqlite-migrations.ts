@@ -129,6 +129,19 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE turns ADD COLUMN peak_rss_bytes INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'session owners and settings',
+    sql: `
+      -- "user@host" of whoever started the session: --continue on a shared store picks your own.
+      ALTER TABLE sessions ADD COLUMN owner TEXT;
+      -- What continuing the session reuses unless overridden.
+      ALTER TABLE sessions ADD COLUMN system TEXT;
+      ALTER TABLE sessions ADD COLUMN model TEXT;
+      ALTER TABLE sessions ADD COLUMN temperature REAL;
+      CREATE INDEX sessions_by_owner ON sessions (owner, updated_at DESC);
+    `,
+  },
 ];
 
 export function migrate(database: BetterSqlite3.Database, migrations: readonly Migration[] = sqliteMigrations, now = Date.now): void {

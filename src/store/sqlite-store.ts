@@ -26,8 +26,9 @@ import {
   type StoreSize,
   type StoredRequest,
   type StoredTurn,
+  SessionDeletedError,
 } from './store.js';
-import { fromRequestRow, requestColumns, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TurnRow } from './rows.js';
+import { fromRequestRow, requestColumns, sessionSettingsUpdate, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TurnRow } from './rows.js';
 import { timeToFirstAudio } from './turn-timings.js';
 
 export interface SqliteStoreOptions {
@@ -63,9 +64,16 @@ export class SqliteStore implements Store {
   async appendMessage(message: NewMessage): Promise<StoredMessage> {
     const createdAt = this.now();
     const append = this.database.transaction(() => {
+      if (message.replyTo !== undefined && !this.database.prepare('SELECT 1 FROM messages WHERE id = ? AND session_id = ?').get(message.replyTo, message.sessionId)) {
+        throw new SessionDeletedError(message.sessionId);
+      }
       this.database
         .prepare('INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING')
         .run(message.sessionId, createdAt, createdAt);
+      const settings = sessionSettingsUpdate(message.session ?? {}, () => '?');
+      if (settings.assignments.length > 0) {
+        this.database.prepare(`UPDATE sessions SET ${settings.assignments.join(', ')} WHERE id = ?`).run(...settings.values, message.sessionId);
+      }
       const { id } = this.database
         .prepare(
           `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at)
@@ -105,10 +113,10 @@ export class SqliteStore implements Store {
     };
   }
 
-  async latestSessionId(): Promise<string | undefined> {
-    const row = this.database.prepare('SELECT id FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1').get() as
-      | { id: string }
-      | undefined;
+  async latestSessionId(owner?: string): Promise<string | undefined> {
+    const row = this.database
+      .prepare('SELECT id FROM sessions WHERE (? IS NULL OR owner = ? OR owner IS NULL) ORDER BY updated_at DESC, rowid DESC LIMIT 1')
+      .get(owner ?? null, owner ?? null) as { id: string } | undefined;
     return row?.id;
   }
 

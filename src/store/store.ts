@@ -23,6 +23,34 @@ export interface NewMessage {
   usage?: TokenUsage | undefined;
   /** The answer came from the response cache, not the model. */
   cached?: boolean;
+  /**
+   * The question this message answers. When that question is gone (its session was deleted
+   * while the answer was being written), nothing is stored and SessionDeletedError is thrown:
+   * a deleted session stays deleted.
+   */
+  replyTo?: number | undefined;
+  /** Recorded on the session (created, or updated to these values): who owns it and how it talks. */
+  session?: SessionSettings | undefined;
+}
+
+/** What a session remembers so that continuing it talks the same way. */
+export interface SessionSettings {
+  /** Who started it, "user@host": `--continue` picks the latest session of this owner. */
+  owner?: string | undefined;
+  /** The system prompt; null: none. */
+  system?: string | null | undefined;
+  /** The chat model asked for. */
+  model?: string | undefined;
+  /** The sampling temperature; null: the server's default. */
+  temperature?: number | null | undefined;
+}
+
+/** The question an answer belongs to was deleted, with its session, while the answer was written. */
+export class SessionDeletedError extends Error {
+  constructor(readonly sessionId: string) {
+    super(`Session ${sessionId} was deleted while the answer was being written; the answer was discarded.`);
+    this.name = 'SessionDeletedError';
+  }
 }
 
 export interface StoredMessage {
@@ -44,6 +72,11 @@ export interface SessionSummary {
   messageCount: number;
   /** The start of the first user message. */
   preview: string;
+  /** Undefined for sessions written before owners and settings were recorded. */
+  owner?: string | undefined;
+  system?: string | undefined;
+  model?: string | undefined;
+  temperature?: number | undefined;
 }
 
 export interface SearchHit {
@@ -176,8 +209,11 @@ export interface Store {
   readonly description: string;
   /** Appends one message, creating its session when it is new. */
   appendMessage(message: NewMessage): Promise<StoredMessage>;
-  /** The session with the most recent activity. */
-  latestSessionId(): Promise<string | undefined>;
+  /**
+   * The session with the most recent activity; with `owner`, the latest of that owner's
+   * sessions (sessions from before owners were recorded count as anyone's).
+   */
+  latestSessionId(owner?: string): Promise<string | undefined>;
   getSession(id: string): Promise<SessionSummary | undefined>;
   /** Newest activity first. */
   listSessions(options: { limit: number }): Promise<SessionSummary[]>;

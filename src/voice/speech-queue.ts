@@ -135,7 +135,7 @@ export class SpeechQueue {
         clip.audio.push(chunk);
       }
       clip.audio.close();
-      if (!signal.aborted) await cache.put('speech', key, { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice, characters: clip.text.length } });
+      if (!signal.aborted) await cache.put('speech', key, { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice, characters: clip.text.length }, ...(this.options.trace?.sessionId ? { sessionId: this.options.trace.sessionId } : {}) });
     } catch (error) {
       started();
       clip.audio.fail(error);

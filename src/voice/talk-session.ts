@@ -10,7 +10,7 @@ import type { ChatModel } from '../chat/chat-model.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Player } from '../audio/player.js';
 import { encodeWav } from '../audio/wav.js';
-import { runExchange, type ExchangeDependencies, type ExchangeResult } from '../conversation/exchange.js';
+import { runExchange, type ExchangeDependencies, type ExchangeRequest, type ExchangeResult } from '../conversation/exchange.js';
 import { errorMessage } from '../errors.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { Store, TurnTimings } from '../store/store.js';
@@ -45,6 +45,9 @@ export interface TalkSettings {
   model: string;
   system: string | undefined;
   temperature: number | undefined;
+  contextBudgetTokens: number;
+  answerCache: ExchangeRequest['answerCache'];
+  owner: string;
   sttModel: string;
   language: string | undefined;
   verbose: boolean;
@@ -145,7 +148,10 @@ export class TalkSession {
       let first = true;
       const result = await runExchange(
         { store, chatModel: this.dependencies.chatModel, cache: this.dependencies.cache, guard: this.dependencies.guard },
-        { sessionId: this.settings.sessionId, userText: text, model: this.settings.model, system: this.settings.system, temperature: this.settings.temperature, stream: true, turnKey },
+        {
+          sessionId: this.settings.sessionId, userText: text, model: this.settings.model, system: this.settings.system, temperature: this.settings.temperature,
+          stream: true, turnKey, contextBudgetTokens: this.settings.contextBudgetTokens, answerCache: this.settings.answerCache, owner: this.settings.owner,
+        },
         {
           signal: turn.signal,
           onText: (delta) => {

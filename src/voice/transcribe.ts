@@ -22,6 +22,7 @@ export async function transcribeCached(audio: Uint8Array, filename: string, opti
   if (hit?.text !== undefined) return { text: hit.text, cached: true };
   const { text } = await transcriber.transcribe({ audio, filename, model, language }, { ...(signal ? { signal } : {}), ...(trace ? { trace } : {}) });
   const cleaned = text.trim();
-  await cache.put('transcription', key, { model, text: cleaned, metadata: { bytes: audio.byteLength } });
+  // Tagged with the session, so deleting the session deletes what was heard in it.
+  await cache.put('transcription', key, { model, text: cleaned, metadata: { bytes: audio.byteLength }, ...(trace?.sessionId ? { sessionId: trace.sessionId } : {}) });
   return { text: cleaned, cached: false };
 }

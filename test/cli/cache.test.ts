@@ -8,9 +8,36 @@ let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
 describe('the response cache', () => {
+  it('serves a chat answer again only for a deterministic request, --cache or "always"; "never" stores none', async () => {
+    await home.run(['ask', 'hello']);
+    await home.run(['ask', 'hello']);
+    expect(server.chatRequests).toHaveLength(2); // temperature unset: a new answer each time
+    const cached = await home.run(['ask', '--json', '--cache', 'hello']);
+    expect(JSON.parse(cached.stdout)).toMatchObject({ cached: true });
+    expect(server.chatRequests).toHaveLength(2);
+
+    await home.run(['ask', '-t', '0', 'deterministic']);
+    const again = await home.run(['ask', '--json', '-t', '0', 'deterministic']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ cached: true });
+    expect(server.chatRequests).toHaveLength(3);
+
+    await home.run(['ask', 'always'], { env: { ASSISTANT_CACHE_ANSWERS: 'always' } });
+    await home.run(['ask', 'always'], { env: { ASSISTANT_CACHE_ANSWERS: 'always' } });
+    expect(server.chatRequests).toHaveLength(4);
+
+    await home.run(['ask', '-t', '0', 'never'], { env: { ASSISTANT_CACHE_ANSWERS: 'never' } });
+    await home.run(['ask', '-t', '0', 'never'], { env: { ASSISTANT_CACHE_ANSWERS: 'never' } });
+    expect(server.chatRequests).toHaveLength(6);
+    expect(await home.rows("SELECT key FROM cache WHERE kind = 'chat'")).toHaveLength(3);
+
+    const bad = await home.run(['ask', 'x'], { env: { ASSISTANT_CACHE_ANSWERS: 'sometimes' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/ASSISTANT_CACHE_ANSWERS must be one of auto, always, never/);
+  });
+
   it('serves a repeated question without a request, and still records it in history', async () => {
-    const first = await home.run(['ask', '--json', 'What is 2+2?']);
-    const second = await home.run(['ask', '--json', 'What is 2+2?']);
+    const first = await home.run(['ask', '--cache', '--json', 'What is 2+2?']);
+    const second = await home.run(['ask', '--cache', '--json', 'What is 2+2?']);
 
     expect(server.chatRequests).toHaveLength(1);
     expect(JSON.parse(first.stdout)).toMatchObject({ cached: false, answer: 'You said: What is 2+2?' });
@@ -21,8 +48,8 @@ describe('the response cache', () => {
   });
 
   it('prints a cached answer like a fresh one when piped', async () => {
-    await home.run(['ask', 'hello']);
-    const result = await home.run(['ask', 'hello']);
+    await home.run(['ask', '--cache', 'hello']);
+    const result = await home.run(['ask', '--cache', 'hello']);
     expect(result).toMatchObject({ code: 0, stdout: 'You said: hello\n', stderr: '' });
   });
 
@@ -64,16 +91,16 @@ describe('the response cache', () => {
   });
 
   it('does not depend on the API key', async () => {
-    await home.run(['ask', 'hello']);
-    await home.run(['ask', 'hello'], { env: { OPENAI_API_KEY: 'sk-another-key' } });
+    await home.run(['ask', '--cache', 'hello']);
+    await home.run(['ask', '--cache', 'hello'], { env: { OPENAI_API_KEY: 'sk-another-key' } });
     expect(server.chatRequests).toHaveLength(1);
   });
 
   it('ignores entries older than ASSISTANT_CACHE_TTL', async () => {
-    await home.run(['ask', 'hello']);
+    await home.run(['ask', '--cache', 'hello']);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await home.run(['ask', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1s' } });
-    await home.run(['ask', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1h' } });
+    await home.run(['ask', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1s' } });
+    await home.run(['ask', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1h' } });
     expect(server.chatRequests).toHaveLength(2);
   });
 
@@ -82,13 +109,13 @@ describe('the response cache', () => {
     const env = { ASSISTANT_CACHE_MAX_MB: '0.0025' };
     server.defaultReply = (request) => ({ text: `${request.body.messages.at(-1).content} ${'x'.repeat(1000)}` });
     try {
-      await home.run(['ask', 'one'], { env });
-      await home.run(['ask', 'two'], { env });
-      await home.run(['ask', 'one'], { env }); // a hit: "one" is now the most recently used
-      await home.run(['ask', 'three'], { env }); // evicts "two"
+      await home.run(['ask', '--cache', 'one'], { env });
+      await home.run(['ask', '--cache', 'two'], { env });
+      await home.run(['ask', '--cache', 'one'], { env }); // a hit: "one" is now the most recently used
+      await home.run(['ask', '--cache', 'three'], { env }); // evicts "two"
       expect(server.chatRequests).toHaveLength(3);
-      await home.run(['ask', 'one'], { env });
-      await home.run(['ask', 'two'], { env });
+      await home.run(['ask', '--cache', 'one'], { env });
+      await home.run(['ask', '--cache', 'two'], { env });
       expect(server.chatRequests.map((request) => request.body.messages.at(-1).content)).toEqual(['one', 'two', 'three', 'two']);
       const total = (await home.rows<{ bytes: number }>('SELECT SUM(size) AS bytes FROM cache'))[0]!.bytes;
       expect(total).toBeLessThanOrEqual(2500);
@@ -99,10 +126,10 @@ describe('the response cache', () => {
   });
 
   it('cache stats counts entries, bytes and hits; cache clear empties it', async () => {
-    await home.run(['ask', 'hello']);
-    await home.run(['ask', 'hello']);
-    await home.run(['ask', 'hello']);
-    await home.run(['ask', 'bye']);
+    await home.run(['ask', '--cache', 'hello']);
+    await home.run(['ask', '--cache', 'hello']);
+    await home.run(['ask', '--cache', 'hello']);
+    await home.run(['ask', '--cache', 'bye']);
 
     const stats = await home.run(['cache', 'stats']);
     expect(stats.code).toBe(0);

@@ -89,7 +89,7 @@ describe('assistant history', () => {
   it('deletes a session and its messages, from search too', async () => {
     const result = await home.run(['history', '--delete', 'paris']);
     expect(result).toMatchObject({ code: 0, stdout: '' });
-    expect(result.stderr).toBe('Deleted session paris (4 messages).\n');
+    expect(result.stderr).toBe('Deleted session paris (4 messages, and what it cached).\n');
     expect((await home.messageRows()).map((row) => row.session_id)).toEqual(['cooking', 'cooking']);
     expect(JSON.parse((await home.run(['history', '--search', 'louvre', '--json'])).stdout)).toEqual([]);
     expect((await home.run(['history', '--delete', 'paris'])).code).toBe(1);

@@ -46,6 +46,35 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(messages[0]!.usage).toBeUndefined();
     });
 
+    it('records who started a session and its settings; --continue picks the owner\'s latest', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 'mine', role: 'user', content: 'q', session: { owner: 'me@a', system: 'Be brief.', model: 'm1', temperature: 0.5 } });
+      clock += 1000;
+      await store.appendMessage({ sessionId: 'theirs', role: 'user', content: 'q', session: { owner: 'them@b', model: 'm2' } });
+      clock += 1000;
+      // Later settings replace earlier ones; the owner is whoever started it.
+      await store.appendMessage({ sessionId: 'mine', role: 'user', content: 'q2', session: { owner: 'them@b', system: null, model: 'm3' } });
+      expect(await store.getSession('mine')).toMatchObject({ owner: 'me@a', model: 'm3', temperature: 0.5 });
+      expect((await store.getSession('mine'))!.system).toBeUndefined();
+      clock += 1000;
+      await store.appendMessage({ sessionId: 'theirs', role: 'user', content: 'q3' });
+      expect(await store.latestSessionId('me@a')).toBe('mine');
+      expect(await store.latestSessionId('them@b')).toBe('theirs');
+      expect(await store.latestSessionId('nobody@c')).toBeUndefined();
+      expect(await store.latestSessionId()).toBe('theirs');
+    });
+
+    it('does not store an answer whose question was deleted with its session', async () => {
+      const store = await open();
+      const question = await store.appendMessage({ sessionId: 'gone', role: 'user', content: 'q' });
+      await store.deleteSession('gone');
+      await expect(store.appendMessage({ sessionId: 'gone', role: 'assistant', content: 'a', replyTo: question.id })).rejects.toMatchObject({ name: 'SessionDeletedError' });
+      expect(await store.getSession('gone')).toBeUndefined();
+      const kept = await store.appendMessage({ sessionId: 'kept', role: 'user', content: 'q' });
+      await store.appendMessage({ sessionId: 'kept', role: 'assistant', content: 'a', replyTo: kept.id });
+      expect(await store.messages('kept')).toHaveLength(2);
+    });
+
     it('stores interrupted and failed answers with their status', async () => {
       const store = await open();
       await store.appendMessage({ sessionId: 's', role: 'user', content: 'q' });
