@@ -4,7 +4,8 @@
  * an answer to it is being written.
  */
 import { describe, expect, it } from 'vitest';
-import { collect, type TempHome } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, collect, type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { speechLike } from '../support/audio-fixtures.js';
@@ -151,6 +152,32 @@ describe('deleting a session while an answer to it is written', () => {
     expect(await home.rows("SELECT session_id FROM cache WHERE kind = 'transcription'")).toEqual([{ session_id: 'spoken' }]);
     await home.run(['history', '--delete', 'spoken']);
     expect(await home.rows('SELECT kind FROM cache')).toEqual([]);
+  });
+});
+
+describe('history --delete on a terminal', () => {
+  const deleteInTerminal = (answer: string, ...flags: string[]): Promise<{ code: number | null; stdout: string }> => {
+    const command = `exec '${process.execPath}' '${BIN}' history --delete kept ${flags.join(' ')}`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: home.root, env: home.environment(), stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin!.write(answer);
+    return collect(child);
+  };
+
+  it('asks for confirmation; anything but yes keeps the session; --yes does not ask', async () => {
+    await home.run(['ask', '--session', 'kept', 'precious']);
+    const declined = await deleteInTerminal('n\n');
+    expect(declined.stdout).toMatch(/Delete session kept \(2 messages, "precious"\) for good\? \[y\/N\]/);
+    expect(declined.stdout).toContain('Nothing was deleted.');
+    expect(await home.rows("SELECT id FROM sessions WHERE id = 'kept'")).toHaveLength(1);
+
+    const accepted = await deleteInTerminal('y\n');
+    expect(accepted.stdout).toContain('Deleted session kept');
+    expect(await home.rows('SELECT id FROM sessions')).toEqual([]);
+
+    await home.run(['ask', '--session', 'kept', 'again']);
+    const forced = await deleteInTerminal('', '--yes');
+    expect(forced.stdout).not.toContain('[y/N]');
+    expect(await home.rows('SELECT id FROM sessions')).toEqual([]);
   });
 });
 

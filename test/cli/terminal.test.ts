@@ -25,7 +25,7 @@ describe('on a terminal', () => {
   it('prints the session id, marks a cached answer, and colours notes', async () => {
     server.enqueue({ text: 'Fresh answer.', chunkDelayMs: 20 });
     const first = await runInTerminal(['ask', 'hello']);
-    const second = await runInTerminal(['ask', 'hello']);
+    const second = await runInTerminal(['ask', '--cache', 'hello']);
 
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Fresh answer.');
@@ -37,7 +37,7 @@ describe('on a terminal', () => {
 
   it('uses no colour with NO_COLOR', async () => {
     await runInTerminal(['ask', 'hello'], { NO_COLOR: '1' });
-    const ask = await runInTerminal(['ask', 'hello'], { NO_COLOR: '1' });
+    const ask = await runInTerminal(['ask', '--cache', 'hello'], { NO_COLOR: '1' });
     const history = await runInTerminal(['history', '--session', JSON.parse((await home.run(['history', '--json'])).stdout)[0].id], { NO_COLOR: '1' });
     expect(ask.stdout).toContain('cached answer');
     expect(ask.stdout).not.toMatch(COLOR);
