@@ -283,9 +283,11 @@ export class PostgresStore implements Store {
 
   async importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number> {
     return this.transaction(async (client) => {
-      await client.query('INSERT INTO sessions (id, created_at, updated_at, preview) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
-        session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview,
-      ]);
+      await client.query(
+        `INSERT INTO sessions (id, created_at, updated_at, preview, owner, system, model, temperature)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview, session.owner ?? null, session.system ?? null, session.model ?? null, session.temperature ?? null],
+      );
       // Rows for this session are locked, so two copies at once cannot both add a message.
       await client.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [session.id]);
       let added = 0;

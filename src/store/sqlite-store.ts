@@ -320,8 +320,11 @@ export class SqliteStore implements Store {
     );
     const copy = this.database.transaction(() => {
       this.database
-        .prepare('INSERT INTO sessions (id, created_at, updated_at, preview) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-        .run(session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview);
+        .prepare(
+          `INSERT INTO sessions (id, created_at, updated_at, preview, owner, system, model, temperature)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview, session.owner ?? null, session.system ?? null, session.model ?? null, session.temperature ?? null);
       let added = 0;
       for (const message of messages) {
         const at = message.createdAt.getTime();

@@ -200,7 +200,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
 
     it('imports sessions, messages and cache entries idempotently, keeping their times', async () => {
       const source = await open();
-      await source.appendMessage({ sessionId: 'moved', role: 'user', content: 'Où est la gare?' });
+      await source.appendMessage({ sessionId: 'moved', role: 'user', content: 'Où est la gare?', session: { owner: 'me@here', system: 'En français.', model: 'm', temperature: 0.2 } });
       clock += 1000;
       await source.appendMessage({ sessionId: 'moved', role: 'assistant', content: 'Tout droit.', model: 'm', usage: { promptTokens: 3, completionTokens: 2 }, status: 'interrupted' });
       await source.cachePut({ key: 'k', kind: 'speech', model: 'tts', blob: new Uint8Array([1, 2, 3]), metadata: { format: 'wav' } }, { maxBytes: 1e6 });
@@ -216,6 +216,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await target.importCacheEntry(entry!)).toBe(false);
 
       expect(await target.getSession('moved')).toEqual(session);
+      expect(session).toMatchObject({ owner: 'me@here', system: 'En français.', model: 'm', temperature: 0.2 });
       const copied = await target.messages('moved');
       expect(copied.map(({ id: _, ...rest }) => rest)).toEqual(messages.map(({ id: _, ...rest }) => rest));
       expect((await target.search('gare', { limit: 5 })).map((hit) => hit.sessionId)).toEqual(['moved']);
