@@ -32,6 +32,22 @@ describe('SQLite specifics', () => {
     expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['cache', 'messages', 'messages_search', 'schema_migrations', 'sessions']));
   });
 
+  it('upgrades a schema-3 database (the first release) to owners and settings, every row intact', async () => {
+    const path = join(directory, 'release-1.db');
+    const old = new Database(path);
+    migrate(old, sqliteMigrations.filter((migration) => migration.version <= 3));
+    old.exec(`INSERT INTO sessions (id, created_at, updated_at, message_count, preview) VALUES ('old', 1, 2, 2, 'hello');
+      INSERT INTO messages (session_id, role, content, created_at) VALUES ('old', 'user', 'hello', 1), ('old', 'assistant', 'hi', 2);`);
+    old.close();
+    const store = new SqliteStore(path);
+    expect(await store.messages('old')).toMatchObject([{ content: 'hello' }, { content: 'hi' }]);
+    expect(await store.getSession('old')).toMatchObject({ id: 'old', messageCount: 2, preview: 'hello' });
+    expect((await store.getSession('old'))!.owner).toBeUndefined();
+    // A session from before owners were recorded counts as anyone's.
+    expect(await store.latestSessionId('me@here')).toBe('old');
+    await store.close();
+  });
+
   it('applies only the steps a database lacks', () => {
     const database = new Database(':memory:');
     const steps = [
