@@ -59,7 +59,7 @@ describe('assistant db copy', () => {
       expect(search.map((hit: { sessionId: string }) => hit.sessionId)).toEqual(['laptop', 'laptop']);
       // A cached answer now comes from PostgreSQL: no request.
       const before = server.chatRequests.length;
-      const cached = await home.run(['ask', '--json', 'summarize the meeting'], { env: { DATABASE_URL: postgres } });
+      const cached = await home.run(['ask', '--json', '--cache', 'summarize the meeting'], { env: { DATABASE_URL: postgres } });
       expect(JSON.parse(cached.stdout).cached).toBe(true);
       expect(server.chatRequests.length).toBe(before);
 

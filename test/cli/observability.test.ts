@@ -35,7 +35,7 @@ describe('the request log', () => {
   it('records every attempt with status, timing, tokens and request id, and cache hits, without content or keys', async () => {
     server.enqueue({ text: 'Fresh answer here.', delayMs: 30 });
     await home.run(['ask', '--session', 'logged', 'first question']);
-    await home.run(['ask', 'first question']); // not a hit: another session has other history? no: a new session, same messages
+    await home.run(['ask', '--cache', 'first question']); // not a hit: another session has other history? no: a new session, same messages
     server.enqueue({ status: 429, errorMessage: 'slow down', headers: { 'retry-after-ms': '10' } }, { text: 'After a retry.' });
     await home.run(['ask', '--no-cache', 'second question'], { env: { ASSISTANT_MAX_RETRIES: '2' } });
 
@@ -91,7 +91,7 @@ describe('assistant stats', () => {
   it('shows what the runs did, as text and as JSON', async () => {
     server.enqueue({ text: 'One.', delayMs: 20 }, { status: 500, errorMessage: 'down' });
     await home.run(['ask', 'a']);
-    await home.run(['ask', 'a']);
+    await home.run(['ask', '--cache', 'a']);
     await home.run(['ask', 'b']);
     await home.run(['talk', '--text', '--mute'], { input: 'c\n' });
 

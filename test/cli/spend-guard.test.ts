@@ -20,7 +20,7 @@ describe('rate and spend limits', () => {
     expect(third.stderr).toMatch(/^Error: The limit of 2 requests per minute \(ASSISTANT_MAX_REQUESTS_PER_MINUTE\) is reached\. Try again later, pass --wait/);
     expect(server.chatRequests).toHaveLength(2);
     expect((await home.messageRows()).filter((row) => row.content === 'three')).toHaveLength(1);
-    const cached = await home.run(['ask', 'one'], { env });
+    const cached = await home.run(['ask', '--cache', 'one'], { env });
     expect(cached).toMatchObject({ code: 0, stdout: 'You said: one\n' });
   });
 
