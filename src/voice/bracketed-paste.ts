@@ -27,7 +27,8 @@ export class PasteSplitter {
       if (this.paste === undefined) {
         const start = text.indexOf(PASTE_START);
         if (start === -1) {
-          // A lone ESC at the end is the Esc key, not half a marker: it must act at once.
+          // A lone ESC at the end is the Esc key, not half a marker: it must act at once. (Terminals write
+          // the marker and the paste together, so a read does not end right after its ESC in practice.)
           const held = markerPrefixAtEnd(text, PASTE_START, 2);
           if (text.length > held) pieces.push({ kind: 'keys', text: text.slice(0, text.length - held) });
           this.pending = text.slice(text.length - held);
