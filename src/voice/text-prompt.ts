@@ -40,6 +40,7 @@ export class TextListener implements TurnInput {
   private readonly readline: Interface;
   private readonly keys: TerminalKeys | undefined;
   private readonly output: NodeJS.WritableStream | undefined;
+  private readonly screen: PromptScreen | undefined;
   /** Between a message and the next prompt, keys control the answer instead of typing. */
   private answering = false;
   private promptShown = false;
@@ -52,9 +53,10 @@ export class TextListener implements TurnInput {
     if (output && input.isTTY === true && typeof input.setRawMode === 'function') {
       this.output = output;
       this.keys = new TerminalKeys(input, (piece) => this.route(piece));
+      this.screen = new PromptScreen(output, () => !this.answering);
       this.readline = createInterface({
         input: this.keys as unknown as NodeJS.ReadableStream,
-        output,
+        output: this.screen as unknown as NodeJS.WritableStream,
         terminal: true,
         prompt: options.prompt ?? 'You: ',
         history: (options.history ?? []).filter((line) => !line.includes('\n')),
@@ -130,6 +132,7 @@ export class TextListener implements TurnInput {
     }
     this.readline.close();
     this.keys?.detach();
+    this.screen?.detach();
   }
 
   private route(piece: InputPiece): void {
@@ -223,5 +226,44 @@ class TerminalKeys extends EventEmitter {
     this.source.off('data', this.onData);
     this.source.off('end', this.onEnd);
     this.source.pause();
+  }
+}
+
+/**
+ * The terminal as readline sees it. readline redraws its line when the window is resized;
+ * during an answer that would draw the prompt over the answer, so resizes reach it only
+ * while the prompt is up (the next prompt is drawn for the new width anyway).
+ */
+class PromptScreen extends EventEmitter {
+  private readonly onResize = (): void => {
+    if (this.prompting()) this.emit('resize');
+  };
+
+  constructor(
+    private readonly target: NodeJS.WritableStream & { columns?: number; rows?: number; isTTY?: boolean },
+    private readonly prompting: () => boolean,
+  ) {
+    super();
+    target.on('resize', this.onResize);
+  }
+
+  get isTTY(): boolean {
+    return this.target.isTTY === true;
+  }
+
+  get columns(): number | undefined {
+    return this.target.columns;
+  }
+
+  get rows(): number | undefined {
+    return this.target.rows;
+  }
+
+  write(chunk: string): boolean {
+    return this.target.write(chunk);
+  }
+
+  detach(): void {
+    this.target.off('resize', this.onResize);
   }
 }

@@ -36,6 +36,9 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
 describe('talk --text on a terminal', () => {
   it('shows what is typed, keeps the You: lines, recalls with Up, ends with the summary on its own line and paste mode off', async () => {
     const screen = await start(['talk', '--text', '--mute', '--session', 'typed']);
+    await screen.type('never mind');
+    await screen.waitFor(/\nYou: never mind$/);
+    await screen.press('C-c'); // with text on the line: clears it, as shells do
     await screen.type('hello there');
     await screen.waitFor(/\nYou: hello there$/);
     await screen.press('Enter');
@@ -52,6 +55,7 @@ describe('talk --text on a terminal', () => {
     expect(end).toMatch(
       /\nYou: hello there\nAssistant: You said: hello there\nYou: hello there again\nAssistant: You said: hello there again\nYou:\n2 turns · session typed\n\[exit 0\]$/,
     );
+    expect(end).not.toContain('never mind');
     expect(server.chatRequests.map((request) => request.body.messages.at(-1).content)).toEqual(['hello there', 'hello there again']);
     const written = await screen.waitForWritten('\u001b[?2004l');
     expect(written).toContain('\u001b[?2004h');
@@ -80,7 +84,7 @@ describe('talk --text on a terminal', () => {
     ]);
   });
 
-  it('Enter, Esc and Ctrl-C each stop an answer, which is kept as interrupted, and return to the prompt', async () => {
+  it('Enter, Esc and Ctrl-C each stop an answer, which is kept as interrupted, and return to the prompt; a resize does not disturb it', async () => {
     server.enqueue(
       { text: 'never shown', holdAfterChunks: 0 },
       { text: 'one two three four', holdAfterChunks: 2 },
@@ -98,6 +102,8 @@ describe('talk --text on a terminal', () => {
     await screen.type('second');
     await screen.press('Enter');
     await screen.waitFor(/Assistant: one two$/);
+    // A window resized during the answer must not draw the prompt over it.
+    await screen.resize(90, 30);
     await screen.press('Escape');
     await screen.waitFor(/Assistant: one two\n\(interrupted\)\nYou:$/);
 

@@ -90,6 +90,10 @@ export class TmuxTerminal {
     await this.tmux('paste-buffer', '-p', '-d', '-b', 'paste', '-t', 'test');
   }
 
+  async resize(columns: number, rows: number): Promise<void> {
+    await this.tmux('resize-window', '-t', 'test', '-x', String(columns), '-y', String(rows));
+  }
+
   async close(): Promise<void> {
     await this.tmux('kill-server').catch(() => {});
   }
