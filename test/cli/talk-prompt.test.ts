@@ -135,6 +135,28 @@ describe('talk --text on a terminal', () => {
     ]);
   });
 
+  it('switches paste mode off however it ends: Ctrl-C twice quickly (130), SIGTERM (143)', async () => {
+    server.enqueue({ text: 'one two three', holdAfterChunks: 1 });
+    const quick = await start(['talk', '--text', '--mute']);
+    await quick.type('go');
+    await quick.press('Enter');
+    await quick.waitFor(/Assistant: one$/);
+    await quick.press('C-c', 'C-c');
+    await quick.waitFor('[exit 130]');
+    const written = await quick.waitForWritten('\u001b[?2004l');
+    expect(written.lastIndexOf('\u001b[?2004l')).toBeGreaterThan(written.lastIndexOf('\u001b[?2004h'));
+    await quick.close();
+
+    const terminated = await start(['chat']);
+    await terminated.type('half typed');
+    await terminated.waitFor(/\nYou: half typed$/);
+    process.kill(await terminated.programPid(), 'SIGTERM');
+    const end = await terminated.waitFor('[exit 143]');
+    expect(end).toMatch(/\nYou: half typed\n0 turns · session [a-z2-9]{8}\n\[exit 143\]$/);
+    const writtenToo = await terminated.waitForWritten('\u001b[?2004l');
+    expect(writtenToo.lastIndexOf('\u001b[?2004l')).toBeGreaterThan(writtenToo.lastIndexOf('\u001b[?2004h'));
+  });
+
   it('offers the session\'s earlier questions on Up when continuing it', async () => {
     await home.run(['ask', '--session', 'earlier', 'what is the capital of France?']);
     const screen = await start(['talk', '--text', '--mute', '--session', 'earlier']);

@@ -14,17 +14,22 @@ const run = promisify(execFile);
 
 const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
 
+let started = 0;
+
 export class TmuxTerminal {
   private pastes = 0;
+  private readonly socket: string;
+  private readonly outputLog: string;
 
-  private constructor(
-    private readonly home: TempHome,
-    private readonly socket: string,
-  ) {}
+  private constructor(private readonly home: TempHome) {
+    started += 1;
+    this.socket = join(home.root, `tmux-${started}.socket`);
+    this.outputLog = join(home.root, `terminal-output-${started}.log`);
+  }
 
   /** Bytes the program wrote to the terminal, from its start. */
   get written(): string {
-    return readFileSync(join(this.home.root, 'terminal-output.log'), 'latin1');
+    return readFileSync(this.outputLog, 'latin1');
   }
 
   /**
@@ -32,13 +37,13 @@ export class TmuxTerminal {
    * and runs `cat -v`, so what the terminal then sends (a paste, say) shows up visibly.
    */
   static async start(home: TempHome, args: string[], env: Record<string, string> = {}): Promise<TmuxTerminal> {
-    const terminal = new TmuxTerminal(home, join(home.root, 'tmux.socket'));
+    const terminal = new TmuxTerminal(home);
     const environment = Object.entries(home.environment(env)).map(([key, value]) => `${key}=${quote(value!)}`);
     const program = ['env', '-i', ...environment, 'TERM=tmux-256color', quote(process.execPath), quote(BIN), ...args.map(quote)].join(' ');
     // The program waits for one Enter, so the output log is attached before it writes anything.
     const command = `cd ${quote(home.root)}; read _; ${program}; echo "[exit $?]"; exec cat -v`;
     await terminal.tmux('-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '30', '-s', 'test', command);
-    await terminal.tmux('pipe-pane', '-O', '-t', 'test', `cat > ${quote(join(home.root, 'terminal-output.log'))}`);
+    await terminal.tmux('pipe-pane', '-O', '-t', 'test', `cat > ${quote(terminal.outputLog)}`);
     await terminal.tmux('send-keys', '-t', 'test', 'Enter');
     return terminal;
   }
@@ -84,10 +89,17 @@ export class TmuxTerminal {
   /** Pastes text as a terminal does: bracketed when the program asked for it, line breaks sent as CR. */
   async paste(text: string): Promise<void> {
     this.pastes += 1;
-    const file = join(this.home.root, `paste-${this.pastes}.txt`);
+    const file = `${this.outputLog}.paste-${this.pastes}.txt`;
     writeFileSync(file, text);
     await this.tmux('load-buffer', '-b', 'paste', file);
     await this.tmux('paste-buffer', '-p', '-d', '-b', 'paste', '-t', 'test');
+  }
+
+  /** The program's process id (the pane's shell runs it as its only child). */
+  async programPid(): Promise<number> {
+    const { stdout: shell } = await this.tmux('display-message', '-p', '-t', 'test', '#{pane_pid}');
+    const { stdout: children } = await run('pgrep', ['-P', shell.trim()]);
+    return Number(children.trim().split('\n')[0]);
   }
 
   async resize(columns: number, rows: number): Promise<void> {
