@@ -10,6 +10,7 @@ import type { CommandContext } from './commands/context.js';
 const commands = {
   ask: () => import('./commands/ask.js'),
   talk: () => import('./commands/talk.js'),
+  chat: () => import('./commands/talk.js'),
   history: () => import('./commands/history.js'),
   cache: () => import('./commands/cache.js'),
   stats: () => import('./commands/stats.js'),
@@ -49,9 +50,22 @@ Examples:
   $ assistant talk --push-to-talk          Enter starts and stops recording
   $ assistant talk --device pulseaudio:my_mic --player paplay --verbose
 
-While it answers: Space or Enter stops the answer and listens again; Ctrl-C stops the
-answer; Ctrl-C twice quickly exits at once. While listening, Ctrl-C or Ctrl-D ends the session.
+While it answers: Space or Enter stops the answer and listens again (with --text: Enter or
+Esc); Ctrl-C stops the answer; Ctrl-C twice quickly exits at once. While listening, Ctrl-C or
+Ctrl-D ends the session. With --text on a terminal: line editing, Up for earlier questions,
+and a paste of several lines is one message.
 Needs SoX for the microphone (Debian/Ubuntu: sudo apt install sox libsox-fmt-all; macOS: brew install sox).`,
+  chat: `
+Examples:
+  $ assistant chat                         type a message, read the answer, type again
+  $ assistant chat -c                      continue the last session
+  $ assistant chat -s work --system "answer briefly" -m gpt-4o
+  $ cat questions.txt | assistant chat     piped: one message per line
+
+On a terminal: line editing, Up for earlier questions of the session, and a paste of several
+lines is sent as one message with its line breaks and indentation. While it answers, Enter or
+Esc (or Ctrl-C) stops the answer and returns to the prompt; Ctrl-C twice quickly exits at once.
+Ctrl-D (or Ctrl-C on an empty prompt) ends the session.`,
   history: `
 Examples:
   $ assistant history                      the latest sessions
@@ -112,6 +126,7 @@ Examples:
   $ assistant ask "hello"
   $ cat notes.md | assistant ask "summarize"
   $ assistant talk
+  $ assistant chat
   $ assistant history
 
 Data: $XDG_DATA_HOME/assistant/assistant.db (~/.local/share/assistant/assistant.db), or DATABASE_URL.
@@ -166,7 +181,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .description('a spoken conversation: listen, transcribe, answer aloud while it is written, listen again')
     .option('-s, --session <id>', 'continue (or create) the named session')
     .option('-c, --continue', 'continue the most recent session')
-    .option('--text', 'type instead of speaking (no microphone needed)')
+    .option('--text', 'type instead of speaking (no microphone needed); see also `assistant chat`')
     .option('--mute', 'print replies without speaking them')
     .option('--push-to-talk', 'press Enter to start and stop recording instead of automatic end of speech')
     .option('--barge-in', 'speaking interrupts the answer (use headphones, or it hears itself)')
@@ -214,6 +229,26 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
               context,
             ),
         ),
+    );
+
+  program
+    .command('chat')
+    .description('a typed conversation in the terminal: the text-only loop (talk --text --mute)')
+    .option('-s, --session <id>', 'continue (or create) the named session')
+    .option('-c, --continue', 'continue the most recent session')
+    .option('--system <text>', 'system prompt (env ASSISTANT_SYSTEM)')
+    .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
+    .option('-t, --temperature <n>', 'sampling temperature, 0 to 2')
+    .option('--cache', 'answer from the cache when a question was answered before (by default only with -t 0)')
+    .option('--no-cache', 'neither read nor write any cache')
+    .addHelpText('after', EXAMPLES.chat)
+    .action((options: { session?: string; continue?: boolean; system?: string; model?: string; temperature?: string; cache?: boolean }) =>
+      run({ system: options.system, model: options.model, temperature: options.temperature }, async (context) =>
+        (await commands.chat()).chat(
+          { ...(options.session !== undefined ? { session: options.session } : {}), continue: options.continue === true, cache: options.cache },
+          context,
+        ),
+      ),
     );
 
   program

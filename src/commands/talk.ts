@@ -1,10 +1,12 @@
-/** `assistant talk`: the hands-free voice loop (or typed, with --text). */
+/** `assistant talk`: the hands-free voice loop (or typed, with --text); `assistant chat`: typed and read. */
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
-import { MicrophoneListener, PushToTalkListener, TextListener, type TurnInput } from '../voice/listeners.js';
-import { StatusLine } from '../voice/status-line.js';
+import { MicrophoneListener, PushToTalkListener, type TurnInput } from '../voice/listeners.js';
+import { StatusLine, type StatusHints } from '../voice/status-line.js';
 import { TalkSession, type InterruptOutcome } from '../voice/talk-session.js';
+import { TextListener } from '../voice/text-prompt.js';
+import type { Store } from '../store/store.js';
 import type { CommandContext } from './context.js';
 import { chooseSession, validateSessionFlags } from './session-choice.js';
 
@@ -22,7 +24,15 @@ export interface TalkOptions {
   wait?: boolean;
 }
 
+/** `assistant chat` takes only the session flags. */
+export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache'>;
+
 const SIGNAL_EXIT_CODES = { SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.HangUp } as const;
+
+/** The text-only loop: `talk --text --mute`. */
+export function chat(options: ChatOptions, context: CommandContext): Promise<ExitCodeValue> {
+  return talk({ ...options, text: true, mute: true, pushToTalk: false, bargeIn: false, verbose: false }, context);
+}
 
 export async function talk(options: TalkOptions, context: CommandContext): Promise<ExitCodeValue> {
   const { terminal, config } = context;
@@ -45,16 +55,25 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   const chosen = await chooseSession(options, store, terminal, context.owner, config);
   const sessionId = chosen.id;
   const cache = new ResponseCache(store, { enabled: options.cache !== false, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
-  const status = new StatusLine(terminal);
   const keyboard = !options.text && stdinIsTTY ? new Keyboard(context.stdin as never) : undefined;
+  // Typed on a terminal: the prompt is drawn where the person looks (stdout, or stderr when stdout is redirected).
+  const promptOutput = options.text && stdinIsTTY ? (terminal.stdoutIsTTY ? terminal.stdout : terminal.stderrIsTTY ? terminal.stderr : undefined) : undefined;
+  const status = new StatusLine(terminal, Date.now, statusHints(options.text, promptOutput !== undefined, keyboard !== undefined));
 
   let session: TalkSession | undefined;
+  let textPrompt: TextListener | undefined;
   let input: TurnInput;
   if (options.text) {
-    const prompt = stdinIsTTY ? () => terminal.write(terminal.answerStyle.cyan.bold('You: ')) : undefined;
-    const listener = new TextListener(context.stdin as NodeJS.ReadableStream, prompt, Date.now, stdinIsTTY);
-    listener.readline.on('SIGINT', () => onInterrupt(session?.interrupt()));
-    input = listener;
+    const promptStyle = promptOutput === terminal.stdout ? terminal.answerStyle : terminal.style;
+    textPrompt = new TextListener({
+      input: context.stdin as unknown as NodeJS.ReadableStream,
+      output: promptOutput as NodeJS.WritableStream | undefined,
+      prompt: promptStyle.cyan.bold('You: '),
+      history: promptOutput ? await earlierQuestions(store, sessionId) : [],
+      onStopAnswer: () => session?.stopAnswer(),
+      onInterrupt: () => onInterrupt(session?.interrupt()),
+    });
+    input = textPrompt;
   } else if (options.pushToTalk) {
     input = new PushToTalkListener(recorder!, keyboard!, status);
   } else {
@@ -79,7 +98,8 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
       language: settings.language,
       verbose: options.verbose,
       keepAudioDirectory: options.keepAudio,
-      echoTyped: options.text && !stdinIsTTY,
+      // The prompt shows what was typed; otherwise (piped, or stdout redirected) it is echoed as "You: ...".
+      echoTyped: options.text && promptOutput !== terminal.stdout,
     },
   );
 
@@ -87,6 +107,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   const onInterrupt = (outcome: InterruptOutcome | undefined): void => {
     if (outcome !== 'exit-now') return;
     keyboard?.stop();
+    textPrompt?.restoreTerminal();
     status.clear();
     terminal.note(`\nStopped. Session ${sessionId}.`);
     context.exit(ExitCode.Interrupted);
@@ -105,7 +126,11 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   });
 
   keyboard?.start();
-  const how = options.text ? 'Type a message; Ctrl-D ends.' : options.pushToTalk ? 'Press Enter to talk, Enter again to stop; Ctrl-C ends.' : 'Speak; Ctrl-C or Ctrl-D ends.';
+  const how = !options.text
+    ? options.pushToTalk ? 'Press Enter to talk, Enter again to stop; Ctrl-C ends.' : 'Speak; Ctrl-C or Ctrl-D ends.'
+    : promptOutput
+      ? 'Type a message and press Enter (a paste is one message; Up recalls earlier ones). While it answers, Enter or Esc stops it. Ctrl-D ends.'
+      : 'Type a message; Ctrl-D ends.';
   terminal.note(`Talking in session ${sessionId}. ${how}`);
   try {
     await session.run();
@@ -113,8 +138,22 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     stopKeys?.();
     for (const stop of unsubscribe) stop();
     keyboard?.stop();
+    // session.run closes its input; this covers a failure before that, so paste mode never outlives us.
+    textPrompt?.restoreTerminal();
   }
   const turns = session.turnCount;
   terminal.note(`${turns} turn${turns === 1 ? '' : 's'} · session ${sessionId}`);
   return exitCode;
+}
+
+/** The hint must name only keys that work: the keyboard is read only on a terminal. */
+function statusHints(text: boolean, prompt: boolean, keyboard: boolean): StatusHints {
+  if (text) return { listening: 'Ctrl-D to end', answering: prompt ? 'Enter, Esc or Ctrl-C to stop' : 'Ctrl-C to stop' };
+  return { listening: keyboard ? 'Ctrl-C or Ctrl-D to end' : 'Ctrl-C to end', answering: keyboard ? 'Space/Enter to interrupt' : 'Ctrl-C to interrupt' };
+}
+
+/** The session's earlier one-line questions, newest first, so Up reaches them after -c or -s. */
+async function earlierQuestions(store: Store, sessionId: string): Promise<string[]> {
+  const messages = await store.messages(sessionId);
+  return messages.filter((message) => message.role === 'user' && !message.content.includes('\n')).map((message) => message.content).reverse();
 }

@@ -1,4 +1,4 @@
-/** Single keys from a terminal in raw mode: Space/Enter interrupt, Ctrl-C/Ctrl-D end. */
+/** Single keys from a terminal in raw mode: Space/Enter (Enter/Esc when typing) interrupt, Ctrl-C/Ctrl-D end. */
 export type Key = 'space' | 'enter' | 'ctrl-c' | 'ctrl-d' | 'escape' | 'other';
 
 export interface KeyInput {
@@ -48,9 +48,12 @@ export class Keyboard {
   }
 }
 
+// An escape sequence (an arrow key, F1, Insert...) is one key, not Esc followed by letters.
+const ONE_KEY = /\u001b(?:\[[0-?]*[ -/]*[@-~]|O[\s\S])|[\s\S]/gu;
+
 export function decodeKeys(text: string): Key[] {
   const keys: Key[] = [];
-  for (const character of text) {
+  for (const [character] of text.matchAll(ONE_KEY)) {
     if (character === ' ') keys.push('space');
     else if (character === '\r' || character === '\n') keys.push('enter');
     else if (character === '\u0003') keys.push('ctrl-c');

@@ -3,7 +3,6 @@
  * talk), or typed lines (--text). Each `listen` resolves with what was said, or undefined
  * when the person ended the session.
  */
-import { createInterface, type Interface } from 'node:readline';
 import type { Recorder } from '../audio/recorder.js';
 import { VoiceActivityDetector, containsSpeech, type VoiceActivityOptions } from '../audio/voice-activity.js';
 import { RECORDING_FORMAT } from '../audio/wav.js';
@@ -180,66 +179,5 @@ export class PushToTalkListener implements TurnInput {
     } catch (error) {
       this.failed = error;
     }
-  }
-}
-
-/** --text: each typed (or piped) line is a turn. */
-export class TextListener implements TurnInput {
-  private readonly lines: string[] = [];
-  private ended = false;
-  private waiter: (() => void) | undefined;
-  readonly readline: Interface;
-
-  constructor(
-    input: NodeJS.ReadableStream,
-    private readonly prompt: (() => void) | undefined,
-    private readonly now: () => number = Date.now,
-    terminal = false,
-  ) {
-    this.readline = createInterface({ input, terminal, crlfDelay: Infinity });
-    this.readline.on('line', (line) => {
-      this.lines.push(line);
-      this.wake();
-    });
-    this.readline.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-  }
-
-  async listen(signal: AbortSignal): Promise<Heard | undefined> {
-    let prompted = false;
-    for (;;) {
-      const line = this.lines.shift();
-      if (line !== undefined) {
-        if (line.trim() !== '') return { kind: 'text', text: line.trim(), at: this.now() };
-        prompted = false;
-        continue;
-      }
-      if (this.ended || signal.aborted) return undefined;
-      if (!prompted) this.prompt?.();
-      prompted = true;
-      await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.waiter = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-      });
-    }
-  }
-
-  pause(): void {}
-  resume(): void {}
-
-  async close(): Promise<void> {
-    this.readline.close();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
   }
 }

@@ -8,6 +8,16 @@ export type TalkState = 'listening' | 'hearing you' | 'transcribing' | 'thinking
 
 const BARS = ' ▁▂▃▄▅▆▇█';
 
+/** What the keys do, shown after the state: only keys that work with this input. */
+export interface StatusHints {
+  /** While listening, e.g. "Ctrl-C or Ctrl-D to end". */
+  listening: string;
+  /** While answering, e.g. "Space/Enter to interrupt". */
+  answering: string;
+}
+
+const VOICE_HINTS: StatusHints = { listening: 'Ctrl-C or Ctrl-D to end', answering: 'Space/Enter to interrupt' };
+
 export class StatusLine {
   private state: TalkState | undefined;
   private level = -100;
@@ -17,6 +27,7 @@ export class StatusLine {
   constructor(
     private readonly terminal: Terminal,
     private readonly now: () => number = Date.now,
+    private readonly hints: StatusHints = VOICE_HINTS,
   ) {}
 
   get enabled(): boolean {
@@ -50,7 +61,7 @@ export class StatusLine {
     const listening = this.state === 'listening' || this.state === 'hearing you' || this.state === 'recording';
     const meter = listening ? ` ${levelBar(this.level)}` : '';
     const dot = this.state === 'hearing you' || this.state === 'recording' ? style.red('●') : style.dim('●');
-    const hint = listening ? style.dim('  Ctrl-C or Ctrl-D to end') : style.dim('  Space/Enter to interrupt');
+    const hint = style.dim(`  ${listening ? this.hints.listening : this.hints.answering}`);
     this.terminal.stderr.write(`\r\u001b[2K${dot} ${this.state}…${meter}${hint}`);
     this.shown = true;
   }

@@ -30,6 +30,8 @@ export interface ChatReply {
   headers?: Record<string, string>;
   /** Destroy the socket after this many content chunks (a connection lost mid-answer). */
   dropAfterChunks?: number;
+  /** Send this many content chunks, then nothing more until the client goes away (an answer still streaming). */
+  holdAfterChunks?: number;
   /** Never answer (for timeouts and Ctrl-C while waiting). */
   hang?: boolean;
   /** Close the connection without any response (a reset before the answer). */
@@ -247,6 +249,10 @@ export class FakeOpenAIServer {
     for (const [index, piece] of pieces.entries()) {
       if (reply.dropAfterChunks !== undefined && index >= reply.dropAfterChunks) {
         await dropConnection(response);
+        return;
+      }
+      if (reply.holdAfterChunks !== undefined && index >= reply.holdAfterChunks) {
+        if (!response.destroyed) await new Promise((resolve) => response.once('close', resolve));
         return;
       }
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
