@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import type { TempHome } from '../support/cli.js';
-import { TmuxTerminal } from '../support/tmux.js';
+import { TmuxTerminal, tmuxMissing } from '../support/tmux.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -33,7 +33,7 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
   return terminal;
 }
 
-describe('talk --text on a terminal', () => {
+describe.skipIf(tmuxMissing('talk-prompt'))('talk --text on a terminal', () => {
   it('shows what is typed, keeps the You: lines, recalls with Up, ends with the summary on its own line and paste mode off', async () => {
     const screen = await start(['talk', '--text', '--mute', '--session', 'typed']);
     await screen.type('never mind');
@@ -170,7 +170,7 @@ describe('talk --text on a terminal', () => {
   });
 });
 
-describe('assistant chat', () => {
+describe.skipIf(tmuxMissing('talk-prompt'))('assistant chat', () => {
   it('is the typed loop: prompt, answer, the session flags', async () => {
     const screen = await start(['chat', '--session', 'notes', '--system', 'Answer briefly.']);
     await screen.type('hi');

@@ -4,13 +4,24 @@
  * screen is read back as the person sees it. Everything the program writes to the terminal
  * is also kept, byte for byte (pipe-pane), for what the screen cannot show (mode switches).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BIN, type TempHome } from './cli.js';
 
 const run = promisify(execFile);
+
+/**
+ * True (with a warning) when tmux is not installed, so these tests skip on a machine
+ * without it; in CI (ASSISTANT_REQUIRE_AUDIO, which also installs tmux) a missing tmux is an error.
+ */
+export function tmuxMissing(file: string): boolean {
+  if (spawnSync('tmux', ['-V']).status === 0) return false;
+  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error('tmux is required in CI (apt install tmux)');
+  console.warn(`[${file}] skipped: tmux is not installed (apt install tmux)`);
+  return true;
+}
 
 const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
 
