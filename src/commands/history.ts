@@ -3,7 +3,7 @@ import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../err
 import { validateSessionId } from '../session-id.js';
 import { SNIPPET_MARK_END, SNIPPET_MARK_START, type StoredMessage, type Store } from '../store/store.js';
 import { formatTable, formatTime } from '../ui/format.js';
-import type { Terminal } from '../ui/terminal.js';
+import { joinMarkup, markup, type Markup, type Printable, type Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
 
 export interface HistoryOptions {
@@ -32,14 +32,14 @@ export async function history(options: HistoryOptions, context: CommandContext):
 async function list(options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
   const sessions = await store.listSessions({ limit: options.limit ?? DEFAULT_LIMIT });
   if (options.json) {
-    terminal.line(JSON.stringify(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() }))));
+    terminal.json(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() })));
     return ExitCode.Success;
   }
   if (sessions.length === 0) {
     terminal.note('No sessions yet. Start one with: assistant ask "hello"');
     return ExitCode.Success;
   }
-  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), terminal.untrusted(session.preview)]);
+  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), session.preview]);
   terminal.line(formatTable(['SESSION', 'LAST ACTIVITY', 'MESSAGES', 'FIRST QUESTION'], rows, new Set([2])));
   return ExitCode.Success;
 }
@@ -50,11 +50,11 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   const all = await store.messages(id);
   const messages = options.limit === undefined ? all : all.slice(-options.limit);
   if (options.json) {
-    terminal.line(
-      JSON.stringify({
+    terminal.json(
+      {
         session: { ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() },
         messages: messages.map((message) => ({ ...message, createdAt: message.createdAt.toISOString() })),
-      }),
+      },
     );
     return ExitCode.Success;
   }
@@ -64,19 +64,19 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   for (const message of messages) {
     terminal.line();
     terminal.line(heading(message, terminal));
-    terminal.line(message.content === '' ? style.dim('(no text)') : terminal.untrusted(message.content.replace(/\s+$/u, '')));
+    terminal.line(message.content === '' ? style.dim('(no text)') : message.content.replace(/\s+$/u, ''));
   }
   return ExitCode.Success;
 }
 
-function heading(message: StoredMessage, terminal: Terminal): string {
+function heading(message: StoredMessage, terminal: Terminal): Markup {
   const style = terminal.answerStyle;
   const name = { user: style.cyan.bold('You'), assistant: style.green.bold('Assistant'), system: style.magenta.bold('System') }[message.role];
-  const details = [formatTime(message.createdAt, { seconds: true })];
+  const details: Printable[] = [formatTime(message.createdAt, { seconds: true })];
   if (message.role === 'assistant' && message.model) details.push(message.model);
   if (message.cached) details.push('cached');
   if (message.status !== 'complete') details.push(style.yellow(message.status));
-  return `${name} · ${details.join(' · ')}`;
+  return markup`${name} · ${joinMarkup(details, ' · ')}`;
 }
 
 async function search(query: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
@@ -84,7 +84,7 @@ async function search(query: string, options: HistoryOptions, store: Store, term
   const hits = await store.search(query, { limit: options.limit ?? DEFAULT_LIMIT });
   const plain = (snippet: string): string => snippet.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, '');
   if (options.json) {
-    terminal.line(JSON.stringify(hits.map((hit) => ({ ...hit, createdAt: hit.createdAt.toISOString(), snippet: plain(hit.snippet) }))));
+    terminal.json(hits.map((hit) => ({ ...hit, createdAt: hit.createdAt.toISOString(), snippet: plain(hit.snippet) })));
     return ExitCode.Success;
   }
   if (hits.length === 0) {
@@ -92,9 +92,10 @@ async function search(query: string, options: HistoryOptions, store: Store, term
     return ExitCode.Success;
   }
   const style = terminal.answerStyle;
-  const highlight = (snippet: string): string =>
-    snippet.replace(new RegExp(`${SNIPPET_MARK_START}(.*?)${SNIPPET_MARK_END}`, 'gsu'), (_, word: string) => style.bold.yellow(word));
-  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(terminal.untrusted(hit.snippet.replace(/[\u0002\u0003]/g, (mark) => (mark === SNIPPET_MARK_START ? '\uE000' : '\uE001'))).replace(/\uE000/g, SNIPPET_MARK_START).replace(/\uE001/g, SNIPPET_MARK_END)).replace(/\s+/gu, ' ')]);
+  // The store marks matched words; every other odd part of the split is one.
+  const highlight = (snippet: string): Markup =>
+    joinMarkup(snippet.replace(/\s+/gu, ' ').split(new RegExp(`${SNIPPET_MARK_START}(.*?)${SNIPPET_MARK_END}`, 'su')).map((part, index) => (index % 2 === 1 ? style.bold.yellow(part) : part.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, ''))), '');
+  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(hit.snippet)]);
   terminal.line(formatTable(['SESSION', 'TIME', 'WHO', 'MATCH'], rows));
   return ExitCode.Success;
 }
@@ -102,7 +103,7 @@ async function search(query: string, options: HistoryOptions, store: Store, term
 async function remove(id: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
   const removed = await store.deleteSession(id);
   if (removed === undefined) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
-  if (options.json) terminal.line(JSON.stringify({ deleted: id, messages: removed }));
+  if (options.json) terminal.json({ deleted: id, messages: removed });
   else terminal.note(`Deleted session ${id} (${removed} message${removed === 1 ? '' : 's'}).`);
   return ExitCode.Success;
 }
