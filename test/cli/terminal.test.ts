@@ -139,6 +139,14 @@ describe('on a terminal, text from a server or the store is neutralised wherever
     expectOnlyOurSequences(output);
   });
 
+  it('an answer with a stray ESC ] (no terminator) shows the rest of the answer', async () => {
+    server.enqueue({ text: `Before ${ESC}]0;never ended. The rest of the answer is still here.\nSecond line.` });
+    const result = await runInTerminal(['ask', 'hello']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Before 0;never ended. The rest of the answer is still here.\r\nSecond line.');
+    expectOnlyOurSequences(result.stdout);
+  });
+
   it('a stored question as the session preview and as a search snippet (the match still highlighted)', async () => {
     await home.run(['ask', `lighthouse ${HOSTILE} keeper`]);
 
