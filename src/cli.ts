@@ -361,11 +361,11 @@ function report(error: unknown, terminal: Terminal, secrets: string[], env: Node
   const debug = env.DEBUG !== undefined && env.DEBUG !== '' && env.DEBUG !== '0';
   if (error instanceof AssistantError) {
     terminal.error(scrub(error.message, secrets));
-    if (debug && error.stack) terminal.stderr.write(`${scrub(String(error.stack), secrets)}\n`);
+    if (debug && error.stack) terminal.detail(scrub(String(error.stack), secrets));
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   terminal.error(`${scrub(message, secrets)}${debug ? '' : ' (set DEBUG=1 for details)'}`);
-  if (debug && error instanceof Error && error.stack) terminal.stderr.write(`${scrub(error.stack, secrets)}\n`);
+  if (debug && error instanceof Error && error.stack) terminal.detail(scrub(error.stack, secrets));
   return ExitCode.Failure;
 }

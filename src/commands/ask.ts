@@ -134,15 +134,15 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   });
 
   if (options.json) {
-    terminal.line(
-      JSON.stringify({
+    terminal.json(
+      {
         session: result.sessionId,
         answer: result.answer,
         model: result.model,
         usage: result.usage ? { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens } : null,
         cached: result.cached,
         status: result.status,
-      }),
+      },
     );
   } else if (result.answer !== '' && !result.answer.endsWith('\n')) {
     terminal.write('\n');

@@ -3,9 +3,10 @@ import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../err
 import { validateSessionId } from '../session-id.js';
 import { SNIPPET_MARK_END, SNIPPET_MARK_START, type StoredMessage, type Store } from '../store/store.js';
 import { formatTable, formatTime } from '../ui/format.js';
-import type { Terminal } from '../ui/terminal.js';
+import { joinMarkup, markup, type Markup, type Printable, type Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
 import { isFailedQuestion } from '../conversation/context-window.js';
+import { sanitizeForTerminal } from '../ui/sanitize.js';
 
 export interface HistoryOptions {
   session?: string;
@@ -35,14 +36,14 @@ export async function history(options: HistoryOptions, context: CommandContext):
 async function list(options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
   const sessions = await store.listSessions({ limit: options.limit ?? DEFAULT_LIMIT });
   if (options.json) {
-    terminal.line(JSON.stringify(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() }))));
+    terminal.json(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() })));
     return ExitCode.Success;
   }
   if (sessions.length === 0) {
     terminal.note('No sessions yet. Start one with: assistant ask "hello"');
     return ExitCode.Success;
   }
-  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), terminal.untrusted(session.preview)]);
+  const rows = sessions.map((session) => [session.id, formatTime(session.updatedAt), String(session.messageCount), session.preview]);
   terminal.line(formatTable(['SESSION', 'LAST ACTIVITY', 'MESSAGES', 'FIRST QUESTION'], rows, new Set([2])));
   return ExitCode.Success;
 }
@@ -54,11 +55,11 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   const failed = new Set(all.filter((_, index) => isFailedQuestion(all, index)).map((message) => message.id));
   const shown = options.limit === undefined ? all : all.slice(-options.limit);
   if (options.json) {
-    terminal.line(
-      JSON.stringify({
+    terminal.json(
+      {
         session: { ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() },
         messages: shown.map((message) => ({ ...message, createdAt: message.createdAt.toISOString(), ...(message.role === 'user' ? { failed: failed.has(message.id) } : {}) })),
-      }),
+      },
     );
     return ExitCode.Success;
   }
@@ -66,29 +67,29 @@ async function transcript(id: string, options: HistoryOptions, store: Store, ter
   const count = `${session.messageCount} message${session.messageCount === 1 ? '' : 's'}`;
   terminal.line(style.bold(`Session ${session.id} · ${count} · ${formatTime(session.createdAt)} to ${formatTime(session.updatedAt)}`));
   const settings = [
-    session.model !== undefined ? `model ${terminal.untrusted(session.model)}` : undefined,
+    session.model !== undefined ? `model ${session.model}` : undefined,
     session.temperature !== undefined ? `temperature ${session.temperature}` : undefined,
-    session.owner !== undefined ? `started by ${terminal.untrusted(session.owner)}` : undefined,
+    session.owner !== undefined ? `started by ${session.owner}` : undefined,
   ].filter((part) => part !== undefined);
   if (settings.length > 0) terminal.line(style.dim(settings.join(' · ')));
-  if (session.system !== undefined) terminal.line(style.dim(`System: ${terminal.untrusted(session.system.replace(/\s+/gu, ' '))}`));
+  if (session.system !== undefined) terminal.line(style.dim(`System: ${session.system.replace(/\s+/gu, ' ')}`));
   for (const message of shown) {
     terminal.line();
     terminal.line(heading(message, failed.has(message.id), terminal));
-    terminal.line(message.content === '' ? style.dim('(no text)') : terminal.untrusted(message.content.replace(/\s+$/u, '')));
+    terminal.line(message.content === '' ? style.dim('(no text)') : message.content.replace(/\s+$/u, ''));
   }
   return ExitCode.Success;
 }
 
-function heading(message: StoredMessage, failed: boolean, terminal: Terminal): string {
+function heading(message: StoredMessage, failed: boolean, terminal: Terminal): Markup {
   const style = terminal.answerStyle;
   const name = { user: style.cyan.bold('You'), assistant: style.green.bold('Assistant'), system: style.magenta.bold('System') }[message.role];
-  const details = [formatTime(message.createdAt, { seconds: true })];
-  if (message.role === 'assistant' && message.model) details.push(terminal.untrusted(message.model));
+  const details: Printable[] = [formatTime(message.createdAt, { seconds: true })];
+  if (message.role === 'assistant' && message.model) details.push(message.model);
   if (message.cached) details.push('cached');
   if (message.status !== 'complete') details.push(style.yellow(message.status));
   if (failed) details.push(style.yellow('failed: not answered, not sent as context (ask --retry sends it again)'));
-  return `${name} · ${details.join(' · ')}`;
+  return markup`${name} · ${joinMarkup(details, ' · ')}`;
 }
 
 async function search(query: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
@@ -96,7 +97,7 @@ async function search(query: string, options: HistoryOptions, store: Store, term
   const hits = await store.search(query, { limit: options.limit ?? DEFAULT_LIMIT });
   const plain = (snippet: string): string => snippet.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, '');
   if (options.json) {
-    terminal.line(JSON.stringify(hits.map((hit) => ({ ...hit, createdAt: hit.createdAt.toISOString(), snippet: plain(hit.snippet) }))));
+    terminal.json(hits.map((hit) => ({ ...hit, createdAt: hit.createdAt.toISOString(), snippet: plain(hit.snippet) })));
     return ExitCode.Success;
   }
   if (hits.length === 0) {
@@ -104,9 +105,10 @@ async function search(query: string, options: HistoryOptions, store: Store, term
     return ExitCode.Success;
   }
   const style = terminal.answerStyle;
-  const highlight = (snippet: string): string =>
-    snippet.replace(new RegExp(`${SNIPPET_MARK_START}(.*?)${SNIPPET_MARK_END}`, 'gsu'), (_, word: string) => style.bold.yellow(word));
-  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(terminal.untrusted(hit.snippet.replace(/[\u0002\u0003]/g, (mark) => (mark === SNIPPET_MARK_START ? '\uE000' : '\uE001'))).replace(/\uE000/g, SNIPPET_MARK_START).replace(/\uE001/g, SNIPPET_MARK_END)).replace(/\s+/gu, ' ')]);
+  // The store marks matched words; every other odd part of the split is one.
+  const highlight = (snippet: string): Markup =>
+    joinMarkup(snippet.replace(/\s+/gu, ' ').split(new RegExp(`${SNIPPET_MARK_START}(.*?)${SNIPPET_MARK_END}`, 'su')).map((part, index) => (index % 2 === 1 ? style.bold.yellow(part) : part.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, ''))), '');
+  const rows = hits.map((hit) => [hit.sessionId, formatTime(hit.createdAt), hit.role === 'user' ? 'you' : hit.role, highlight(hit.snippet)]);
   terminal.line(formatTable(['SESSION', 'TIME', 'WHO', 'MATCH'], rows));
   return ExitCode.Success;
 }
@@ -118,7 +120,8 @@ async function remove(id: string, options: HistoryOptions, store: Store, context
   const interactive = context.stdin.isTTY === true && terminal.stderrIsTTY;
   if (!options.yes && interactive) {
     const messages = `${session.messageCount} message${session.messageCount === 1 ? '' : 's'}`;
-    const answer = await askLine(context, `Delete session ${id} (${messages}, "${terminal.untrusted(session.preview)}") for good? [y/N] `);
+    // readline writes the question itself: the preview is neutralised here, not by the terminal.
+    const answer = await askLine(context, `Delete session ${id} (${messages}, "${sanitizeForTerminal(session.preview)}") for good? [y/N] `);
     if (!/^y(es)?$/i.test(answer.trim())) {
       terminal.note('Nothing was deleted.');
       return ExitCode.Success;
@@ -126,7 +129,7 @@ async function remove(id: string, options: HistoryOptions, store: Store, context
   }
   const removed = await store.deleteSession(id);
   if (removed === undefined) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
-  if (options.json) terminal.line(JSON.stringify({ deleted: id, messages: removed }));
+  if (options.json) terminal.json({ deleted: id, messages: removed });
   else terminal.note(`Deleted session ${id} (${removed} message${removed === 1 ? '' : 's'}, and what it cached).`);
   return ExitCode.Success;
 }

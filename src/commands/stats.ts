@@ -4,7 +4,7 @@ import { computeStats, isError, parseSince, type Distribution, type StatsReport 
 import { validateSessionId } from '../session-id.js';
 import { bar, histogram } from '../ui/charts.js';
 import { formatBytes, formatTable, formatTime } from '../ui/format.js';
-import type { Terminal } from '../ui/terminal.js';
+import { markup, type Printable, type Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
 
 export interface StatsOptions {
@@ -34,7 +34,7 @@ export async function stats(options: StatsOptions, context: CommandContext): Pro
     prices: context.config.values.prices,
   });
   if (options.json) {
-    context.terminal.line(JSON.stringify(report));
+    context.terminal.json(report);
     return ExitCode.Success;
   }
   render(report, options, context.terminal);
@@ -44,14 +44,14 @@ export async function stats(options: StatsOptions, context: CommandContext): Pro
 function render(report: StatsReport, options: StatsOptions, terminal: Terminal): void {
   const style = terminal.answerStyle;
   const pictures = terminal.stdoutIsTTY;
-  const out = (text = ''): void => terminal.line(text);
+  const out = (text: Printable = ''): void => terminal.line(text);
   const scope = [options.session ? `session ${options.session}` : '', options.model ? `model ${options.model}` : ''].filter(Boolean).join(', ');
   out(style.bold(`${options.since === 'all' ? 'All time' : `Last ${options.since}`}${scope ? ` (${scope})` : ''}`));
   out();
 
   const { total, errors, errorRate, topErrors } = report.requests;
   const rate = `${(errorRate * 100).toFixed(1)}%`;
-  out(`Requests ${total}, errors ${errors} (${errorRate > ERROR_RATE_TARGET ? style.red(rate) : rate})`);
+  out(markup`Requests ${total}, errors ${errors} (${errorRate > ERROR_RATE_TARGET ? style.red(rate) : rate})`);
   if (topErrors.length > 0) out(`  top errors: ${topErrors.map((error) => `${error.errorClass} ${error.count}`).join(', ')}`);
   out();
 
@@ -118,7 +118,7 @@ export async function log(options: LogOptions, context: CommandContext): Promise
   await context.requestLog.flush();
   const requests = await store.requests({ limit: options.limit, errorsOnly: options.errors });
   if (options.json) {
-    context.terminal.line(JSON.stringify(requests.map((request) => ({ ...request, at: new Date(request.at).toISOString() }))));
+    context.terminal.json(requests.map((request) => ({ ...request, at: new Date(request.at).toISOString() })));
     return ExitCode.Success;
   }
   if (requests.length === 0) {

@@ -68,7 +68,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     textPrompt = new TextListener({
       input: context.stdin as unknown as NodeJS.ReadableStream,
       output: promptOutput as NodeJS.WritableStream | undefined,
-      prompt: promptStyle.cyan.bold('You: '),
+      prompt: String(promptStyle.cyan.bold('You: ')),
       history: promptOutput ? await earlierQuestions(store, sessionId) : [],
       onStopAnswer: () => session?.stopAnswer(),
       onInterrupt: () => onInterrupt(session?.interrupt()),

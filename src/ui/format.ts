@@ -1,4 +1,6 @@
 /** Plain-text shapes shared by the commands that print tables and times. */
+import { stripVTControlCharacters } from 'node:util';
+import { Markup, render, type Printable } from './markup.js';
 
 /** Local time, "2026-11-25 13:45"; with seconds when asked. */
 export function formatTime(date: Date, { seconds = false }: { seconds?: boolean } = {}): string {
@@ -22,20 +24,25 @@ export function formatBytes(bytes: number): string {
 
 /**
  * Columns padded to their widest cell; `numeric` columns are right-aligned. The last
- * column is not padded, so lines carry no trailing spaces.
+ * column is not padded, so lines carry no trailing spaces. Cells are Printable: plain
+ * strings are untrusted (neutralised as the printer decides), styled cells keep their
+ * colours, and widths count only what is visible.
  */
-export function formatTable(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, column) => Math.max(...all.map((row) => [...(row[column] ?? '')].length)));
-  return all
-    .map((row) =>
-      row
-        .map((cell, column) => {
-          if (column === row.length - 1 && !numeric.has(column)) return cell;
-          const padding = ' '.repeat((widths[column] ?? 0) - [...cell].length);
-          return numeric.has(column) ? padding + cell : cell + padding;
-        })
-        .join('  '),
-    )
-    .join('\n');
+export function formatTable(header: Printable[], rows: Printable[][], numeric: ReadonlySet<number> = new Set()): Markup {
+  return new Markup((neutralise) => {
+    const all = [header, ...rows].map((row) => row.map((cell) => render(cell, neutralise)));
+    const width = (cell: string): number => [...stripVTControlCharacters(cell)].length;
+    const widths = header.map((_, column) => Math.max(...all.map((row) => width(row[column] ?? ''))));
+    return all
+      .map((row) =>
+        row
+          .map((cell, column) => {
+            if (column === row.length - 1 && !numeric.has(column)) return cell;
+            const padding = ' '.repeat(Math.max(0, (widths[column] ?? 0) - width(cell)));
+            return numeric.has(column) ? padding + cell : cell + padding;
+          })
+          .join('  '),
+      )
+      .join('\n');
+  });
 }

@@ -2,10 +2,21 @@
  * The two output channels. Stdout carries answers only, so `assistant ask ... > file` and
  * pipes get plain text; everything else (spinner, notes, errors) goes to stderr, coloured
  * only when stderr is a terminal and NO_COLOR is unset.
+ *
+ * This is the one door to the terminal for text: every printer treats a plain string as
+ * untrusted (a model name, a transcript, an error body, a stored message) and neutralises it
+ * (stderr: always; stdout: on a terminal, so pipes and --json keep the raw text). Our own
+ * styling gets through only as Markup (see markup.ts), so a new printer cannot forget to
+ * neutralise: forgetting Markup costs a colour, never a hostile escape sequence.
+ * The raw `stdout`/`stderr` streams are for our own control output (the status line,
+ * progress redraws) and the spinner, never for text from outside.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk } from 'chalk';
 import { scrub } from '../secrets.js';
+import { markup, render, type Markup, styleFrom, type Neutraliser, type Printable, type Style } from './markup.js';
 import { StreamSanitizer, sanitizeForTerminal } from './sanitize.js';
+
+export { Markup, joinMarkup, markup, type Printable, type Style } from './markup.js';
 
 export interface OutputStream {
   write(chunk: string): boolean;
@@ -26,18 +37,18 @@ export interface TerminalOptions {
 export class Terminal {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
-  /** Styles for stderr. */
-  readonly style: ChalkInstance;
+  /** Styles for stderr (Markup; as a string, for the raw stream, it keeps its colours). */
+  readonly style: Style;
   /** Styles for stdout (plain when stdout is piped). */
-  readonly answerStyle: ChalkInstance;
+  readonly answerStyle: Style;
   /** Strings never to print on stderr (the API key, a database password), set once the configuration is known. */
   secrets: readonly string[] = [];
 
   constructor({ stdout, stderr, env }: TerminalOptions) {
     this.stdout = stdout;
     this.stderr = stderr;
-    this.style = new Chalk({ level: colorLevel(stderr, env) });
-    this.answerStyle = new Chalk({ level: colorLevel(stdout, env) });
+    this.style = styleFrom(new Chalk({ level: colorLevel(stderr, env) }));
+    this.answerStyle = styleFrom(new Chalk({ level: colorLevel(stdout, env) }));
   }
 
   get stderrIsTTY(): boolean {
@@ -48,9 +59,27 @@ export class Terminal {
     return this.stdout.isTTY === true;
   }
 
-  /** Our own text (labels, tables), unchanged. */
-  write(text: string): void {
-    this.stdout.write(text);
+  /** Untrusted text on stdout: neutralised on a terminal, unchanged when piped. */
+  private readonly forStdout: Neutraliser = (text) => (this.stdoutIsTTY ? sanitizeForTerminal(text) : text);
+  /** Untrusted text on stderr: always neutralised (it is read on a terminal or in a log). */
+  private readonly forStderr: Neutraliser = sanitizeForTerminal;
+
+  /** Text on stdout with no newline added (a label before a streamed answer, a prompt). */
+  write(text: Printable): void {
+    this.stdout.write(render(text, this.forStdout));
+  }
+
+  line(text: Printable = ''): void {
+    this.stdout.write(`${render(text, this.forStdout)}\n`);
+  }
+
+  /**
+   * A value as one line of JSON, for --json: raw data, with DEL and C1 characters written as
+   * \u escapes (JSON.stringify escapes only C0), so the line means the same and a terminal shows it safely.
+   */
+  json(value: unknown): void {
+    const text = JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    this.stdout.write(`${text}\n`);
   }
 
   /**
@@ -66,27 +95,33 @@ export class Terminal {
     };
   }
 
-  /** Stored or received text for display: neutralised on a terminal, unchanged when piped. */
+  /** Stored or received text as stdout would show it: neutralised on a terminal, unchanged when piped. The printers do this themselves. */
   untrusted(text: string): string {
-    return this.stdoutIsTTY ? sanitizeForTerminal(text) : text;
-  }
-
-  line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    return this.forStdout(text);
   }
 
   /** A dim note for the person at the terminal. */
-  note(text: string): void {
-    this.stderr.write(`${this.style.dim(scrub(text, this.secrets))}\n`);
+  note(text: Printable): void {
+    this.toStderr(this.style.dim(text));
   }
 
-  warn(text: string): void {
-    this.stderr.write(`${this.style.yellow('Warning:')} ${scrub(text, this.secrets)}\n`);
+  warn(text: Printable): void {
+    this.toStderr(markup`${this.style.yellow('Warning:')} ${text}`);
   }
 
-  /** Error messages may quote a server: they are always neutralised. */
-  error(text: string): void {
-    this.stderr.write(`${this.style.red('Error:')} ${sanitizeForTerminal(scrub(text, this.secrets))}\n`);
+  /** Error messages may quote a server: like every stderr text, they are neutralised. */
+  error(text: Printable): void {
+    this.toStderr(markup`${this.style.red('Error:')} ${text}`);
+  }
+
+  /** Plain diagnostic text on stderr (a DEBUG stack trace), neutralised and scrubbed like the rest. */
+  detail(text: Printable): void {
+    this.toStderr(markup`${text}`);
+  }
+
+  /** Secrets are scrubbed after neutralising, so escape sequences cannot split a secret past the scrubber. */
+  private toStderr(text: Markup): void {
+    this.stderr.write(`${scrub(text.render(this.forStderr), this.secrets)}\n`);
   }
 
   /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */

@@ -15,7 +15,7 @@ import { errorMessage } from '../errors.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { Store, TurnTimings } from '../store/store.js';
 import { timeToFirstAudio } from '../store/turn-timings.js';
-import type { Terminal } from '../ui/terminal.js';
+import { markup, type Terminal } from '../ui/terminal.js';
 import type { Keyboard } from './keyboard.js';
 import type { Heard, TurnInput } from './listeners.js';
 import { ReplySpeaker } from './reply-speaker.js';
@@ -138,10 +138,10 @@ export class TalkSession {
       timings.transcriptAt = this.now();
       status.clear();
       const style = terminal.answerStyle;
-      if (heard.kind === 'voice' || this.settings.echoTyped) terminal.line(`${style.cyan.bold('You:')} ${terminal.untrusted(text)}`);
+      if (heard.kind === 'voice' || this.settings.echoTyped) terminal.line(markup`${style.cyan.bold('You:')} ${text}`);
       status.set('thinking');
       // The label goes out with the first words: the status line shares this terminal line until then.
-      const label = `${style.green.bold('Assistant:')} `;
+      const label = style.green.bold('Assistant:');
       const answer = terminal.untrustedWriter();
 
       const speaker = this.speaker(turn.signal, timings, turnKey);
@@ -158,7 +158,7 @@ export class TalkSession {
             if (first) {
               timings.firstTokenAt = this.now();
               status.clear();
-              terminal.write(label);
+              terminal.write(markup`${label} `);
               first = false;
             }
             answer.write(delta);
@@ -170,7 +170,7 @@ export class TalkSession {
       if (speaker) timings.audioDoneAt = this.now();
       answer.end();
       status.clear();
-      terminal.line(first ? label.trimEnd() : '');
+      terminal.line(first ? label : '');
       this.report(result, speaker?.failure);
       this.turns += 1;
       await store.recordTurn({
