@@ -101,6 +101,8 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     spinner.stop();
     stopListening();
     answer.end();
+    // On every exit: no player or download outlives the answer (settle already stopped it on the usual path).
+    await speaker?.stop();
   }
   if (speaker) timings.audioDoneAt = Date.now();
   await store.recordTurn({
