@@ -34,7 +34,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   const settings = config.values;
   const chatModel = context.chatModel();
   const speech = options.speak
-    ? { synthesizer: context.synthesizer(), player: context.player(), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } }
+    ? { synthesizer: context.synthesizer(), player: context.player('leave out --speak'), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } }
     : undefined;
   const instruction = options.text.length > 0 ? options.text.join(' ') : undefined;
   const audio = options.audio === undefined ? undefined : await readAudioInput(options.audio, context.stdin);
