@@ -155,8 +155,10 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     expect(server.speechRequests.map((request) => request.body.input)).toEqual(['One.', 'Two.', 'Two.', 'Three.']);
     server.requests.length = 0;
     server.enqueue({ text: 'Two. Four.' });
-    await home.run(['ask', '--speak', '--player', 'paplay', 'count again']);
-    await home.run(['ask', '--speak', '--player', 'paplay', 'count again']);
+    // The same question twice, its answer served from the cache the second time (whatever the answer-cache policy).
+    const cacheAnswers = { env: { ASSISTANT_CACHE_ANSWERS: 'always' } };
+    await home.run(['ask', '--speak', '--player', 'paplay', 'count again'], cacheAnswers);
+    await home.run(['ask', '--speak', '--player', 'paplay', 'count again'], cacheAnswers);
     // ...and with the cache, a phrase synthesized before is played without a request.
     expect(server.speechRequests.map((request) => request.body.input)).toEqual(['Two.', 'Four.']);
     const stats = JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout);
