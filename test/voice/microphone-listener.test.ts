@@ -1,8 +1,10 @@
-/** MicrophoneListener when its recording ends: a file input runs out, a device fails. */
+/** The microphone listeners when their recording ends: a file input runs out, a device fails. */
 import { describe, expect, it } from 'vitest';
 import type { Recorder } from '../../src/audio/recorder.js';
 import { Terminal } from '../../src/ui/terminal.js';
-import { MicrophoneListener } from '../../src/voice/listeners.js';
+import { EventEmitter } from 'node:events';
+import { Keyboard } from '../../src/voice/keyboard.js';
+import { MicrophoneListener, PushToTalkListener } from '../../src/voice/listeners.js';
 import { StatusLine } from '../../src/voice/status-line.js';
 import { silence, speechLike } from '../support/audio-fixtures.js';
 
@@ -55,5 +57,17 @@ describe('MicrophoneListener', () => {
     ending.abort();
     expect(await listening).toBeUndefined();
     await input.close();
+  });
+});
+
+describe('PushToTalkListener', () => {
+  it('a device that fails while it waits for Enter: listen rejects with the error instead of waiting for ever', async () => {
+    const keys = Object.assign(new EventEmitter(), { isTTY: true, setRawMode: () => {}, resume: () => {}, pause: () => {} });
+    const keyboard = new Keyboard(keys);
+    keyboard.start();
+    const input = new PushToTalkListener(new ScriptedRecorder(silence(400), true, new Error('Recording stopped: the default input ended the recording by itself.')), keyboard, new StatusLine(quietTerminal()));
+    await expect(input.listen(new AbortController().signal)).rejects.toThrow(/ended the recording by itself/);
+    await input.close();
+    keyboard.stop();
   });
 });
