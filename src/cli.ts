@@ -185,7 +185,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('--mute', 'print replies without speaking them')
     .option('--push-to-talk', 'press Enter to start and stop recording instead of automatic end of speech')
     .option('--barge-in', 'speaking interrupts the answer (use headphones, or it hears itself)')
-    .option('--device <name>', 'microphone for SoX: driver:name (pulseaudio:mic) or an AUDIODEV name (env ASSISTANT_DEVICE)')
+    .option('--device <name>', 'microphone for SoX: driver:name (pulseaudio:mic) or an AUDIODEV name (env ASSISTANT_DEVICE); a file (wav:questions.wav) is answered utterance by utterance, and its end ends the session')
     .option('--player <command>', 'play (SoX), paplay, pacat, aplay, ffplay, or a file player such as afplay (env ASSISTANT_PLAYER)')
     .option('--voice <name>', 'text-to-speech voice (env ASSISTANT_VOICE, default alloy)')
     .option('--speed <n>', 'speaking speed, 0.25 to 4 (env ASSISTANT_SPEED, default 1)')

@@ -65,7 +65,7 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
     chatModel: once(() => new OpenAIChatModel(connection(undefined))),
     transcriber: once(() => new OpenAITranscriber(connection(settings.sttBaseURL))),
     synthesizer: once(() => new OpenAISynthesizer(connection(settings.ttsBaseURL))),
-    player: once((): Player => createPlayer(settings.player, { env: hooks.env })),
+    player: (withoutSpeech): Player => createPlayer(settings.player, { env: hooks.env, withoutSpeech }),
     recorder: once(() => new SoxRecorder({ device: settings.device, env: hooks.env })),
     onInterrupt: (handler) => {
       let interrupts = 0;

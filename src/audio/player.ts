@@ -40,23 +40,36 @@ const STREAMING_ARGUMENTS: Record<string, (format: PcmFormat) => string[]> = {
   ffplay: (f) => ['-nodisp', '-autoexit', '-loglevel', 'error', '-f', 's16le', '-ar', String(f.sampleRate), '-ch_layout', f.channels === 1 ? 'mono' : 'stereo', '-i', '-'],
 };
 
-export const PLAYER_INSTALL_HINT = 'Install one: Debian/Ubuntu: sudo apt install sox (play) or pulseaudio-utils (paplay); macOS: brew install sox. Or use --mute.';
+export interface PlayerOptions {
+  env?: NodeJS.ProcessEnv;
+  spawn?: Spawn;
+  extraArguments?: string[];
+  /**
+   * How to go on without speech, in the words of the command at hand, for the advice in
+   * player errors: "leave out --speak" (ask), "use --mute" (talk). Default "turn speech off".
+   */
+  withoutSpeech?: string;
+}
+
+export function playerInstallHint(withoutSpeech = 'turn speech off'): string {
+  return `Install one: Debian/Ubuntu: sudo apt install sox (play) or pulseaudio-utils (paplay); macOS: brew install sox. Or ${withoutSpeech}.`;
+}
 
 /** The player named in the configuration ("play", "paplay", "aplay", "ffplay", "pacat", or any file player such as "afplay"). */
-export function createPlayer(name: string, options: { env?: NodeJS.ProcessEnv; spawn?: Spawn; extraArguments?: string[] } = {}): Player {
+export function createPlayer(name: string, options: PlayerOptions = {}): Player {
   const executable = findExecutable(name, options.env);
-  if (!executable) throw new AssistantError(`The audio player "${name}" is not installed. ${PLAYER_INSTALL_HINT}`);
+  if (!executable) throw new AssistantError(`The audio player "${name}" is not installed. ${playerInstallHint(options.withoutSpeech)}`);
   const base = name.split('/').pop()!;
   const streaming = STREAMING_ARGUMENTS[base];
   if (streaming) return new StreamingPlayer(executable, streaming, options);
-  return new FilePlayer(executable);
+  return new FilePlayer(executable, options.withoutSpeech ?? 'turn speech off');
 }
 
 class StreamingPlayer implements Player {
   constructor(
     readonly name: string,
     private readonly argumentsFor: (format: PcmFormat) => string[],
-    private readonly options: { env?: NodeJS.ProcessEnv; spawn?: Spawn; extraArguments?: string[] },
+    private readonly options: PlayerOptions,
   ) {}
 
   open(format: PcmFormat): AudioSink {
@@ -67,7 +80,7 @@ class StreamingPlayer implements Player {
         env: this.options.env ?? process.env,
       }),
     );
-    return new ProcessSink(child, this.name, format);
+    return new ProcessSink(child, this.name, format, this.options.withoutSpeech ?? 'turn speech off');
   }
 }
 
@@ -82,6 +95,7 @@ class ProcessSink implements AudioSink {
     private readonly child: ChildProcess,
     private readonly name: string,
     private readonly format: PcmFormat,
+    private readonly withoutSpeech: string,
   ) {
     this.tail = stderrTail(child);
     child.on('error', (error) => (this.spawnError = error));
@@ -118,23 +132,27 @@ class ProcessSink implements AudioSink {
   }
 
   private failIfGone(): void {
-    if (this.spawnError) throw new AssistantError(`Cannot start the audio player ${this.name}: ${this.spawnError.message}. ${PLAYER_INSTALL_HINT}`);
+    if (this.spawnError) throw new AssistantError(`Cannot start the audio player ${this.name}: ${this.spawnError.message}. ${playerInstallHint(this.withoutSpeech)}`);
     if (this.child.exitCode !== null || this.child.signalCode !== null) throw this.failure(this.child.exitCode, this.child.signalCode);
   }
 
   private failure(code: number | null, signal: NodeJS.Signals | null): AssistantError {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const detail = this.tail();
-    return new AssistantError(`The audio player ${this.name} ${how}${detail ? `: ${detail}` : ''}. Is a sound server running? Choose another with --player, or use --mute.`);
+    return new AssistantError(`The audio player ${this.name} ${how}${detail ? `: ${detail}` : ''}. Is a sound server running? Choose another with --player, or ${this.withoutSpeech}.`);
   }
 }
 
 /** For players that only take files (afplay, mpg123 ...): each clip becomes a temporary WAV. */
 class FilePlayer implements Player {
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly withoutSpeech: string,
+  ) {}
 
   open(format: PcmFormat): AudioSink {
     const player = this.name;
+    const withoutSpeech = this.withoutSpeech;
     let pending: Uint8Array[] = [];
     let current: ChildProcess | null = null;
     let stopped = false;
@@ -149,7 +167,7 @@ class FilePlayer implements Player {
       await new Promise<void>((resolve, reject) => {
         current = playSound({ player }).play(file, {}, (error) => {
           current = null;
-          if (error && !stopped) reject(new AssistantError(`The audio player ${player} failed: ${error.message}. Choose another with --player, or use --mute.`));
+          if (error && !stopped) reject(new AssistantError(`The audio player ${player} failed: ${error.message}. Choose another with --player, or ${withoutSpeech}.`));
           else resolve();
         });
         if (current) track(current);

@@ -6,14 +6,26 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { AssistantError, errorMessage } from '../errors.js';
+import { AssistantError } from '../errors.js';
 import { stderrTail, stopChild, track } from './child-processes.js';
 import { RECORDING_FORMAT } from './wav.js';
 
 export interface Recorder {
-  /** PCM chunks until the signal aborts (or the device fails, which throws). */
+  /**
+   * PCM chunks until the signal aborts. A live device that fails or stops by itself throws;
+   * a file input ends normally when it is exhausted.
+   */
   record(options: { signal: AbortSignal }): AsyncIterable<Buffer>;
+  /**
+   * False when the input is a file (e.g. --device wav:questions.wav): it is read faster
+   * than real time and cannot hear the assistant, so nothing in it is skipped while the
+   * assistant speaks, and its end ends the session. Default true.
+   */
+  readonly live?: boolean;
 }
+
+/** SoX's audio device drivers; any other "type:name" device is a file SoX reads (wav:, flac:, raw: ...). */
+const AUDIO_DRIVERS = new Set(['alsa', 'ao', 'coreaudio', 'oss', 'pulseaudio', 'sndio', 'sunau', 'waveaudio']);
 
 export interface SoxRecorderOptions {
   /** An input device: "driver:name" (e.g. "pulseaudio:mic"), or a name for AUDIODEV. Default: the system default. */
@@ -27,7 +39,12 @@ export const SOX_INSTALL_HINT =
   'Install SoX: Debian/Ubuntu: sudo apt install sox libsox-fmt-all; macOS: brew install sox; Windows: choco install sox.portable (or use --text).';
 
 export class SoxRecorder implements Recorder {
-  constructor(private readonly options: SoxRecorderOptions = {}) {}
+  readonly live: boolean;
+
+  constructor(private readonly options: SoxRecorderOptions = {}) {
+    const separator = options.device?.indexOf(':') ?? -1;
+    this.live = separator <= 0 || AUDIO_DRIVERS.has(options.device!.slice(0, separator));
+  }
 
   /** Fails with the install hint when SoX is missing, before anything starts. */
   checkAvailable(): void {
@@ -53,36 +70,45 @@ export class SoxRecorder implements Recorder {
     this.checkAvailable();
     const require = createRequire(import.meta.url);
     const { record } = require('node-record-lpcm16') as typeof import('node-record-lpcm16');
+    const command = this.command();
     const recording = record({
       recorder: fileURLToPath(new URL('./command-recorder.cjs', import.meta.url)),
-      command: this.command(),
+      command,
       audioType: 'raw',
     } as never);
     const child = track(recording.process);
     const tail = stderrTail(child);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, killedBy) => resolve({ code, signal: killedBy })));
+    const stream = recording.stream();
+    // The library reports a non-zero exit as a stream error; the exit itself is read below.
+    stream.on('error', () => {});
     let stopping = false;
-    const failure = new Promise<never>((_, reject) => {
-      recording.stream().on('error', (error: unknown) => {
-        if (!stopping) reject(new AssistantError(`Recording failed: ${errorMessage(error).split('\n')[0]} ${tail() || ''}`.trim() + ` Check the input device (--device). ${SOX_INSTALL_HINT}`));
-      });
-    });
-    failure.catch(() => {});
     const stop = (): void => {
       stopping = true;
       void stopChild(child);
     };
     signal.addEventListener('abort', stop, { once: true });
     try {
-      const chunks = recording.stream()[Symbol.asyncIterator]();
-      for (;;) {
-        const next = await Promise.race([chunks.next(), failure]);
-        if (next.done) break;
-        yield next.value as Buffer;
+      try {
+        for await (const chunk of stream) yield chunk as Buffer;
+      } catch {
+        // The stream ended with an error: the exit status below says why.
       }
-      if (!stopping && child.exitCode !== 0) await Promise.race([failure, new Promise((resolve) => setTimeout(resolve, 100))]);
+      if (stopping) return;
+      const { code, signal: killedBy } = await exited;
+      if (stopping) return;
+      const detail = tail();
+      const device = this.options.device ? `"${this.options.device}"` : 'the default input';
+      if (code !== 0 || killedBy !== null) {
+        const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
+        throw new AssistantError(`Recording failed: ${command.cmd} ${how}${detail ? `: ${detail}` : ''}. Check the input device (--device). ${SOX_INSTALL_HINT}`);
+      }
+      // A microphone never runs out: a recording that ends by itself means the device went away.
+      if (this.live) throw new AssistantError(`Recording stopped: ${device} ended the recording by itself${detail ? ` (${detail})` : ''}. Check the input device (--device).`);
     } finally {
       signal.removeEventListener('abort', stop);
-      stop();
+      stopping = true;
+      await stopChild(child);
     }
   }
 }

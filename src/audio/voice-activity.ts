@@ -28,7 +28,7 @@ export interface VoiceActivityOptions {
 export type VoiceActivityEvent =
   | { type: 'speech-start' }
   /** A complete utterance: PCM including pre-roll and the trailing silence that ended it. */
-  | { type: 'utterance'; pcm: Buffer; speechMilliseconds: number; reason: 'silence' | 'maximum-length' }
+  | { type: 'utterance'; pcm: Buffer; speechMilliseconds: number; reason: 'silence' | 'maximum-length' | 'end-of-input' }
   /** Speech too short to be a turn. */
   | { type: 'discarded'; speechMilliseconds: number };
 
@@ -128,7 +128,13 @@ export class VoiceActivityDetector {
     return undefined;
   }
 
-  private finish(speechMilliseconds: number, reason: 'silence' | 'maximum-length'): VoiceActivityEvent {
+  /** The input has ended (a file ran out): an utterance in progress is complete as it is. */
+  end(): VoiceActivityEvent | undefined {
+    if (!this.inSpeech) return undefined;
+    return this.finish(this.voicedTotal * this.frameMilliseconds, 'end-of-input');
+  }
+
+  private finish(speechMilliseconds: number, reason: 'silence' | 'maximum-length' | 'end-of-input'): VoiceActivityEvent {
     const pcm = Buffer.concat(this.utterance);
     this.reset();
     if (speechMilliseconds < this.options.minimumSpeechMilliseconds) return { type: 'discarded', speechMilliseconds };

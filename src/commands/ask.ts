@@ -41,7 +41,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   const settings = config.values;
   const chatModel = context.chatModel();
   const speech = options.speak
-    ? { synthesizer: context.synthesizer(), player: context.player(), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } }
+    ? { synthesizer: context.synthesizer(), player: context.player('leave out --speak'), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } }
     : undefined;
   const instruction = options.text.length > 0 ? options.text.join(' ') : undefined;
   const audio = options.audio === undefined ? undefined : await readAudioInput(options.audio, context.stdin);
@@ -126,6 +126,8 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     spinner.stop();
     for (const unsubscribeOne of unsubscribe) unsubscribeOne();
     if (ending === undefined || ending.code !== ExitCode.Success) answer.end();
+    // On every exit: no player or download outlives the answer (settle already stopped it on the usual path).
+    await speaker?.stop();
   }
   if (speaker) timings.audioDoneAt = Date.now();
   await store.recordTurn({

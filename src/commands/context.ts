@@ -30,8 +30,11 @@ export interface CommandContext {
   chatModel(): ChatModel;
   transcriber(): Transcriber;
   synthesizer(): Synthesizer;
-  /** Throws a clear error when the configured player is not installed. */
-  player(): Player;
+  /**
+   * Throws a clear error when the configured player is not installed. `withoutSpeech` is the
+   * command's own advice for going on without audio ("leave out --speak", "use --mute").
+   */
+  player(withoutSpeech: string): Player;
   recorder(): Recorder & { checkAvailable(): void };
   /**
    * Calls `handler` on the first Ctrl-C (SIGINT) until the returned function is called;

@@ -49,7 +49,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   const transcriber = options.text ? undefined : context.transcriber();
   const speech = options.mute
     ? undefined
-    : { synthesizer: context.synthesizer(), player: context.player(), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } };
+    : { synthesizer: context.synthesizer(), player: context.player('use --mute'), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } };
 
   const store = await context.openStore();
   const chosen = await chooseSession(options, store, terminal, context.owner, config);

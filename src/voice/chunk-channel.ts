@@ -15,7 +15,9 @@ export class ChunkChannel<T> implements AsyncIterable<T> {
     this.notify();
   }
 
+  /** Ends the channel with an error for the reader; ignored once it is closed (what it holds is final). */
   fail(error: unknown): void {
+    if (this.closed) return;
     this.failure = error ?? new Error('failed');
     this.notify();
   }

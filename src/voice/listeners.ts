@@ -4,7 +4,7 @@
  * when the person ended the session.
  */
 import type { Recorder } from '../audio/recorder.js';
-import { VoiceActivityDetector, containsSpeech, type VoiceActivityOptions } from '../audio/voice-activity.js';
+import { VoiceActivityDetector, containsSpeech, type VoiceActivityEvent, type VoiceActivityOptions } from '../audio/voice-activity.js';
 import { RECORDING_FORMAT } from '../audio/wav.js';
 import type { Keyboard } from './keyboard.js';
 import type { StatusLine } from './status-line.js';
@@ -31,50 +31,57 @@ export interface MicrophoneOptions {
   now?: () => number;
 }
 
-/** Hands-free: one recording for the whole session, cut into utterances by the detector. */
+/**
+ * Hands-free: one recording for the whole session, cut into utterances by the detector.
+ * When the recording ends (a file input ran out), the utterances already heard are still
+ * answered, then `listen` resolves undefined: the session ends. A device that fails or
+ * stops by itself makes `listen` reject with the recorder's error.
+ */
 export class MicrophoneListener implements TurnInput {
   private readonly detector: VoiceActivityDetector;
   private readonly stopRecording = new AbortController();
   private pump: Promise<void> | undefined;
   private paused = false;
+  private ended = false;
   private readonly ready: Heard[] = [];
-  private waiter: ((heard: Heard | undefined) => void) | undefined;
-  private failure: ((error: unknown) => void) | undefined;
+  /** Wakes a pending listen() when something was heard, the input ended or failed. */
+  private wake: (() => void) | undefined;
   private failed: unknown;
   private readonly now: () => number;
+  /** A live microphone hears the assistant: skip what it records while the assistant speaks. */
+  private readonly halfDuplex: boolean;
 
   constructor(private readonly options: MicrophoneOptions) {
     this.detector = new VoiceActivityDetector({ sampleRate: RECORDING_FORMAT.sampleRate, ...options.detector });
     this.now = options.now ?? Date.now;
+    this.halfDuplex = options.recorder.live !== false && !options.bargeIn;
   }
 
-  listen(signal: AbortSignal): Promise<Heard | undefined> {
+  async listen(signal: AbortSignal): Promise<Heard | undefined> {
     this.pump ??= this.run();
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    const queued = this.ready.shift();
-    if (queued) return Promise.resolve(queued);
-    this.options.status.set('listening');
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => finish(undefined);
-      const finish = (heard: Heard | undefined): void => {
-        signal.removeEventListener('abort', onAbort);
-        this.waiter = undefined;
-        this.failure = undefined;
-        resolve(heard);
-      };
-      if (signal.aborted) return resolve(undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiter = finish;
-      this.failure = (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      };
-    });
+    let announced = false;
+    for (;;) {
+      const queued = this.ready.shift();
+      if (queued) return queued;
+      if (this.failed !== undefined) throw this.failed;
+      if (this.ended || signal.aborted) return undefined;
+      if (!announced) this.options.status.set('listening');
+      announced = true;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          this.wake = undefined;
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        this.wake = done;
+      });
+    }
   }
 
   pause(): void {
     this.paused = true;
-    if (!this.options.bargeIn) this.detector.reset();
+    if (this.halfDuplex) this.detector.reset();
   }
 
   resume(): void {
@@ -83,34 +90,45 @@ export class MicrophoneListener implements TurnInput {
 
   async close(): Promise<void> {
     this.stopRecording.abort();
-    await this.pump?.catch(() => {});
+    await this.pump;
   }
 
+  /** Never rejects: the outcome is left for listen(). */
   private async run(): Promise<void> {
     try {
       for await (const chunk of this.options.recorder.record({ signal: this.stopRecording.signal })) {
-        if (this.paused && !this.options.bargeIn) continue;
-        const events = this.detector.push(chunk);
-        if (!this.paused) this.options.status.meter(this.detector.lastLevel);
-        for (const event of events) {
-          if (event.type === 'speech-start') {
-            if (this.paused) this.options.onBargeIn?.();
-            else this.options.status.set('hearing you');
-          } else if (event.type === 'discarded') {
-            if (!this.paused) this.options.status.set('listening');
-          } else {
-            const endpointAt = this.now();
-            const trailing = this.options.detector.trailingSilenceMilliseconds ?? 700;
-            const heard: Heard = { kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: event.reason === 'silence' ? endpointAt - trailing : endpointAt };
-            if (this.waiter) this.waiter(heard);
-            else this.ready.push(heard);
-          }
-        }
+        if (this.paused && this.halfDuplex) continue;
+        this.handle(this.detector.push(chunk));
       }
+      const last = this.detector.end();
+      if (last) this.handle([last]);
     } catch (error) {
       this.failed = error;
-      this.failure?.(error);
     }
+    this.ended = true;
+    this.notify();
+  }
+
+  private handle(events: VoiceActivityEvent[]): void {
+    const live = this.options.recorder.live !== false;
+    for (const event of events) {
+      if (event.type === 'speech-start') {
+        if (this.paused && live) this.options.onBargeIn?.();
+        else if (!this.paused) this.options.status.set('hearing you');
+      } else if (event.type === 'discarded') {
+        if (!this.paused) this.options.status.set('listening');
+      } else {
+        const endpointAt = this.now();
+        const trailing = this.options.detector.trailingSilenceMilliseconds ?? 700;
+        this.ready.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: event.reason === 'silence' ? endpointAt - trailing : endpointAt });
+        this.notify();
+      }
+    }
+    if (!this.paused) this.options.status.meter(this.detector.lastLevel);
+  }
+
+  private notify(): void {
+    this.wake?.();
   }
 }
 
@@ -120,7 +138,10 @@ export class PushToTalkListener implements TurnInput {
   private pump: Promise<void> | undefined;
   private recording = false;
   private chunks: Buffer[] = [];
+  private ended = false;
   private failed: unknown;
+  /** Wakes a pending wait for Enter when the recording ends. */
+  private onEnd: (() => void) | undefined;
 
   constructor(
     private readonly recorder: Recorder,
@@ -132,15 +153,14 @@ export class PushToTalkListener implements TurnInput {
   async listen(signal: AbortSignal): Promise<Heard | undefined> {
     this.pump ??= this.run();
     for (;;) {
-      if (this.failed !== undefined) throw this.failed;
       this.status.set('listening');
-      if (!(await this.nextEnter(signal))) return undefined;
+      if (!(await this.nextEnter(signal))) return this.outcome();
       this.chunks = [];
       this.recording = true;
       this.status.set('recording');
       const stopped = await this.nextEnter(signal);
       this.recording = false;
-      if (!stopped) return undefined;
+      if (!stopped) return this.outcome();
       const pcm = Buffer.concat(this.chunks);
       if (containsSpeech(pcm, RECORDING_FORMAT.sampleRate)) return { kind: 'voice', pcm, speechEndedAt: this.now(), endpointAt: this.now() };
     }
@@ -151,16 +171,23 @@ export class PushToTalkListener implements TurnInput {
 
   async close(): Promise<void> {
     this.stopRecording.abort();
-    await this.pump?.catch(() => {});
+    await this.pump;
   }
 
-  /** True on Enter; false when the session ends (Ctrl-C, Ctrl-D, or the signal). */
+  /** Why no utterance came: the recorder's failure, or the end of the session. */
+  private outcome(): undefined {
+    if (this.failed !== undefined) throw this.failed;
+    return undefined;
+  }
+
+  /** True on Enter; false when the session ends (Ctrl-C, Ctrl-D, the signal) or the recording does. */
   private nextEnter(signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      if (signal.aborted) return resolve(false);
+      if (signal.aborted || this.ended) return resolve(false);
       const done = (value: boolean): void => {
         unsubscribe();
         signal.removeEventListener('abort', onAbort);
+        this.onEnd = undefined;
         resolve(value);
       };
       const onAbort = (): void => done(false);
@@ -168,9 +195,11 @@ export class PushToTalkListener implements TurnInput {
         if (key === 'enter' || key === 'space') done(true);
       });
       signal.addEventListener('abort', onAbort, { once: true });
+      this.onEnd = onAbort;
     });
   }
 
+  /** Never rejects: the outcome is left for listen(). */
   private async run(): Promise<void> {
     try {
       for await (const chunk of this.recorder.record({ signal: this.stopRecording.signal })) {
@@ -179,5 +208,7 @@ export class PushToTalkListener implements TurnInput {
     } catch (error) {
       this.failed = error;
     }
+    this.ended = true;
+    this.onEnd?.();
   }
 }

@@ -21,29 +21,34 @@ export class ReplySpeaker {
 
   constructor(private readonly options: ReplySpeakerOptions) {
     this.queue = new SpeechQueue({ ...options });
-    options.signal.addEventListener('abort', () => void this.queue.stop().catch(() => {}), { once: true });
   }
 
   text(delta: string): void {
     this.enqueue(this.splitter.push(delta));
   }
 
-  /** Waits until the reply has been spoken (or stopped); returns what to store as said. */
+  /** Waits until the reply has been spoken (or stopped); returns what to store as said. Never rejects. */
   async settle(outcome: { answer: string; status: MessageStatus }): Promise<{ content: string; status: MessageStatus }> {
-    if (!this.options.signal.aborted) {
-      this.enqueue(this.splitter.flush());
-      try {
+    try {
+      if (!this.options.signal.aborted) {
+        this.enqueue(this.splitter.flush());
         await this.queue.finish();
-      } catch (error) {
-        this.failure = error;
-        await this.queue.stop().catch(() => {});
       }
+    } catch (error) {
+      if (!this.options.signal.aborted) this.failure = error;
+    } finally {
+      await this.stop();
     }
-    if (this.options.signal.aborted) {
-      await this.queue.stop().catch(() => {});
-      return { content: this.queue.spokenText(), status: 'interrupted' };
-    }
+    if (this.options.signal.aborted) return { content: this.queue.spokenText(), status: 'interrupted' };
     return { content: outcome.answer, status: outcome.status };
+  }
+
+  /**
+   * Stops the audio and the downloads now and lets go of the signal. Every exit path of a
+   * turn calls it (after settle it does nothing more), so no player outlives its turn.
+   */
+  stop(): Promise<void> {
+    return this.queue.stop();
   }
 
   private enqueue(sentences: string[]): void {

@@ -11,6 +11,7 @@ import { hostOf } from '../chat/openai-errors.js';
 import type { TraceContext } from '../observability/request-log.js';
 import type { Synthesizer } from '../speech/speech-models.js';
 import { ChunkChannel } from './chunk-channel.js';
+import { linkedAbort } from './linked-abort.js';
 
 export interface VoiceSettings {
   model: string;
@@ -40,9 +41,15 @@ interface Clip {
   endsAt?: number;
 }
 
+/**
+ * Every promise it starts is awaited by `finish` or `stop`, and a failure (a sentence that
+ * could not be synthesized, a player that died) stops the queue at once and is reported by
+ * `finish`: it never rejects unobserved while the reply is still streaming.
+ */
 export class SpeechQueue {
   private readonly clips: Clip[] = [];
   private readonly waiting: Clip[] = [];
+  private readonly downloads = new Set<Promise<void>>();
   private running = 0;
   private noMore = false;
   private wakePlayback: (() => void) | undefined;
@@ -53,12 +60,23 @@ export class SpeechQueue {
   private playStartedAt: number | undefined;
   /** When the player will run out of what it was given (ms since the epoch): a running clock that survives underruns. */
   private playheadEndsAt = 0;
+  /** Aborted by the caller's signal, by stop() and by a failure: cancels every download. */
+  private readonly cancel = new AbortController();
+  /** Ctrl-C stops the audio at once; whoever ends the turn awaits the same stop(). */
+  private readonly onCallerAbort = (): void => void this.stop();
+  /** The first failure; speaking stops there. */
+  private failure: unknown;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: SpeechQueueOptions) {
     this.now = options.now ?? Date.now;
+    if (options.signal.aborted) void this.stop();
+    else options.signal.addEventListener('abort', this.onCallerAbort, { once: true });
   }
 
+  /** Queues a sentence; ignored once the queue is finishing, stopped or failed. */
   add(sentence: string): void {
+    if (this.noMore) return;
     const clip: Clip = { text: sentence, audio: new ChunkChannel() };
     this.clips.push(clip);
     this.waiting.push(clip);
@@ -67,24 +85,34 @@ export class SpeechQueue {
     this.notifyPlayback();
   }
 
-  /** Resolves when every added sentence has been played. */
+  /** Resolves when every added sentence has been played; rejects with the first failure (after stopping). */
   async finish(): Promise<void> {
     this.noMore = true;
     this.notifyPlayback();
     await this.playback;
-    await this.sink?.finish();
-    if (this.options.signal.aborted) return;
+    if (this.failure === undefined && !this.cancel.signal.aborted) {
+      try {
+        await this.sink?.finish();
+      } catch (error) {
+        this.failure ??= error;
+      }
+    }
+    if (this.failure !== undefined || this.cancel.signal.aborted) {
+      await this.stop();
+      if (this.failure !== undefined) throw this.failure;
+      return;
+    }
+    await this.settleDownloads();
+    this.release();
     // The player has exited after playing everything: every clip was heard.
     const now = this.now();
     for (const clip of this.clips) clip.endsAt = Math.min(clip.endsAt ?? now, now);
   }
 
-  /** Stops speaking at once (playback and downloads). */
-  async stop(): Promise<void> {
-    this.noMore = true;
-    for (const clip of this.clips) clip.audio.close();
-    this.notifyPlayback();
-    await this.sink?.stop();
+  /** Stops speaking at once (playback and downloads). Safe to call any number of times, from any exit path. */
+  stop(): Promise<void> {
+    this.stopping ??= this.halt();
+    return this.stopping;
   }
 
   /** The sentences the listener has heard in full so far. */
@@ -96,38 +124,62 @@ export class SpeechQueue {
       .join(' ');
   }
 
+  private async halt(): Promise<void> {
+    this.noMore = true;
+    this.cancel.abort();
+    this.release();
+    for (const clip of this.clips) clip.audio.close();
+    this.notifyPlayback();
+    await this.sink?.stop().catch(() => {});
+    await this.settleDownloads();
+  }
+
+  /** Lets go of the caller's signal, which may live longer than this reply. */
+  private release(): void {
+    this.options.signal.removeEventListener('abort', this.onCallerAbort);
+  }
+
+  /** Waits for the downloads in flight (they end quickly once cancelled); they never reject. */
+  private async settleDownloads(): Promise<void> {
+    while (this.downloads.size > 0) await Promise.all(this.downloads);
+  }
+
   private startDownloads(): void {
     const limit = this.options.concurrency ?? 2;
     while (this.running < limit && this.waiting.length > 0) {
       const clip = this.waiting.shift()!;
       this.running += 1;
-      void this.download(clip).finally(() => {
+      const download = this.download(clip).finally(() => {
+        this.downloads.delete(download);
         this.running -= 1;
-        this.startDownloads();
+        if (!this.cancel.signal.aborted) this.startDownloads();
       });
+      this.downloads.add(download);
     }
   }
 
+  /** Never rejects: a failure goes to the clip, where playback finds it in order. */
   private async download(clip: Clip): Promise<void> {
-    const { synthesizer, cache, settings, signal } = this.options;
+    const { synthesizer, cache, settings } = this.options;
     // Requests go out in sentence order: each waits until the one before has its answer
     // started (a fraction of the time the sentence before takes to play).
     const myTurn = this.previousRequest;
     let started!: () => void;
     this.previousRequest = new Promise((resolve) => (started = resolve));
-    if (signal.aborted) {
-      started();
-      return clip.audio.close();
-    }
-    const key = cache.key('speech', { baseURL: synthesizer.baseURL, ...settings, format: 'wav', text: clip.text });
+    // One signal per request: the SDK leaves a listener on the signal it is given.
+    const request = linkedAbort(this.cancel.signal);
+    const signal = request.signal;
     try {
+      if (signal.aborted) return;
+      const key = cache.key('speech', { baseURL: synthesizer.baseURL, ...settings, format: 'wav', text: clip.text });
       const hit = await cache.get(key, { ...this.options.trace, host: hostOf(synthesizer.baseURL) });
       if (hit?.blob) {
         started();
         clip.audio.push(hit.blob);
-        return clip.audio.close();
+        return;
       }
       await myTurn;
+      if (signal.aborted) return;
       const parts: Uint8Array[] = [];
       const audio = await synthesizer.synthesize({ text: clip.text, format: 'wav', ...settings }, { signal, ...(this.options.trace ? { trace: this.options.trace } : {}) }).finally(started);
       for await (const chunk of audio) {
@@ -137,23 +189,37 @@ export class SpeechQueue {
       clip.audio.close();
       if (!signal.aborted) await cache.put('speech', key, { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice, characters: clip.text.length }, ...(this.options.trace?.sessionId ? { sessionId: this.options.trace.sessionId } : {}) });
     } catch (error) {
+      // Cancelled downloads are not failures: stop() already ended their clips.
+      if (!signal.aborted) clip.audio.fail(error);
+    } finally {
       started();
-      clip.audio.fail(error);
+      clip.audio.close();
+      request.release();
     }
   }
 
+  /** Never rejects: a failure is kept for finish() and stops everything now. */
   private async play(): Promise<void> {
+    try {
+      await this.playClips();
+    } catch (error) {
+      if (!this.cancel.signal.aborted) this.failure ??= error;
+      await this.stop();
+    }
+  }
+
+  private async playClips(): Promise<void> {
     let format: PcmFormat | undefined;
     for (let index = 0; ; index += 1) {
       while (index >= this.clips.length) {
-        if (this.noMore || this.options.signal.aborted) return;
+        if (this.noMore || this.cancel.signal.aborted) return;
         await new Promise<void>((resolve) => (this.wakePlayback = resolve));
       }
       const clip = this.clips[index]!;
       let header = Buffer.alloc(0);
       let parsed = false;
       for await (const chunk of clip.audio) {
-        if (this.options.signal.aborted) return;
+        if (this.cancel.signal.aborted) return;
         let pcm: Uint8Array = chunk;
         if (!parsed) {
           header = Buffer.concat([header, chunk]);
@@ -163,6 +229,8 @@ export class SpeechQueue {
           pcm = header.subarray(wav.dataOffset);
           if (!format || !sameFormat(format, wav.format)) {
             await this.sink?.finish();
+            // A player must never be started after stop(): it would outlive the turn.
+            if (this.cancel.signal.aborted) return;
             format = wav.format;
             this.sink = this.options.player.open(format);
           }
@@ -177,6 +245,7 @@ export class SpeechQueue {
         this.playheadEndsAt = Math.max(this.playheadEndsAt, this.now()) + seconds * 1000;
         await this.sink!.write(pcm);
       }
+      if (this.cancel.signal.aborted) return;
       await this.sink?.endClip();
       clip.endsAt = Math.max(this.playheadEndsAt, this.now());
     }

@@ -132,6 +132,7 @@ export class TalkSession {
     const turnKey = randomUUID();
     const cpuAtStart = process.cpuUsage();
     const timings: TurnTimings = heard.kind === 'voice' ? { speechEndedAt: heard.speechEndedAt, endpointAt: heard.endpointAt } : { speechEndedAt: heard.at };
+    let speaker: ReplySpeaker | undefined;
     try {
       const text = heard.kind === 'voice' ? await this.transcribe(heard.pcm, turn.signal, turnKey) : heard.text;
       if (text === undefined) return;
@@ -144,7 +145,8 @@ export class TalkSession {
       const label = style.green.bold('Assistant:');
       const answer = terminal.untrustedWriter();
 
-      const speaker = this.speaker(turn.signal, timings, turnKey);
+      const voice = this.speaker(turn.signal, timings, turnKey);
+      speaker = voice;
       let first = true;
       const result = await runExchange(
         { store, chatModel: this.dependencies.chatModel, cache: this.dependencies.cache, guard: this.dependencies.guard },
@@ -162,16 +164,16 @@ export class TalkSession {
               first = false;
             }
             answer.write(delta);
-            speaker?.text(delta);
+            voice?.text(delta);
           },
-          ...(speaker ? { beforeStore: (outcome) => speaker.settle(outcome) } : {}),
+          ...(voice ? { beforeStore: (outcome) => voice.settle(outcome) } : {}),
         },
       );
-      if (speaker) timings.audioDoneAt = this.now();
+      if (voice) timings.audioDoneAt = this.now();
       answer.end();
       status.clear();
       terminal.line(first ? label : '');
-      this.report(result, speaker?.failure);
+      this.report(result, voice?.failure);
       this.turns += 1;
       await store.recordTurn({
         sessionId: this.settings.sessionId,
@@ -188,6 +190,8 @@ export class TalkSession {
       status.clear();
       terminal.error(`${errorMessage(error)} Listening again.`);
     } finally {
+      // Whatever ended the turn, its voice ends with it: the next turn starts in silence.
+      await speaker?.stop();
       this.turn = undefined;
     }
   }

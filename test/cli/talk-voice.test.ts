@@ -155,8 +155,10 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     expect(server.speechRequests.map((request) => request.body.input)).toEqual(['One.', 'Two.', 'Two.', 'Three.']);
     server.requests.length = 0;
     server.enqueue({ text: 'Two. Four.' });
-    await home.run(['ask', '--speak', '--player', 'paplay', 'count again']);
-    await home.run(['ask', '--speak', '--player', 'paplay', 'count again']);
+    // The same question twice, its answer served from the cache the second time (whatever the answer-cache policy).
+    const cacheAnswers = { env: { ASSISTANT_CACHE_ANSWERS: 'always' } };
+    await home.run(['ask', '--speak', '--player', 'paplay', 'count again'], cacheAnswers);
+    await home.run(['ask', '--speak', '--player', 'paplay', 'count again'], cacheAnswers);
     // ...and with the cache, a phrase synthesized before is played without a request.
     expect(server.speechRequests.map((request) => request.body.input)).toEqual(['Two.', 'Four.']);
     const stats = JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout);
@@ -321,5 +323,123 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     } finally {
       server.defaultSpeech = {};
     }
+  });
+});
+
+/** One line on stderr per problem: no stack trace, no Node warning, no unhandled rejection. */
+function expectNoCrashOutput(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at /);
+  expect(stderr).not.toMatch(/MaxListenersExceededWarning|Warning:|Unhandled|Node\.js v/);
+}
+
+/** Spoken questions in one 16 kHz WAV, each after a pause, for --device wav:<file>. */
+function questionsFile(directory: string, questions: string[]): string {
+  const pause = Buffer.alloc(16_000 * 2 * 1.2);
+  const parts: Buffer[] = [Buffer.alloc(16_000 * 2 * 0.6)];
+  for (const [index, question] of questions.entries()) {
+    const spoken = join(directory, `question-${index}.wav`);
+    execFileSync('espeak-ng', ['-w', spoken, question]);
+    parts.push(execFileSync('sox', [spoken, '-r', '16000', '-c', '1', '-e', 'signed-integer', '-b', '16', '-t', 'raw', '-']), pause);
+  }
+  const file = join(directory, 'questions.wav');
+  writeFileSync(file, encodeWav(Buffer.concat(parts)));
+  return file;
+}
+
+describe.skipIf(!card.ok)('speech that fails mid-reply, long replies, a recording that ends', () => {
+  const reply = 'The first sentence is fine. The second one cannot be spoken. The third is fine again. And so is the fourth.';
+
+  it('ask --speak: speech fails on the second sentence while the reply streams: the answer is printed in full and stored complete, one error line, exit 1', async () => {
+    server.speechByInput.set('The second one cannot be spoken.', { status: 400, errorMessage: 'no voice for this sentence' });
+    server.enqueue({ text: reply, chunkDelayMs: 30 });
+    const result = await home.run(['ask', '--speak', '--player', 'paplay', 'four things']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(`${reply}\n`);
+    expect(result.stderr).toMatch(/^Error: Speaking failed: 127\.0\.0\.1:\d+ rejected the speech request \(400\): no voice for this sentence\.\n$/);
+    expectNoCrashOutput(result.stderr);
+    expect((await home.messageRows()).map((row) => [row.role, row.content, row.status])).toEqual([
+      ['user', 'four things', 'complete'],
+      ['assistant', reply, 'complete'],
+    ]);
+    expect(server.speechRequests.map((request) => request.body.input)).toContain('The second one cannot be spoken.');
+    expect(audioChildren()).toEqual([]);
+  });
+
+  it('talk: speech fails mid-reply: the turn is stored complete, the error is one line, the next turn is spoken, exit 0', async () => {
+    server.speechByInput.set('The second one cannot be spoken.', { status: 400, errorMessage: 'no voice for this sentence' });
+    server.enqueue({ text: reply, chunkDelayMs: 30 }, { text: 'This one is spoken. All of it.' });
+    const result = await home.run(['talk', '--text', '--player', 'paplay', '--session', 'speech-fails'], { input: 'four things\nand then?\n' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`You: four things\nAssistant: ${reply}\nYou: and then?\nAssistant: This one is spoken. All of it.\n`);
+    expect(result.stderr.match(/Error: Speaking failed: [^\n]*no voice for this sentence\.\n/g)).toHaveLength(1);
+    expect(result.stderr).toMatch(/2 turns · session speech-fails\n$/);
+    expectNoCrashOutput(result.stderr);
+    expect((await home.messageRows()).map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect((await home.messageRows())[1]!.content).toBe(reply);
+    const spoken = server.speechRequests.map((request) => request.body.input);
+    expect(spoken.slice(-2)).toEqual(['This one is spoken.', 'All of it.']);
+    expect(audioChildren()).toEqual([]);
+  });
+
+  it('a 20-sentence spoken answer: no warning on stderr, every sentence spoken, exit 0', async () => {
+    const long = Array.from({ length: 20 }, (_, index) => `This is sentence number ${index + 1}.`).join(' ');
+    server.defaultSpeech = { millisecondsPerCharacter: 2 };
+    server.enqueue({ text: long });
+    const result = await home.run(['ask', '--speak', '--player', 'paplay', 'count to twenty']);
+    expect(result).toMatchObject({ code: 0, stdout: `${long}\n`, stderr: '' });
+    expect(server.speechRequests).toHaveLength(20);
+    expect((await home.messageRows())[1]).toMatchObject({ content: long, status: 'complete' });
+    expect(audioChildren()).toEqual([]);
+  });
+
+  it('talk --device wav:<file>: each question in the file is answered aloud, and the end of the file ends the session (exit 0)', async () => {
+    const file = questionsFile(home.root, ['What time is it?', 'Where are we?']);
+    server.transcriptions.push({ text: 'What time is it?' }, { text: 'Where are we?' });
+    const result = await home.run(['talk', '--device', `wav:${file}`, '--player', 'paplay', '--session', 'file']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: What time is it?\nAssistant: You said: What time is it?\nYou: Where are we?\nAssistant: You said: Where are we?\n');
+    expect(result.stderr).toMatch(/2 turns · session file\n$/);
+    expectNoCrashOutput(result.stderr);
+    expect(server.transcriptionRequests).toHaveLength(2);
+    expect(await home.rows('SELECT 1 FROM turns')).toHaveLength(2);
+    expect(audioChildren()).toEqual([]);
+  });
+});
+
+describe('a microphone that stops, and advice on going on without speech', () => {
+  it('talk: a live microphone whose recording ends by itself is one error line, exit 1', async () => {
+    const bin = join(home.root, 'bin');
+    const { mkdirSync, chmodSync } = await import('node:fs');
+    mkdirSync(bin);
+    // A stand-in SoX: records a moment of silence, then ends as if the device went away.
+    writeFileSync(join(bin, 'sox'), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "sox: SoX v14.4.2"; exit 0; fi\nhead -c 64000 /dev/zero\nexit 0\n');
+    chmodSync(join(bin, 'sox'), 0o755);
+    const result = await home.run(['talk', '--mute'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\nError: Recording stopped: the default input ended the recording by itself\. Check the input device \(--device\)\.\n$/);
+    expectNoCrashOutput(result.stderr);
+  });
+
+  it('a missing player: ask says to leave out --speak, talk says --mute', async () => {
+    const asked = await home.run(['ask', '--speak', '--player', 'no-such-player', 'hi']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(/^Error: The audio player "no-such-player" is not installed\. .* Or leave out --speak\.\n$/);
+    expect(asked.stderr).not.toContain('--mute');
+    const talked = await home.run(['talk', '--text', '--player', 'no-such-player'], { input: 'hi\n' });
+    expect(talked.code).toBe(1);
+    expect(talked.stderr).toMatch(/Or use --mute\.\n$/);
+  });
+
+  it.skipIf(!card.ok)('a player that fails while speaking: ask advises leaving out --speak', async () => {
+    server.enqueue({ text: 'Nobody hears this.' });
+    const asked = await home.run(['ask', '--speak', '--player', 'paplay', 'hi'], { env: { PULSE_SERVER: 'unix:/nonexistent/socket' } });
+    expect(asked.code).toBe(1);
+    expect(asked.stdout).toBe('Nobody hears this.\n');
+    expect(asked.stderr).toMatch(/^Error: Speaking failed: The audio player \S*paplay exited with code 1.*Choose another with --player, or leave out --speak\.\n$/);
   });
 });

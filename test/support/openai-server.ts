@@ -94,6 +94,8 @@ export class FakeOpenAIServer {
   defaultTranscript: TranscriptionReply = { text: 'hello from the microphone' };
   readonly speechReplies: SpeechReply[] = [];
   defaultSpeech: SpeechReply = {};
+  /** Replies for speech requests whose input is exactly this text (every time, retries too); checked before speechReplies. */
+  readonly speechByInput = new Map<string, SpeechReply>();
   private server: Server | undefined;
   private port = 0;
 
@@ -120,6 +122,7 @@ export class FakeOpenAIServer {
     this.queue.length = 0;
     this.transcriptions.length = 0;
     this.speechReplies.length = 0;
+    this.speechByInput.clear();
     this.defaultReply = echoReply;
     this.defaultTranscript = { text: 'hello from the microphone' };
     this.defaultSpeech = {};
@@ -171,7 +174,8 @@ export class FakeOpenAIServer {
       return;
     }
     if (recorded.path === '/v1/audio/speech' && recorded.method === 'POST') {
-      await this.speak(recorded, this.speechReplies.shift() ?? this.defaultSpeech, response);
+      const scripted = this.speechByInput.get(String(recorded.body?.input ?? ''));
+      await this.speak(recorded, scripted ?? this.speechReplies.shift() ?? this.defaultSpeech, response);
       return;
     }
     sendError(response, 404, `Unknown path ${recorded.path}`, 'not_found');
