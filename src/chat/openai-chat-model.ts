@@ -135,7 +135,7 @@ export class OpenAIChatModel implements ChatModel {
     }
     usage = usageOf(rawUsage);
     const tokens = { inputTokens: rawUsage?.prompt_tokens, outputTokens: rawUsage?.completion_tokens };
-    const empty = visible ? undefined : emptyAnswerError(host, '', { finishReason, ...seen });
+    const empty = visible ? undefined : emptyAnswerError(host, pendingSpace, { finishReason, ...seen });
     if (empty) {
       call.finish({ ...tokens, errorClass: 'EmptyAnswer' });
       throw empty;
