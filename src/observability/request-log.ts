@@ -172,6 +172,8 @@ function isAbort(error: unknown): boolean {
 export function errorClassOf(error: unknown): string {
   const own = (error as { errorClass?: unknown } | null | undefined)?.errorClass;
   if (typeof own === 'string') return own;
+  // A translated error (AssistantError) is named by what it translated.
+  if (error instanceof Error && error.name === 'AssistantError' && error.cause !== undefined) return errorClassOf(error.cause);
   if (isAbort(error)) return 'Aborted';
   if (error instanceof Error && error.constructor.name === 'APIConnectionTimeoutError') return 'Timeout';
   const code = networkCode(error);
@@ -183,12 +185,20 @@ export function errorClassOf(error: unknown): string {
   return error instanceof Error ? error.constructor.name : 'Error';
 }
 
+/** undici's own codes, in words a person reading `log --errors` knows. */
+const UNDICI_CODES: Record<string, string> = {
+  UND_ERR_SOCKET: 'ConnectionClosed',
+  UND_ERR_CONNECT_TIMEOUT: 'Timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'Timeout',
+  UND_ERR_BODY_TIMEOUT: 'Timeout',
+};
+
 /** The first error code in the cause chain (fetch's TypeError -> Error { code: "ECONNREFUSED" }, or an AggregateError's). */
 function networkCode(error: unknown): string | undefined {
   let cause: unknown = error;
   for (let depth = 0; depth < 5 && cause; depth += 1) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(code)) return code;
+    if (typeof code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(code)) return UNDICI_CODES[code] ?? code;
     const first = (cause as { errors?: unknown }).errors;
     if (Array.isArray(first) && typeof (first[0] as { code?: unknown } | undefined)?.code === 'string') return (first[0] as { code: string }).code;
     cause = (cause as { cause?: unknown }).cause;
