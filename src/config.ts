@@ -23,6 +23,8 @@ export interface Config {
   timeoutSeconds: number;
   /** Retries on 429/5xx/connection errors, done by the SDK (the one retry layer). Default 2. */
   maxRetries: number;
+  /** The longest retry-after honoured, in seconds; a server asking for more fails at once. ASSISTANT_MAX_RETRY_WAIT, default 60. */
+  maxRetryWaitSeconds: number;
   /** DATABASE_URL: a SQLite path or sqlite:/file: URL. Default $XDG_DATA_HOME/assistant/assistant.db. */
   databaseUrl: string;
   /** Estimated tokens of earlier messages sent with each question, newest first. ASSISTANT_CONTEXT_TOKENS, default 16000. */
@@ -197,6 +199,7 @@ const settings: Setting[] = [
   { key: 'system', environmentVariable: 'ASSISTANT_SYSTEM', parse: text, fallback: () => undefined },
   { key: 'timeoutSeconds', environmentVariable: 'TIMEOUT', parse: numberIn(0.1, 3600), fallback: () => 15 },
   { key: 'maxRetries', environmentVariable: 'ASSISTANT_MAX_RETRIES', parse: numberIn(0, 10, true), fallback: () => 2 },
+  { key: 'maxRetryWaitSeconds', environmentVariable: 'ASSISTANT_MAX_RETRY_WAIT', parse: numberIn(0, 86_400), fallback: () => 60 },
   {
     key: 'databaseUrl',
     environmentVariable: 'DATABASE_URL',

@@ -45,6 +45,7 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
     apiKey: settings.apiKey,
     timeoutSeconds: settings.timeoutSeconds,
     maxRetries: settings.maxRetries,
+    maxRetryWaitSeconds: settings.maxRetryWaitSeconds,
     requestLog,
   });
   const once = <T>(make: () => T): (() => T) => {

@@ -4,17 +4,21 @@
  */
 import type OpenAI from 'openai';
 import { AssistantError } from '../errors.js';
-import { instrumentFetch, type RequestLog } from '../observability/request-log.js';
+import { callerSignal, instrumentFetch, type RequestLog } from '../observability/request-log.js';
+import { idleBoundedFetch } from './idle-timeout.js';
 import { hostOf } from './openai-errors.js';
+import { DEFAULT_MAX_RETRY_WAIT_SECONDS, waitForRetriesHere } from './retry-wait.js';
 
 export interface OpenAIConnection {
   baseURL: string;
   /** Optional for servers that need none (Ollama, llama.cpp server...). */
   apiKey: string | undefined;
-  /** Per request, including each retry. */
+  /** Per request, including each retry: the wait for the headers, then every gap in the body. */
   timeoutSeconds: number;
   /** Retries on 429, 5xx and connection errors, with backoff; honours retry-after. */
   maxRetries: number;
+  /** A retry-after longer than this (seconds) fails at once instead of waiting. Default 60. */
+  maxRetryWaitSeconds?: number | undefined;
   /** Replaces the global fetch (tests, proxies). */
   fetch?: typeof fetch;
   /** Where every call and attempt is recorded. */
@@ -46,7 +50,12 @@ export async function loadOpenAI(connection: OpenAIConnection): Promise<LoadedOp
     maxRetries: connection.maxRetries,
     // The SDK would print its own warnings (e.g. a malformed stream) on stderr; we report errors ourselves.
     logLevel: 'off',
-    fetch: instrumentFetch(connection.fetch ?? globalThis.fetch),
+    // Outermost first: bounded retry waits, the request log, idle bodies, the network.
+    fetch: waitForRetriesHere(instrumentFetch(idleBoundedFetch(connection.fetch ?? globalThis.fetch, connection.timeoutSeconds)), {
+      maxRetries: connection.maxRetries,
+      maxRetryWaitSeconds: connection.maxRetryWaitSeconds ?? DEFAULT_MAX_RETRY_WAIT_SECONDS,
+      signal: callerSignal,
+    }),
   });
   return { sdk, client };
 }

@@ -5,6 +5,7 @@
 import type OpenAI from 'openai';
 import { AssistantError } from '../errors.js';
 import { abortError } from './chat-model.js';
+import { DEFAULT_MAX_RETRY_WAIT_SECONDS, requestedWaitMilliseconds } from './retry-wait.js';
 
 type OpenAIModule = typeof import('openai');
 
@@ -13,6 +14,7 @@ export interface ErrorContext {
   model: string;
   timeoutSeconds: number;
   maxRetries: number;
+  maxRetryWaitSeconds?: number | undefined;
 }
 
 export type Endpoint = 'chat' | 'transcription' | 'speech';
@@ -48,6 +50,14 @@ export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context:
   if (error instanceof sdk.APIError) {
     const detail = serverMessage(error);
     const status = error.status;
+    const bound = context.maxRetryWaitSeconds ?? DEFAULT_MAX_RETRY_WAIT_SECONDS;
+    const asked = status === undefined ? undefined : requestedWaitMilliseconds(error.headers);
+    if (asked !== undefined && asked > bound * 1000) {
+      return new AssistantError(
+        `${host} answered ${status} and asked to wait ${formatSeconds(asked)} s before retrying (more than ASSISTANT_MAX_RETRY_WAIT=${bound} s)${detail}. Try again later, or raise ASSISTANT_MAX_RETRY_WAIT.`,
+        { cause: error },
+      );
+    }
     if (status === 401) {
       return new AssistantError(`${host} rejected the API key (401 Unauthorized). Check OPENAI_API_KEY.`, { cause: error });
     }
@@ -85,6 +95,11 @@ export function hostOf(baseURL: string): string {
   } catch {
     return baseURL;
   }
+}
+
+function formatSeconds(milliseconds: number): string {
+  const seconds = milliseconds / 1000;
+  return seconds >= 10 ? String(Math.round(seconds)) : String(Math.round(seconds * 10) / 10);
 }
 
 function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {

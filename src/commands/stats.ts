@@ -1,6 +1,6 @@
 /** `assistant stats` (latency, errors, cache, cost, resources, database size) and `assistant log` (the raw request log). */
 import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
-import { computeStats, isError, parseSince, type Distribution, type StatsReport } from '../observability/stats.js';
+import { computeStats, isAborted, isError, parseSince, type Distribution, type StatsReport } from '../observability/stats.js';
 import { validateSessionId } from '../session-id.js';
 import { bar, histogram } from '../ui/charts.js';
 import { formatBytes, formatTable, formatTime } from '../ui/format.js';
@@ -49,9 +49,10 @@ function render(report: StatsReport, options: StatsOptions, terminal: Terminal):
   out(style.bold(`${options.since === 'all' ? 'All time' : `Last ${options.since}`}${scope ? ` (${scope})` : ''}`));
   out();
 
-  const { total, errors, errorRate, topErrors } = report.requests;
+  const { total, errors, aborted, errorRate, topErrors } = report.requests;
   const rate = `${(errorRate * 100).toFixed(1)}%`;
-  out(markup`Requests ${total}, errors ${errors} (${errorRate > ERROR_RATE_TARGET ? style.red(rate) : rate})`);
+  // Requests you stopped yourself are not errors; they are counted apart (and left out of the rate).
+  out(markup`Requests ${total}, errors ${errors} (${errorRate > ERROR_RATE_TARGET ? style.red(rate) : rate})${aborted > 0 ? `, aborted ${aborted}` : ''}`);
   if (topErrors.length > 0) out(`  top errors: ${topErrors.map((error) => `${error.errorClass} ${error.count}`).join(', ')}`);
   out();
 
@@ -102,7 +103,7 @@ function render(report: StatsReport, options: StatsOptions, terminal: Terminal):
   const megabytes = (bytes: number | null): string => (bytes === null ? '-' : formatBytes(bytes));
   out(`Turns ${report.turns.count}: CPU p50 ${seconds(cpuMilliseconds.p50)}, max ${seconds(cpuMilliseconds.max)}; peak memory p50 ${megabytes(peakRssBytes.p50)}, max ${megabytes(peakRssBytes.max)}`);
   const rows = Object.entries(report.database.rows).map(([table, count]) => `${table} ${count}`).join(', ');
-  out(`Database ${formatBytes(report.database.bytes)}: ${rows}`);
+  out(`Database ${Number.isFinite(report.database.bytes) ? formatBytes(report.database.bytes) : '-'}: ${rows}`);
   out(`  ${report.database.description}`);
 }
 
@@ -116,7 +117,10 @@ export async function log(options: LogOptions, context: CommandContext): Promise
   if (!Number.isInteger(options.limit) || options.limit < 1) throw usageError('--limit must be a whole number of at least 1.');
   const store = await context.openStore();
   await context.requestLog.flush();
-  const requests = await store.requests({ limit: options.limit, errorsOnly: options.errors });
+  // One definition of a failure (isError, as in stats): the store's filter also returns what the user stopped.
+  const requests = options.errors
+    ? (await store.requests({ errorsOnly: true })).filter(isError).slice(0, options.limit)
+    : await store.requests({ limit: options.limit });
   if (options.json) {
     context.terminal.json(requests.map((request) => ({ ...request, at: new Date(request.at).toISOString() })));
     return ExitCode.Success;
@@ -130,10 +134,10 @@ export async function log(options: LogOptions, context: CommandContext): Promise
     formatTime(new Date(request.at), { seconds: true }),
     request.endpoint,
     request.model ?? '-',
-    request.cached ? 'cache' : isError(request) ? style.red(request.errorClass ?? String(request.status)) : String(request.status ?? '-'),
+    request.cached ? 'cache' : isAborted(request) ? 'aborted' : isError(request) ? style.red(request.errorClass ?? String(request.status)) : String(request.status ?? '-'),
     String(request.attempt),
     request.latencyMs === undefined ? '-' : `${request.latencyMs} ms`,
-    request.inputTokens === undefined && request.outputTokens === undefined ? '-' : `${request.inputTokens ?? 0}/${request.outputTokens ?? 0}`,
+    request.inputTokens === undefined && request.outputTokens === undefined ? '-' : `${request.inputTokens ?? '-'}/${request.outputTokens ?? '-'}`,
     request.requestId ?? '-',
   ]);
   context.terminal.line(formatTable(['TIME', 'ENDPOINT', 'MODEL', 'STATUS', 'TRY', 'LATENCY', 'TOKENS', 'REQUEST ID'], rows, new Set([4, 5])));

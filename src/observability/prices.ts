@@ -25,6 +25,12 @@ export const PRICES: Record<string, Price> = {
   'gpt-4o-mini-transcribe': { perMinute: 0.003 },
   'gpt-4o-transcribe': { perMinute: 0.006 },
   'whisper-1': { perMinute: 0.006 },
+  // gpt-4o-mini-tts (the default voice model) is listed per token ($0.60 per 1M text tokens in,
+  // $12 per 1M audio tokens out), which OpenAI estimates at $0.015 per minute of speech. The log
+  // records the characters synthesized, so that estimate is converted: a minute of speech is
+  // about 150 words of ~5.7 characters with their spaces, ~855 characters, so $0.015 / 855
+  // characters is ~$17.5 per million characters. An estimate: set "prices" for exact accounting.
+  'gpt-4o-mini-tts': { perMillionCharacters: 17.5 },
   'tts-1': { perMillionCharacters: 15 },
   'tts-1-hd': { perMillionCharacters: 30 },
 };

@@ -48,6 +48,8 @@ export class CallTrace {
   constructor(
     private readonly log: RequestLog | undefined,
     private readonly info: { endpoint: RequestEndpoint; host: string; model: string } & TraceContext,
+    /** The caller's signal: tells the user's stop ("Aborted") from the SDK's own timeout ("Timeout"). */
+    readonly signal?: AbortSignal | undefined,
   ) {}
 
   /** Runs the SDK call so the instrumented fetch can file its attempts here. */
@@ -69,7 +71,8 @@ export class CallTrace {
     if (this.attempts.length === 0) this.attempts.push({ at: Date.now(), startedAt: now, attempt: 1, errorClass: result.errorClass ?? 'NoResponse' });
     const last = this.attempts.at(-1)!;
     last.latencyMs = now - last.startedAt;
-    if (result.errorClass && last.status === undefined && last.errorClass === undefined) last.errorClass = result.errorClass;
+    // A failure after a 200 (the stream cut, stalled, stopped, an empty answer) is the call's outcome too.
+    if (result.errorClass && last.errorClass === undefined) last.errorClass = result.errorClass;
     this.log.record(
       this.attempts.map((attempt) => ({
         at: attempt.at,
@@ -87,16 +90,32 @@ export class CallTrace {
         requestId: attempt.requestId,
         ...(attempt === last
           ? {
-              inputTokens: result.inputTokens,
-              outputTokens: result.outputTokens,
+              inputTokens: tokenCount(result.inputTokens),
+              outputTokens: tokenCount(result.outputTokens),
               firstTokenMs: result.firstTokenAt === undefined ? undefined : result.firstTokenAt - last.startedAt,
-              audioSeconds: result.audioSeconds,
-              characters: result.characters,
+              audioSeconds: result.audioSeconds !== undefined && Number.isFinite(result.audioSeconds) && result.audioSeconds >= 0 ? result.audioSeconds : undefined,
+              characters: tokenCount(result.characters),
             }
           : {}),
       })),
     );
   }
+}
+
+/** The signal of the call being traced, if any (see CallTrace.signal). */
+export function callerSignal(): AbortSignal | undefined {
+  return currentCall.getStore()?.signal;
+}
+
+/** Larger than any real request; a server reporting more is wrong, and must not skew stats or the daily token limit. */
+export const MAX_TOKEN_COUNT = 1_000_000_000;
+
+/**
+ * A count from a server (tokens, characters) that may be stored: a whole number from 0 to
+ * MAX_TOKEN_COUNT. Anything else (negative, fractional, NaN, absurd) is dropped, never stored.
+ */
+export function tokenCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TOKEN_COUNT ? value : undefined;
 }
 
 const STATUS_CLASSES: Record<number, string> = {
@@ -123,27 +142,68 @@ export function instrumentFetch(inner: typeof fetch): typeof fetch {
       const requestId = response.headers.get('x-request-id');
       if (requestId) attempt.requestId = requestId;
       if (response.status >= 400) {
-        attempt.errorClass = STATUS_CLASSES[response.status] ?? (response.status >= 500 ? 'InternalServerError' : `HTTP${response.status}`);
+        attempt.errorClass = statusClass(response.status);
         attempt.latencyMs = attempt.firstByteMs;
       }
       return response;
     } catch (error) {
       attempt.latencyMs = performance.now() - attempt.startedAt;
-      attempt.errorClass = networkErrorClass(error);
+      // The SDK aborts the fetch itself when TIMEOUT passes: that is a timeout, not the user's stop.
+      attempt.errorClass = isAbort(error) && !trace.signal?.aborted ? 'Timeout' : errorClassOf(error);
       throw error;
     }
   };
 }
 
-function networkErrorClass(error: unknown): string {
-  if (error instanceof Error && error.name === 'AbortError') return 'Aborted';
+function statusClass(status: number): string {
+  return STATUS_CLASSES[status] ?? (status >= 500 ? 'InternalServerError' : `HTTP${status}`);
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.constructor.name === 'APIUserAbortError');
+}
+
+/**
+ * The request log's name for why a call failed: "Aborted" (the user stopped it), "Timeout",
+ * "IdleTimeout", the network's code ("ECONNREFUSED", "ENOTFOUND", "ECONNRESET"), the HTTP class
+ * ("RateLimitError"), or an error's own `errorClass` ("EmptyAnswer"). Never fetch's bare
+ * "TypeError": its cause (or the cause's cause) holds the code.
+ */
+export function errorClassOf(error: unknown): string {
+  const own = (error as { errorClass?: unknown } | null | undefined)?.errorClass;
+  if (typeof own === 'string') return own;
+  // A translated error (AssistantError) is named by what it translated.
+  if (error instanceof Error && error.name === 'AssistantError' && error.cause !== undefined) return errorClassOf(error.cause);
+  if (isAbort(error)) return 'Aborted';
+  if (error instanceof Error && error.constructor.name === 'APIConnectionTimeoutError') return 'Timeout';
+  const code = networkCode(error);
+  if (code) return code;
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  if (typeof status === 'number' && status >= 400) return statusClass(status);
+  if (error instanceof Error && (error.constructor.name === 'APIConnectionError' || (error instanceof TypeError && error.message === 'fetch failed'))) return 'ConnectionError';
+  if (error instanceof SyntaxError) return 'MalformedResponse';
+  return error instanceof Error ? error.constructor.name : 'Error';
+}
+
+/** undici's own codes, in words a person reading `log --errors` knows. */
+const UNDICI_CODES: Record<string, string> = {
+  UND_ERR_SOCKET: 'ConnectionClosed',
+  UND_ERR_CONNECT_TIMEOUT: 'Timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'Timeout',
+  UND_ERR_BODY_TIMEOUT: 'Timeout',
+};
+
+/** The first error code in the cause chain (fetch's TypeError -> Error { code: "ECONNREFUSED" }, or an AggregateError's). */
+function networkCode(error: unknown): string | undefined {
   let cause: unknown = error;
-  for (let depth = 0; depth < 4 && cause; depth += 1) {
+  for (let depth = 0; depth < 5 && cause; depth += 1) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    if (typeof code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(code)) return UNDICI_CODES[code] ?? code;
+    const first = (cause as { errors?: unknown }).errors;
+    if (Array.isArray(first) && typeof (first[0] as { code?: unknown } | undefined)?.code === 'string') return (first[0] as { code: string }).code;
     cause = (cause as { cause?: unknown }).cause;
   }
-  return error instanceof Error ? error.name : 'Error';
+  return undefined;
 }
 
 /** Writes the log to the store, pruning rows older than the retention once per process. */

@@ -3,7 +3,8 @@
  * function of rows, so tests can seed known rows and expect known numbers.
  */
 import type { CacheKind, StoreSize, StoredRequest, StoredTurn } from '../store/store.js';
-import { PRICES, PRICES_AS_OF, costOf, type Price } from './prices.js';
+import { PRICES, PRICES_AS_OF, costOf, type Price, type Usage } from './prices.js';
+import { tokenCount } from './request-log.js';
 
 export interface Distribution {
   count: number;
@@ -17,7 +18,11 @@ export interface Distribution {
 
 export interface StatsReport {
   since: string | null;
-  requests: { total: number; errors: number; errorRate: number; topErrors: Array<{ errorClass: string; count: number }> };
+  /**
+   * total: every request sent (not cache hits); aborted: stopped by the user (Ctrl-C, an interrupted
+   * answer), which is not a failure of the server; errorRate: errors / (total - aborted).
+   */
+  requests: { total: number; errors: number; aborted: number; errorRate: number; topErrors: Array<{ errorClass: string; count: number }> };
   latency: Record<'transcription' | 'firstToken' | 'wholeReply' | 'speechFirstByte' | 'timeToFirstAudio', Distribution>;
   cache: Array<{ kind: CacheKind; hits: number; misses: number; hitRate: number | null; savedDollars: number | null }>;
   models: Array<{ model: string; requests: number; inputTokens: number; outputTokens: number; audioSeconds: number; characters: number; dollars: number | null }>;
@@ -37,7 +42,8 @@ export function percentile(sorted: number[], fraction: number): number | null {
 }
 
 export function distribution(values: Array<number | undefined>): Distribution {
-  const present = values.filter((value): value is number => value !== undefined && Number.isFinite(value));
+  // Rows may hold anything (a column typed loosely, a row written by hand): only real durations count.
+  const present = values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0);
   const sorted = [...present].sort((a, b) => a - b);
   return {
     count: present.length,
@@ -49,10 +55,26 @@ export function distribution(values: Array<number | undefined>): Distribution {
   };
 }
 
-/** A failed attempt: an HTTP error or no response. Stopping an answer yourself is not a failure. */
+/** Stopped by the user. Not an error: left out of the error rate and of `log --errors`, shown as "aborted". */
+export function isAborted(request: StoredRequest): boolean {
+  return request.errorClass === 'Aborted';
+}
+
+/** A failed attempt: an HTTP error, no response, or a failure after the headers. Stopping an answer yourself is not a failure. */
 export function isError(request: StoredRequest): boolean {
-  if (request.errorClass === 'Aborted') return false;
-  return request.errorClass !== undefined || (request.status !== undefined && request.status >= 400);
+  if (isAborted(request)) return false;
+  return request.errorClass !== undefined || (typeof request.status === 'number' && request.status >= 400);
+}
+
+/** What a row used, believable values only: a negative, fractional or absurd count from a server costs nothing and counts nothing. */
+function usageOf(request: StoredRequest): Required<{ [Key in keyof Usage]: number | undefined }> {
+  const seconds = request.audioSeconds;
+  return {
+    inputTokens: tokenCount(request.inputTokens),
+    outputTokens: tokenCount(request.outputTokens),
+    audioSeconds: typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined,
+    characters: tokenCount(request.characters),
+  };
 }
 
 export function computeStats(input: {
@@ -65,8 +87,9 @@ export function computeStats(input: {
 }): StatsReport {
   const prices = { ...PRICES, ...input.prices };
   const live = input.requests.filter((request) => !request.cached);
-  const ok = live.filter((request) => !isError(request) && request.errorClass !== 'Aborted');
+  const ok = live.filter((request) => !isError(request) && !isAborted(request));
   const errors = live.filter(isError);
+  const aborted = live.filter(isAborted).length;
   const errorCounts = new Map<string, number>();
   for (const request of errors) {
     const name = request.errorClass ?? `HTTP ${request.status}`;
@@ -90,12 +113,13 @@ export function computeStats(input: {
   for (const request of input.requests) {
     if (request.cached || request.model === undefined) continue;
     const entry = costs.get(request.model) ?? { model: request.model, requests: 0, inputTokens: 0, outputTokens: 0, audioSeconds: 0, characters: 0, dollars: 0 };
+    const usage = usageOf(request);
     entry.requests += 1;
-    entry.inputTokens += request.inputTokens ?? 0;
-    entry.outputTokens += request.outputTokens ?? 0;
-    entry.audioSeconds += request.audioSeconds ?? 0;
-    entry.characters += request.characters ?? 0;
-    const cost = costOf(prices[request.model], request);
+    entry.inputTokens += usage.inputTokens ?? 0;
+    entry.outputTokens += usage.outputTokens ?? 0;
+    entry.audioSeconds += usage.audioSeconds ?? 0;
+    entry.characters += usage.characters ?? 0;
+    const cost = costOf(prices[request.model], usage);
     if (cost === undefined) {
       entry.dollars = null;
       unpriced.add(request.model);
@@ -104,8 +128,10 @@ export function computeStats(input: {
     }
     if (cost !== undefined) {
       totalDollars += cost;
-      const day = new Date(request.at).toISOString().slice(0, 10);
-      daily.set(day, (daily.get(day) ?? 0) + cost);
+      if (Number.isFinite(request.at)) {
+        const day = new Date(request.at).toISOString().slice(0, 10);
+        daily.set(day, (daily.get(day) ?? 0) + cost);
+      }
     }
     costs.set(request.model, entry);
   }
@@ -113,7 +139,7 @@ export function computeStats(input: {
   const cache = (['chat', 'speech', 'transcription'] as const).map((kind) => {
     const hits = input.requests.filter((request) => request.cached && request.endpoint === kind);
     const misses = live.filter((request) => request.endpoint === kind && request.attempt === 1).length;
-    const saved = hits.map((hit) => costOf(prices[hit.model ?? ''], hit));
+    const saved = hits.map((hit) => costOf(prices[hit.model ?? ''], usageOf(hit)));
     return {
       kind,
       hits: hits.length,
@@ -128,7 +154,8 @@ export function computeStats(input: {
     requests: {
       total: live.length,
       errors: errors.length,
-      errorRate: live.length === 0 ? 0 : errors.length / live.length,
+      aborted,
+      errorRate: live.length - aborted === 0 ? 0 : errors.length / (live.length - aborted),
       topErrors: [...errorCounts].map(([errorClass, count]) => ({ errorClass, count })).sort((a, b) => b.count - a.count).slice(0, 5),
     },
     latency,

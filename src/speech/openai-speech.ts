@@ -1,8 +1,7 @@
 /** Transcriber and Synthesizer over the OpenAI audio API (and servers that speak it). */
 import { checkConnection, loadOpenAI, type LoadedOpenAI, type OpenAIConnection } from '../chat/openai-client.js';
-import { errorClassOf } from '../chat/openai-chat-model.js';
 import { hostOf, translateOpenAIError } from '../chat/openai-errors.js';
-import { CallTrace, type TraceContext } from '../observability/request-log.js';
+import { CallTrace, errorClassOf, type TraceContext } from '../observability/request-log.js';
 import { parseWavHeader, pcmSeconds } from '../audio/wav.js';
 import { AssistantError } from '../errors.js';
 import type { SpeechRequest, Synthesizer, Transcriber, TranscriptionRequest } from './speech-models.js';
@@ -27,7 +26,7 @@ abstract class OpenAIAudioEndpoint {
 export class OpenAITranscriber extends OpenAIAudioEndpoint implements Transcriber {
   async transcribe(request: TranscriptionRequest, { signal, trace }: { signal?: AbortSignal; trace?: TraceContext }): Promise<{ text: string }> {
     const { sdk, client } = await this.load();
-    const call = new CallTrace(this.connection.requestLog, { endpoint: 'transcription', host: hostOf(this.baseURL), model: request.model, ...trace });
+    const call = new CallTrace(this.connection.requestLog, { endpoint: 'transcription', host: hostOf(this.baseURL), model: request.model, ...trace }, signal);
     try {
       const file = await sdk.toFile(request.audio, request.filename);
       const result = await call.run(() => client.audio.transcriptions.create(
@@ -51,7 +50,7 @@ export class OpenAITranscriber extends OpenAIAudioEndpoint implements Transcribe
 export class OpenAISynthesizer extends OpenAIAudioEndpoint implements Synthesizer {
   async synthesize(request: SpeechRequest, { signal, trace }: { signal?: AbortSignal; trace?: TraceContext }): Promise<AsyncIterable<Uint8Array>> {
     const { sdk, client } = await this.load();
-    const call = new CallTrace(this.connection.requestLog, { endpoint: 'speech', host: hostOf(this.baseURL), model: request.model, ...trace });
+    const call = new CallTrace(this.connection.requestLog, { endpoint: 'speech', host: hostOf(this.baseURL), model: request.model, ...trace }, signal);
     let response: Response;
     try {
       response = await call.run(() =>

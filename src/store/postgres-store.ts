@@ -204,7 +204,8 @@ export class PostgresStore implements Store {
 
   async requestTotals(since: number): Promise<{ requests: number; tokens: number }> {
     const rows = await this.query(
-      'SELECT COUNT(*)::bigint AS requests, COALESCE(SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), 0)::bigint AS tokens FROM requests WHERE at >= $1 AND NOT cached',
+      // Negative counts (written by a lying server before they were validated) must not offset the limit.
+      'SELECT COUNT(*)::bigint AS requests, COALESCE(SUM(GREATEST(COALESCE(input_tokens, 0), 0) + GREATEST(COALESCE(output_tokens, 0), 0)), 0)::bigint AS tokens FROM requests WHERE at >= $1 AND NOT cached',
       [since],
     );
     return { requests: rows[0]!.requests, tokens: rows[0]!.tokens };

@@ -219,7 +219,8 @@ export class SqliteStore implements Store {
 
   async requestTotals(since: number): Promise<{ requests: number; tokens: number }> {
     return this.database
-      .prepare('SELECT COUNT(*) AS requests, COALESCE(SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), 0) AS tokens FROM requests WHERE at >= ? AND cached = 0')
+      .prepare(// Negative counts (written by a lying server before they were validated) must not offset the limit.
+        'SELECT COUNT(*) AS requests, COALESCE(SUM(MAX(COALESCE(input_tokens, 0), 0) + MAX(COALESCE(output_tokens, 0), 0)), 0) AS tokens FROM requests WHERE at >= ? AND cached = 0')
       .get(since) as { requests: number; tokens: number };
   }
 

@@ -22,19 +22,21 @@ interface Fault {
   attempts: number;
   message: RegExp;
   partial?: string;
+  /** The request log's error class for every attempt. */
+  logged: string;
 }
 
 const faults: Fault[] = [
-  { name: '429 with retry-after', reply: { status: 429, errorMessage: 'Too many', headers: quick }, attempts: 3, message: /rate limiting requests \(429\) after 2 retries/ },
-  { name: '500', reply: { status: 500, errorMessage: 'boom', headers: quick }, attempts: 3, message: /failed with 500 after 2 retries: boom\. Try again later/ },
-  { name: '503', reply: { status: 503, errorMessage: 'overloaded', headers: quick }, attempts: 3, message: /failed with 503 after 2 retries: overloaded/ },
-  { name: 'slower than TIMEOUT', reply: { hang: true }, attempts: 3, message: /No answer from 127\.0\.0\.1:\d+ within 0\.5 s after 2 retries/ },
-  { name: 'a connection reset before the response', reply: { reset: true }, attempts: 3, message: /The connection to 127\.0\.0\.1:\d+ failed after 2 retries/ },
-  { name: 'the stream cut mid-answer', reply: { text: 'one two three four', dropAfterChunks: 2 }, attempts: 1, message: /lost mid-answer/, partial: 'one two ' },
-  { name: 'malformed SSE', reply: { malformed: true }, attempts: 1, message: /sent a malformed answer/ },
-  { name: '401', reply: { status: 401, errorMessage: 'bad key' }, attempts: 1, message: /rejected the API key \(401 Unauthorized\)\. Check OPENAI_API_KEY/ },
-  { name: '404 model not found', reply: { status: 404, errorMessage: 'The model `x` does not exist', errorCode: 'model_not_found' }, attempts: 1, message: /model "gpt-4o-mini" was not found/ },
-  { name: '400', reply: { status: 400, errorMessage: 'context too long' }, attempts: 1, message: /rejected the request \(400\): context too long/ },
+  { name: '429 with retry-after', reply: { status: 429, errorMessage: 'Too many', headers: quick }, attempts: 3, message: /rate limiting requests \(429\) after 2 retries/, logged: 'RateLimitError' },
+  { name: '500', reply: { status: 500, errorMessage: 'boom', headers: quick }, attempts: 3, message: /failed with 500 after 2 retries: boom\. Try again later/, logged: 'InternalServerError' },
+  { name: '503', reply: { status: 503, errorMessage: 'overloaded', headers: quick }, attempts: 3, message: /failed with 503 after 2 retries: overloaded/, logged: 'InternalServerError' },
+  { name: 'slower than TIMEOUT', reply: { hang: true }, attempts: 3, message: /No answer from 127\.0\.0\.1:\d+ within 0\.5 s after 2 retries/, logged: 'Timeout' },
+  { name: 'a connection reset before the response', reply: { reset: true }, attempts: 3, message: /The connection to 127\.0\.0\.1:\d+ failed after 2 retries/, logged: 'ConnectionClosed' },
+  { name: 'the stream cut mid-answer', reply: { text: 'one two three four', dropAfterChunks: 2 }, attempts: 1, message: /lost mid-answer/, partial: 'one two ', logged: 'StreamCut' },
+  { name: 'malformed SSE', reply: { malformed: true }, attempts: 1, message: /sent a malformed answer/, logged: 'MalformedResponse' },
+  { name: '401', reply: { status: 401, errorMessage: 'bad key' }, attempts: 1, message: /rejected the API key \(401 Unauthorized\)\. Check OPENAI_API_KEY/, logged: 'AuthenticationError' },
+  { name: '404 model not found', reply: { status: 404, errorMessage: 'The model `x` does not exist', errorCode: 'model_not_found' }, attempts: 1, message: /model "gpt-4o-mini" was not found/, logged: 'NotFoundError' },
+  { name: '400', reply: { status: 400, errorMessage: 'context too long' }, attempts: 1, message: /rejected the request \(400\): context too long/, logged: 'BadRequestError' },
 ];
 
 describe('chat faults', () => {
@@ -55,8 +57,10 @@ describe('chat faults', () => {
     ]);
     expect(await home.rows('SELECT key FROM cache')).toEqual([]);
     // The request log shows each attempt.
-    const log = JSON.parse((await home.run(['log', '--json'])).stdout);
+    const log = JSON.parse((await home.run(['log', '--json'])).stdout) as Array<{ errorClass?: string }>;
     expect(log).toHaveLength(fault.attempts);
+    // Named by what happened: never fetch's bare "TypeError", never "Aborted" for a timeout.
+    expect(log.map((row) => row.errorClass)).toEqual(Array(fault.attempts).fill(fault.logged));
   });
 
   it('connection refused is retried, then explained', async () => {
@@ -66,6 +70,8 @@ describe('chat faults', () => {
     const result = await home.run(['ask', 'hi'], { env: { ...env, OPENAI_BASE_URL: url } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Error: Cannot connect to ${url} (connection refused)`);
+    const log = JSON.parse((await home.run(['log', '--json'])).stdout) as Array<{ errorClass?: string }>;
+    expect(log.map((row) => row.errorClass)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
     expect((await home.messageRows()).map((row) => row.status)).toEqual(['complete', 'error']);
   });
 });

@@ -120,3 +120,82 @@ describe('assistant stats', () => {
     expect(none.requests.total).toBe(0);
   });
 });
+
+describe('numbers you can trust', () => {
+  it('token counts a server gets wrong are not stored and cannot offset the daily token limit', async () => {
+    server.enqueue({ text: 'Odd.', usage: { prompt_tokens: -1_000_000 } }, { text: 'Half.', usage: { prompt_tokens: 12.5 } }, { text: 'Huge.', usage: { completion_tokens: 5e12 } });
+    for (const question of ['one', 'two', 'three']) expect((await home.run(['ask', question])).code).toBe(0);
+    const messages = await home.messageRows();
+    expect(messages.filter((row) => row.role === 'assistant').map((row) => [row.status, row.prompt_tokens, row.completion_tokens])).toEqual([
+      ['complete', null, null],
+      ['complete', null, null],
+      ['complete', null, null],
+    ]);
+    const rows = await home.rows<{ input_tokens: number | null; output_tokens: number | null }>('SELECT input_tokens, output_tokens FROM requests ORDER BY id');
+    expect(rows.map((row) => row.input_tokens)).toEqual([null, null, expect.any(Number)]);
+    expect(rows.map((row) => row.output_tokens)).toEqual([1, 1, null]);
+
+    // A sane answer: its tokens (more than 10) reach the limit; the negative count above must not hide them.
+    await home.run(['ask', 'four']);
+    const limited = await home.run(['ask', 'five'], { env: { ASSISTANT_MAX_TOKENS_PER_DAY: '10' } });
+    expect(limited.code).toBe(3);
+    expect(limited.stderr).toMatch(/tokens per day \(ASSISTANT_MAX_TOKENS_PER_DAY\) is reached/);
+  });
+
+  it('stats never prints NaN: an empty log, and rows with odd values', async () => {
+    const empty = await home.run(['stats']);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^Requests 0, errors 0 \(0\.0%\)$/m);
+    expect(empty.stdout).not.toMatch(/NaN|Infinity/);
+
+    const cached = home.isPostgres ? 'false' : '0';
+    const now = Date.now();
+    const odd = [
+      `(${now}, 'chat', 'h', 'gpt-4o-mini', 200, NULL, 1, -40, -2000000, 30, NULL, ${cached})`,
+      `(${now}, 'chat', 'h', NULL, 200, NULL, 1, 100, 10, 10, NULL, ${cached})`,
+      `(${now}, 'transcription', 'h', 'gpt-4o-mini-transcribe', 200, NULL, 1, 0, NULL, NULL, -60, ${cached})`,
+      `(${now}, 'chat', 'h', 'gpt-4o-mini', NULL, 'Aborted', 1, 5, NULL, NULL, NULL, ${cached})`,
+      // SQLite keeps text in a number column as text.
+      ...(home.isPostgres ? [] : [`(${now}, 'chat', 'h', 'gpt-4o-mini', 200, NULL, 1, 'slow', 'many', '7', 'x', 0)`]),
+    ];
+    await home.execute(
+      `INSERT INTO requests (at, endpoint, host, model, status, error_class, attempt, latency_ms, input_tokens, output_tokens, audio_seconds, cached) VALUES ${odd.join(', ')}`,
+    );
+    const text = await home.run(['stats', '--since', 'all']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toMatch(/NaN|Infinity|\$-/);
+    expect(text.stdout).toMatch(/^Requests \d+, errors 0 \(0\.0%\), aborted 1$/m);
+    const json = JSON.parse((await home.run(['stats', '--json', '--since', 'all'])).stdout);
+    const mini = json.models.find((model: { model: string }) => model.model === 'gpt-4o-mini');
+    expect(mini.inputTokens).toBe(0);
+    expect(mini.dollars).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a stopped answer is "aborted", not an error, in both stats and log --errors; a timeout is an error in both', async () => {
+    server.enqueue({ text: 'fine' }, { status: 500, errorMessage: 'down' }, { hang: true }, { text: 'one two three four', stallAfterChunks: 2 });
+    await home.run(['ask', 'a']);
+    await home.run(['ask', 'b']);
+    await home.run(['ask', 'c'], { env: { TIMEOUT: '0.5' } });
+    const { collect, waitForOutput } = await import('../support/cli.js');
+    const child = home.start(['ask', 'd']);
+    const done = collect(child);
+    await waitForOutput(child, 'one two ');
+    child.kill('SIGINT');
+    expect((await done).code).toBe(130);
+
+    const errors = JSON.parse((await home.run(['log', '--errors', '--json'])).stdout) as LogRow[];
+    expect(errors.map((row) => row.errorClass).sort()).toEqual(['InternalServerError', 'Timeout']);
+    const all = await logRows();
+    expect(all.map((row) => [row.status ?? null, row.errorClass ?? null])).toEqual([
+      [200, null],
+      [500, 'InternalServerError'],
+      [null, 'Timeout'],
+      [200, 'Aborted'],
+    ]);
+    expect((await home.run(['log'])).stdout).toMatch(/\n.*chat\s+gpt-4o-mini\s+aborted\s+1\s/);
+
+    const json = JSON.parse((await home.run(['stats', '--json'])).stdout);
+    expect(json.requests).toMatchObject({ total: 4, errors: 2, aborted: 1, errorRate: 2 / 3 });
+    expect(json.latency.wholeReply.count).toBe(1);
+  });
+});

@@ -86,9 +86,9 @@ describe.skipIf(tmuxMissing('talk-prompt'))('talk --text on a terminal', () => {
 
   it('Enter, Esc and Ctrl-C each stop an answer, which is kept as interrupted, and return to the prompt; a resize does not disturb it', async () => {
     server.enqueue(
-      { text: 'never shown', holdAfterChunks: 0 },
-      { text: 'one two three four', holdAfterChunks: 2 },
-      { text: 'five six seven eight', holdAfterChunks: 2 },
+      { text: 'never shown', stallAfterChunks: 0 },
+      { text: 'one two three four', stallAfterChunks: 2 },
+      { text: 'five six seven eight', stallAfterChunks: 2 },
     );
     const screen = await start(['talk', '--text', '--mute', '--session', 'cut']);
     await screen.type('first');
@@ -136,7 +136,7 @@ describe.skipIf(tmuxMissing('talk-prompt'))('talk --text on a terminal', () => {
   });
 
   it('switches paste mode off however it ends: Ctrl-C twice quickly (130), SIGTERM (143)', async () => {
-    server.enqueue({ text: 'one two three', holdAfterChunks: 1 });
+    server.enqueue({ text: 'one two three', stallAfterChunks: 1 });
     const quick = await start(['talk', '--text', '--mute']);
     await quick.type('go');
     await quick.press('Enter');

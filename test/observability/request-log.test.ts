@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CallTrace, instrumentFetch, type RequestLog } from '../../src/observability/request-log.js';
+import OpenAI from 'openai';
+import { CallTrace, errorClassOf, instrumentFetch, tokenCount, type RequestLog } from '../../src/observability/request-log.js';
 import type { RequestRecord } from '../../src/store/store.js';
 
 class MemoryLog implements RequestLog {
@@ -45,6 +46,44 @@ describe('instrumentFetch and CallTrace', () => {
     const silent = new CallTrace(log, { endpoint: 'chat', host: 'h', model: 'm' });
     silent.finish({ errorClass: 'Aborted' });
     expect(log.rows.at(-1)).toMatchObject({ errorClass: 'Aborted', attempt: 1 });
+  });
+
+  it('names why a call failed: the network code behind fetch\'s TypeError, timeouts, statuses, never "TypeError"', () => {
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+    const bothFamilies = Object.assign(new TypeError('fetch failed'), { cause: new AggregateError([Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })]) });
+    const badPort = Object.assign(new TypeError('fetch failed'), { cause: new Error('bad port') });
+    expect(errorClassOf(new OpenAI.APIConnectionError({ cause: refused }))).toBe('ECONNREFUSED');
+    expect(errorClassOf(refused)).toBe('ECONNREFUSED');
+    expect(errorClassOf(bothFamilies)).toBe('ECONNREFUSED');
+    expect(errorClassOf(new OpenAI.APIConnectionError({ cause: badPort }))).toBe('ConnectionError');
+    expect(errorClassOf(new OpenAI.APIConnectionTimeoutError())).toBe('Timeout');
+    expect(errorClassOf(new OpenAI.APIUserAbortError())).toBe('Aborted');
+    expect(errorClassOf(OpenAI.APIError.generate(429, { error: { message: 'slow', code: 'rate_limit_exceeded' } }, 'slow', new Headers()))).toBe('RateLimitError');
+    expect(errorClassOf(Object.assign(new Error('empty'), { errorClass: 'EmptyAnswer' }))).toBe('EmptyAnswer');
+  });
+
+  it('tells the SDK\'s timeout (an abort the caller did not ask for) from the user\'s stop', async () => {
+    const aborted = (): Promise<Response> => Promise.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    const log = new MemoryLog();
+    const timedOut = new CallTrace(log, { endpoint: 'chat', host: 'h', model: 'm' }, new AbortController().signal);
+    await timedOut.run(() => instrumentFetch(aborted)('http://h/v1/chat/completions')).catch(() => {});
+    timedOut.finish({ errorClass: 'Timeout' });
+    const user = new AbortController();
+    user.abort();
+    const stopped = new CallTrace(log, { endpoint: 'chat', host: 'h', model: 'm' }, user.signal);
+    await stopped.run(() => instrumentFetch(aborted)('http://h/v1/chat/completions')).catch(() => {});
+    stopped.finish({ errorClass: 'Aborted' });
+    expect(log.rows.map((row) => row.errorClass)).toEqual(['Timeout', 'Aborted']);
+  });
+
+  it('files a failure after a 200 (a stall, a stop, an empty answer) on that attempt, and drops implausible counts', async () => {
+    const log = new MemoryLog();
+    const call = new CallTrace(log, { endpoint: 'chat', host: 'h', model: 'm' });
+    await call.run(() => instrumentFetch(async () => new Response('{}'))('http://h/v1/chat/completions'));
+    call.finish({ errorClass: 'IdleTimeout', inputTokens: -5, outputTokens: 2.5, characters: 5e12 });
+    expect(log.rows).toHaveLength(1);
+    expect(log.rows[0]).toMatchObject({ status: 200, errorClass: 'IdleTimeout', inputTokens: undefined, outputTokens: undefined, characters: undefined });
+    expect([tokenCount(0), tokenCount(1e9), tokenCount(1e9 + 1), tokenCount(Number.NaN), tokenCount('5')]).toEqual([0, 1e9, undefined, undefined, undefined]);
   });
 
   it('leaves untraced fetches alone', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeStats, distribution, parseSince, percentile } from '../../src/observability/stats.js';
-import { costOf } from '../../src/observability/prices.js';
+import { PRICES, costOf } from '../../src/observability/prices.js';
 import type { StoredRequest, StoredTurn } from '../../src/store/store.js';
 
 const DAY = 86_400_000;
@@ -44,17 +44,18 @@ describe('computeStats', () => {
     request({ cached: true, latencyMs: 0, inputTokens: 10_000, outputTokens: 5_000 }),
     // Transcription: 2 minutes of audio at $0.003/min; speech from a model with no price.
     request({ endpoint: 'transcription', model: 'gpt-4o-mini-transcribe', latencyMs: 300, audioSeconds: 120 }),
-    request({ endpoint: 'speech', model: 'gpt-4o-mini-tts', firstByteMs: 200, characters: 500, at: T0 + DAY }),
+    request({ endpoint: 'speech', model: 'local-voice', firstByteMs: 200, characters: 500, at: T0 + DAY }),
     request({ endpoint: 'chat', model: 'local-llama', inputTokens: 10, outputTokens: 5, at: T0 + DAY }),
   ];
   const turns = [turn({ timeToFirstAudioMilliseconds: 900, cpuMilliseconds: 40, peakRssBytes: 100e6 }), turn({ timeToFirstAudioMilliseconds: 4100, cpuMilliseconds: 60, peakRssBytes: 120e6 })];
   const report = computeStats({ requests, turns, size: { bytes: 4096, rows: { messages: 3 } }, description: 'test', since: undefined });
 
-  it('counts requests, errors and the top error classes (cache hits and user stops excluded)', () => {
+  it('counts requests, errors and the top error classes (cache hits excluded; user stops counted apart, not in the rate)', () => {
     expect(report.requests).toEqual({
       total: 26,
       errors: 2,
-      errorRate: 2 / 26,
+      aborted: 1,
+      errorRate: 2 / 25,
       topErrors: [
         { errorClass: 'RateLimitError', count: 1 },
         { errorClass: 'ECONNREFUSED', count: 1 },
@@ -77,8 +78,8 @@ describe('computeStats', () => {
     expect(mini.dollars).toBeCloseTo(0.45, 10);
     expect(report.models.find((model) => model.model === 'gpt-4o-mini-transcribe')!.dollars).toBeCloseTo(0.006, 10);
     expect(report.models.find((model) => model.model === 'local-llama')!.dollars).toBeNull();
-    expect(report.models.find((model) => model.model === 'gpt-4o-mini-tts')!.dollars).toBeNull();
-    expect(report.unpricedModels).toEqual(['gpt-4o-mini-tts', 'local-llama']);
+    expect(report.models.find((model) => model.model === 'local-voice')!.dollars).toBeNull();
+    expect(report.unpricedModels).toEqual(['local-llama', 'local-voice']);
     expect(report.totalDollars).toBeCloseTo(0.456, 10);
     expect(report.dailyDollars.map((day) => day.day)).toEqual(['2026-11-20']);
   });
@@ -103,6 +104,37 @@ describe('computeStats', () => {
   });
 });
 
+describe('rows a server or a hand got wrong', () => {
+  const odd = [
+    request({ inputTokens: 1000, outputTokens: 100, latencyMs: 400, firstTokenMs: 100 }),
+    request({ inputTokens: -1_000_000, outputTokens: 2.5, latencyMs: -5 }),
+    request({ inputTokens: 5e12, outputTokens: Number.NaN, latencyMs: Number.NaN }),
+    request({ inputTokens: 'abc' as unknown as number, outputTokens: '7' as unknown as number, latencyMs: 'slow' as unknown as number }),
+    request({ endpoint: 'transcription', model: 'gpt-4o-mini-transcribe', audioSeconds: 'x' as unknown as number }),
+    request({ model: undefined, inputTokens: 10 }),
+    request({ at: Number.NaN, inputTokens: 1000 }),
+    request({ status: 'x' as unknown as number, errorClass: undefined }),
+  ];
+
+  it('never yields NaN, a negative cost or absurd token counts, and does not throw', () => {
+    const report = computeStats({ requests: odd, turns: [turn({ cpuMilliseconds: Number.NaN, peakRssBytes: -1 })], size: { bytes: 0, rows: {} }, description: '', since: undefined });
+    const json = JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? `not finite: ${value}` : value));
+    expect(json).not.toContain('not finite');
+    const mini = report.models.find((model) => model.model === 'gpt-4o-mini')!;
+    expect(mini).toMatchObject({ inputTokens: 2000, outputTokens: 100 });
+    expect(mini.dollars).toBeCloseTo((2000 * 0.15 + 100 * 0.6) / 1e6, 12);
+    expect(report.totalDollars).toBeGreaterThanOrEqual(0);
+    expect(report.latency.wholeReply).toMatchObject({ count: 1, average: 400 });
+    expect(report.turns.cpuMilliseconds.average).toBeNull();
+  });
+
+  it('has no NaN for an empty log', () => {
+    const report = computeStats({ requests: [], turns: [], size: { bytes: 0, rows: {} }, description: '', since: undefined });
+    expect(report.requests).toMatchObject({ total: 0, errors: 0, aborted: 0, errorRate: 0 });
+    expect(report.cache.every((kind) => kind.hitRate === null)).toBe(true);
+  });
+});
+
 describe('parseSince and costOf', () => {
   it('reads windows', () => {
     expect(parseSince('24h', T0)).toBe(T0 - DAY);
@@ -115,5 +147,7 @@ describe('parseSince and costOf', () => {
     expect(costOf({ perMinute: 0.006 }, { inputTokens: 5 })).toBeUndefined();
     expect(costOf(undefined, {})).toBeUndefined();
     expect(costOf({ input: 1 }, {})).toBe(0);
+    // gpt-4o-mini-tts, the default voice: OpenAI's estimate of $0.015 a minute, as ~$17.5 per million characters.
+    expect(costOf(PRICES['gpt-4o-mini-tts'], { characters: 855 })).toBeCloseTo(0.015, 3);
   });
 });

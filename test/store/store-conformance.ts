@@ -247,6 +247,17 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(size.bytes).toBeGreaterThan(0);
     });
 
+    it('counts requests and tokens for the limits; a negative count written earlier does not offset them', async () => {
+      const store = await open();
+      const base = { endpoint: 'chat' as const, host: 'h:1', attempt: 1 };
+      await store.recordRequests([
+        { ...base, at: 1000, cached: false, inputTokens: 100, outputTokens: 50 },
+        { ...base, at: 1000, cached: false, inputTokens: -1_000_000, outputTokens: -5 },
+        { ...base, at: 1000, cached: true, inputTokens: 100, outputTokens: 50 },
+      ]);
+      expect(await store.requestTotals(0)).toEqual({ requests: 2, tokens: 150 });
+    });
+
     it('records turns with their key, CPU time and memory, and finds them by time and session', async () => {
       const store = await open();
       await store.appendMessage({ sessionId: 'x', role: 'user', content: 'q' });

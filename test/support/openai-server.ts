@@ -30,8 +30,6 @@ export interface ChatReply {
   headers?: Record<string, string>;
   /** Destroy the socket after this many content chunks (a connection lost mid-answer). */
   dropAfterChunks?: number;
-  /** Send this many content chunks, then nothing more until the client goes away (an answer still streaming). */
-  holdAfterChunks?: number;
   /** Never answer (for timeouts and Ctrl-C while waiting). */
   hang?: boolean;
   /** Close the connection without any response (a reset before the answer). */
@@ -40,6 +38,18 @@ export interface ChatReply {
   malformed?: boolean;
   finishReason?: string;
   model?: string;
+  /** After the headers and this many content chunks, send nothing more and keep the connection open until the client goes (an answer still streaming, or a stalled server; without streaming: half the body). */
+  stallAfterChunks?: number;
+  /** While stalled, send an SSE comment (`: ping`) this often, in milliseconds. */
+  keepAliveMs?: number;
+  /** The message's content is null (streaming: no content deltas at all). */
+  nullContent?: boolean;
+  /** Answer with a tool call (finish_reason "tool_calls") alongside any text. */
+  toolCalls?: boolean;
+  /** Reasoning sent as `reasoning_content` before any text. */
+  reasoning?: string;
+  /** Replaces fields of the usage object, e.g. { prompt_tokens: -5 }. */
+  usage?: Record<string, unknown>;
 }
 
 export type ReplySource = ChatReply | ((request: RecordedRequest) => ChatReply);
@@ -51,6 +61,8 @@ export interface TranscriptionReply {
   reset?: boolean;
   status?: number;
   errorMessage?: string;
+  /** Send the headers and half the JSON body, then nothing more, keeping the connection open. */
+  stallInBody?: boolean;
 }
 
 export interface SpeechReply {
@@ -60,6 +72,8 @@ export interface SpeechReply {
   reset?: boolean;
   /** Cut the connection after this many bytes of audio. */
   dropAfterBytes?: number;
+  /** After this many bytes of audio, send nothing more and keep the connection open. */
+  stallAfterBytes?: number;
   /** Milliseconds of audio per character of input. Default 12. */
   millisecondsPerCharacter?: number;
   status?: number;
@@ -189,7 +203,9 @@ export class FakeOpenAIServer {
     const upload = parseMultipart(request);
     if (!upload || upload.file.length === 0) return sendError(response, 400, 'No file uploaded');
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ text: reply.text ?? '' }));
+    const json = JSON.stringify({ text: reply.text ?? '' });
+    if (reply.stallInBody) return void response.write(json.slice(0, json.length >> 1));
+    response.end(json);
   }
 
   private async speak(request: RecordedRequest, reply: SpeechReply, response: ServerResponse): Promise<void> {
@@ -203,6 +219,7 @@ export class FakeOpenAIServer {
     // Stream it in pieces, as a real server does.
     for (let offset = 0; offset < wav.length; offset += 4800) {
       if (reply.dropAfterBytes !== undefined && offset >= reply.dropAfterBytes) return dropConnection(response);
+      if (reply.stallAfterBytes !== undefined && offset >= reply.stallAfterBytes) return;
       response.write(wav.subarray(offset, offset + 4800));
       await sleep(1);
     }
@@ -227,20 +244,33 @@ export class FakeOpenAIServer {
     const model = reply.model ?? request.body?.model ?? 'test-model';
     const text = reply.text ?? 'Hello from the test server.';
     const pieces = text.match(/\S+\s*|\s+/g) ?? [];
-    const usage = { prompt_tokens: JSON.stringify(request.body?.messages ?? []).length >> 2, completion_tokens: pieces.length, total_tokens: 0 };
-    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    const counted = { prompt_tokens: JSON.stringify(request.body?.messages ?? []).length >> 2, completion_tokens: pieces.length, total_tokens: 0 };
+    counted.total_tokens = counted.prompt_tokens + counted.completion_tokens;
+    const usage = { ...counted, ...reply.usage };
     const created = Math.floor(Date.now() / 1000);
     const id = `chatcmpl-${this.requests.length}`;
+    const toolCall = { index: 0, id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } };
+    const finishReason = reply.finishReason ?? (reply.toolCalls ? 'tool_calls' : 'stop');
+    const stall = (): void => {
+      if (!reply.keepAliveMs) return;
+      const timer = setInterval(() => response.write(': ping\n\n'), reply.keepAliveMs);
+      response.on('close', () => clearInterval(timer));
+    };
 
     if (!request.body?.stream) {
       response.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId, ...reply.headers });
-      response.end(
-        JSON.stringify({
-          id, object: 'chat.completion', created, model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: reply.finishReason ?? 'stop' }],
-          usage,
-        }),
-      );
+      const message = {
+        role: 'assistant',
+        content: reply.nullContent ? null : text,
+        ...(reply.reasoning !== undefined ? { reasoning_content: reply.reasoning } : {}),
+        ...(reply.toolCalls ? { tool_calls: [{ id: toolCall.id, type: toolCall.type, function: toolCall.function }] } : {}),
+      };
+      const json = JSON.stringify({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message, finish_reason: finishReason }], usage });
+      if (reply.stallAfterChunks !== undefined) {
+        response.write(json.slice(0, json.length >> 1));
+        return stall();
+      }
+      response.end(json);
       return;
     }
 
@@ -249,16 +279,17 @@ export class FakeOpenAIServer {
       response.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
     const chunk = (delta: object, finishReason: string | null): object => ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
-    send(chunk({ role: 'assistant', content: '' }, null));
-    for (const [index, piece] of pieces.entries()) {
+    send(chunk(reply.nullContent ? { role: 'assistant' } : { role: 'assistant', content: '' }, null));
+    if (reply.reasoning !== undefined) {
+      for (const piece of reply.reasoning.match(/\S+\s*|\s+/g) ?? []) send(chunk({ reasoning_content: piece }, null));
+    }
+    if (reply.toolCalls) send(chunk({ tool_calls: [toolCall] }, null));
+    for (const [index, piece] of (reply.nullContent ? [] : pieces).entries()) {
       if (reply.dropAfterChunks !== undefined && index >= reply.dropAfterChunks) {
         await dropConnection(response);
         return;
       }
-      if (reply.holdAfterChunks !== undefined && index >= reply.holdAfterChunks) {
-        if (!response.destroyed) await new Promise((resolve) => response.once('close', resolve));
-        return;
-      }
+      if (reply.stallAfterChunks !== undefined && index >= reply.stallAfterChunks) return stall();
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
       if (response.destroyed) return;
       send(chunk({ content: piece }, null));
@@ -267,7 +298,8 @@ export class FakeOpenAIServer {
       await dropConnection(response);
       return;
     }
-    send(chunk({}, reply.finishReason ?? 'stop'));
+    if (reply.stallAfterChunks !== undefined) return stall();
+    send(chunk({}, finishReason));
     if (request.body?.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
     response.end('data: [DONE]\n\n');
   }

@@ -1,0 +1,85 @@
+/**
+ * TIMEOUT bounds every wait on a server, not only the wait for the response headers (which is
+ * all the SDK's timeout covers). After the headers, a server that sends nothing, or only SSE
+ * comments (`: ping`), would otherwise hold a request forever. Two guards:
+ *
+ * - idleBoundedFetch: any response body that is not an event stream (a JSON answer, a
+ *   transcription, synthesized audio) fails when no byte arrives for TIMEOUT seconds;
+ * - withIdleTimeout: a chat event stream fails when no event arrives for TIMEOUT seconds.
+ *   Keepalive comments are not events, so they do not count: a server that sends only
+ *   keepalives is as stuck as a silent one.
+ */
+import { AssistantError } from '../errors.js';
+import { hostOf } from './openai-errors.js';
+
+/** The error of a stalled server: names the host and the seconds waited. Logged as "IdleTimeout". */
+export function idleTimeoutError(url: string, seconds: number, during: string): AssistantError {
+  const error = new AssistantError(`${hostOf(url)} sent nothing for ${seconds} s ${during} (TIMEOUT=${seconds}). Check the server, or raise TIMEOUT (seconds).`);
+  return Object.assign(error, { errorClass: 'IdleTimeout' });
+}
+
+/** Yields what `source` yields, failing with `onIdle()` (after calling `cancel`) when the next item takes longer than `milliseconds`. */
+export async function* withIdleTimeout<T>(source: AsyncIterable<T>, milliseconds: number, onIdle: () => Error, cancel: () => void): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), milliseconds)));
+    const next = iterator.next();
+    let result: IteratorResult<T> | 'idle';
+    try {
+      result = await Promise.race([next, idle]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (result === 'idle') {
+      // The pending read settles once the stream is cancelled; nobody waits for it.
+      next.catch(() => {});
+      cancel();
+      throw onIdle();
+    }
+    if (result.done) return;
+    yield result.value;
+  }
+}
+
+/** A fetch whose response bodies (other than event streams) fail after `seconds` without a byte. */
+export function idleBoundedFetch(inner: typeof fetch, seconds: number): typeof fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!response.body || /text\/event-stream/i.test(response.headers.get('content-type') ?? '')) return response;
+    const body = boundedBody(response.body, seconds * 1000, () => idleTimeoutError(url, seconds, 'while sending its response'));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+function boundedBody(body: ReadableStream<Uint8Array>, milliseconds: number, onIdle: () => Error): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), milliseconds)));
+      const read = reader.read();
+      try {
+        const result = await Promise.race([read, idle]);
+        if (result === 'idle') {
+          read.catch(() => {});
+          const error = onIdle();
+          reader.cancel(error).catch(() => {});
+          controller.error(error);
+        } else if (result.done) {
+          controller.close();
+        } else {
+          controller.enqueue(result.value);
+        }
+      } catch (error) {
+        controller.error(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
