@@ -298,7 +298,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .command('log')
     .description('the request log: every call to a model endpoint, newest first (no content, no keys)')
     .option('-n, --limit <n>', 'how many', Number, 20)
-    .option('--errors', 'only failed requests')
+    .option('--errors', 'only failed requests (not the ones you stopped yourself)')
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES.log)
     .action((options: { limit: number; errors?: boolean; json?: boolean }) =>
