@@ -61,12 +61,22 @@ export class SoxRecorder implements Recorder {
     const child = track(recording.process);
     const tail = stderrTail(child);
     let stopping = false;
-    const failure = new Promise<never>((_, reject) => {
-      recording.stream().on('error', (error: unknown) => {
-        if (!stopping) reject(new AssistantError(`Recording failed: ${errorMessage(error).split('\n')[0]} ${tail() || ''}`.trim() + ` Check the input device (--device). ${SOX_INSTALL_HINT}`));
-      });
+    // A failure rejects the wait in progress, if any, and every later one. Not one promise raced
+    // against each chunk: while it is pending, each Promise.race leaves a reaction on it that
+    // keeps that race's chunk reachable (nodejs/node#17469), so a session kept all its audio.
+    let failed: AssistantError | undefined;
+    let rejectWait: ((error: AssistantError) => void) | undefined;
+    recording.stream().on('error', (error: unknown) => {
+      if (stopping || failed) return;
+      failed = new AssistantError(`Recording failed: ${errorMessage(error).split('\n')[0]} ${tail() || ''}`.trim() + ` Check the input device (--device). ${SOX_INSTALL_HINT}`);
+      rejectWait?.(failed);
     });
-    failure.catch(() => {});
+    const unlessFailed = <T>(waiting: Promise<T>): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        if (failed) return reject(failed);
+        rejectWait = reject;
+        waiting.then(resolve, reject);
+      }).finally(() => (rejectWait = undefined));
     const stop = (): void => {
       stopping = true;
       void stopChild(child);
@@ -75,11 +85,11 @@ export class SoxRecorder implements Recorder {
     try {
       const chunks = recording.stream()[Symbol.asyncIterator]();
       for (;;) {
-        const next = await Promise.race([chunks.next(), failure]);
+        const next = await unlessFailed(chunks.next());
         if (next.done) break;
         yield next.value as Buffer;
       }
-      if (!stopping && child.exitCode !== 0) await Promise.race([failure, new Promise((resolve) => setTimeout(resolve, 100))]);
+      if (!stopping && child.exitCode !== 0) await unlessFailed(new Promise((resolve) => setTimeout(resolve, 100)));
     } finally {
       signal.removeEventListener('abort', stop);
       stop();
