@@ -2,8 +2,8 @@
  * Memory: resident set size of a 50-turn `talk --text --mute` session against the local
  * server, sampled from /proc after every turn; the question is whether it keeps growing.
  * RSS is a high-water mark (it rises and falls with V8's heap sizing and the garbage not yet
- * collected), so at a few turns the CLI also reports its JS heap after a full collection
- * (bench/memory-probe.cjs): that is what grows when something is retained per turn.
+ * collected), so at a few turns the CLI also reports what is alive after a full collection,
+ * JS heap and Buffers (bench/memory-probe.cjs): that is what grows when something is retained per turn.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,15 +20,17 @@ function rssMegabytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** Asks the probe in the child for a full collection; the JS heap left, in MB. */
-async function heapAfterCollection(child: ChildProcess, file: string): Promise<number> {
+/** Asks the probe in the child for a full collection; the JS heap and Buffers left, in MB. */
+async function aliveAfterCollection(child: ChildProcess, file: string): Promise<number> {
   const lines = (): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
   const before = lines().length;
   child.kill('SIGUSR2');
   const deadline = Date.now() + 10_000;
   while (lines().length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   const last = lines().at(-1);
-  return last === undefined ? Number.NaN : (JSON.parse(last) as { heapUsed: number }).heapUsed / 2 ** 20;
+  if (last === undefined) return Number.NaN;
+  const { heapUsed, external } = JSON.parse(last) as { heapUsed: number; external: number };
+  return (heapUsed + external) / 2 ** 20;
 }
 
 /** `bin` is the CLI to measure (another build's bin/assistant.js, to compare builds with the same benchmark). */
@@ -45,16 +47,16 @@ export async function memory(turns: number, bin = BIN): Promise<string> {
   child.stdout.on('data', (chunk: Buffer) => (answers += (chunk.toString().match(/\nYou: |^You: /g) ?? []).length));
   const middle = Math.round(turns / 2);
   // Only a few collections, so RSS keeps the shape it has without them.
-  const heapTurns = new Set([1, 10, middle, turns]);
+  const aliveTurns = new Set([1, 10, middle, turns]);
   const samples: number[] = [];
-  const heap = new Map<number, number>();
+  const alive = new Map<number, number>();
   for (let turn = 1; turn <= turns; turn += 1) {
     child.stdin.write(`question ${turn}\n`);
     const deadline = Date.now() + 10_000;
     while (server.chatRequests.length < turn && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setTimeout(resolve, 30));
     samples.push(rssMegabytes(child.pid!));
-    if (heapTurns.has(turn)) heap.set(turn, await heapAfterCollection(child, heapFile));
+    if (aliveTurns.has(turn)) alive.set(turn, await aliveAfterCollection(child, heapFile));
   }
   child.stdin.end();
   await new Promise((resolve) => child.on('close', resolve));
@@ -63,17 +65,17 @@ export async function memory(turns: number, bin = BIN): Promise<string> {
   const megabytes = (value: number | undefined): string => (value === undefined ? '-' : `${value.toFixed(1)} MB`);
   const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)} MB`;
   const growth = samples.at(-1)! - samples[middle - 1]!;
-  const heapGrowth = heap.get(turns)! - heap.get(middle)!;
+  const aliveGrowth = alive.get(turns)! - alive.get(middle)!;
   return [
     table(['session', 'turns', 'measure', 'after turn 1', 'after 10', `after ${middle}`, `after ${turns}`, 'peak', `growth ${middle} → ${turns}`], [
       ['talk --text --mute', String(turns), 'RSS', megabytes(samples[0]), megabytes(samples[9]), megabytes(samples[middle - 1]), megabytes(samples.at(-1)), megabytes(Math.max(...samples)), signed(growth)],
-      ['', '', 'JS heap after full GC', megabytes(heap.get(1)), megabytes(heap.get(10)), megabytes(heap.get(middle)), megabytes(heap.get(turns)), '', signed(heapGrowth)],
+      ['', '', 'alive after full GC (JS heap + Buffers)', megabytes(alive.get(1)), megabytes(alive.get(10)), megabytes(alive.get(middle)), megabytes(alive.get(turns)), '', signed(aliveGrowth)],
     ]),
     '',
-    `RSS sampled from /proc after each turn; the JS heap after a full collection (node --expose-gc, bench/memory-probe.cjs) at the turns shown. ${
-      Math.abs(heapGrowth) < 1
-        ? `The heap after collection is flat in the second half (${signed(heapGrowth)}): nothing is retained per turn. RSS moves with V8's heap sizing (garbage not yet collected, compiled code), not with the session.`
-        : `**The heap after collection grows in the second half** (${signed(heapGrowth)}): something is retained per turn.`
+    `RSS sampled from /proc after each turn; what is alive after a full collection (node --expose-gc, bench/memory-probe.cjs) at the turns shown. ${
+      Math.abs(aliveGrowth) < 1
+        ? `What is alive after a collection is flat in the second half (${signed(aliveGrowth)}): nothing is retained per turn. RSS moves with V8's heap sizing (garbage not yet collected, compiled code), not with the session.`
+        : `**It still grows in the second half**: ${signed(aliveGrowth)} alive after a collection, so something is retained per turn.`
     }`,
   ].join('\n');
 }
