@@ -2,6 +2,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SoxRecorder as SoxRecorderClass } from '../../src/audio/recorder.js';
 
@@ -56,5 +58,29 @@ describe('SoxRecorder endings', () => {
       controller.abort();
     }
     expect(bytes).toBeGreaterThan(0);
+  });
+});
+
+// A full collection on demand: whether a chunk can still be reached is then a fact, not a guess.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+describe('SoxRecorder memory', () => {
+  it('keeps no chunk it has handed out while the recording goes on (a session must not keep all its audio)', async () => {
+    const stop = new AbortController();
+    const handedOut: Array<WeakRef<Buffer>> = [];
+    let stillReachable = 0;
+    for await (const chunk of new SoxRecorder({ command: fakeSox('streams', { forever: true }) }).record({ signal: stop.signal })) {
+      handedOut.push(new WeakRef(chunk));
+      if (handedOut.length < 200) continue;
+      // The recording is still going, as in a talk session between turns: nothing of it has been stopped yet.
+      await new Promise((resolve) => setImmediate(resolve));
+      collectGarbage();
+      stillReachable = handedOut.filter((handed) => handed.deref() !== undefined).length;
+      break;
+    }
+    stop.abort();
+    expect(handedOut).toHaveLength(200);
+    expect(stillReachable).toBeLessThanOrEqual(2);
   });
 });
