@@ -64,7 +64,7 @@ describe('bad input', () => {
 
   it('refuses a bad --max-input', async () => {
     const result = await home.run(['ask', '--max-input', 'lots', 'hi']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a bad flag value is a usage error
     expect(result.stderr).toMatch(/--max-input must be a size such as 200000, 500k or 2MB \(got "lots"\)/);
   });
 });

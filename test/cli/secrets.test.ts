@@ -43,7 +43,7 @@ describe('secrets', () => {
     writeFileSync(`${home.root}/.env`, `OPENAI_API_KEY=${PLANTED_KEY}\n`);
     chmodSync(`${home.root}/.env`, 0o644);
     const open = await home.run(['config']);
-    expect(open.stderr).toMatch(/Warning: .*\.env holds secrets and others can read it \(mode 644\)\. Run: chmod 600 /);
+    expect(open.stderr).toMatch(/Warning: .*\.env holds secrets \(OPENAI_API_KEY\) and others can read it \(mode 644\)\. Run: chmod 600 /);
     chmodSync(`${home.root}/.env`, 0o600);
     expect((await home.run(['config'])).stderr).not.toContain('Warning');
   });
