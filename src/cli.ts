@@ -41,7 +41,8 @@ Examples:
   $ assistant ask -c "and when is the release?"
   $ assistant ask --json --model gpt-4o "one word for happy" | jq -r .answer
   $ assistant ask --speak "tell me a short joke"
-  $ assistant ask --audio memo.wav "summarize this voice memo"`,
+  $ assistant ask --audio memo.wav "summarize this voice memo"
+  $ assistant ask -- what does -c do        after --, words that look like flags are part of the question`,
   talk: `
 Examples:
   $ assistant talk                         speak; the answer is printed and spoken

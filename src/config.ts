@@ -2,11 +2,12 @@
  * Configuration, merged once: defaults -> config file -> .env -> environment -> flags.
  * Every value remembers where it came from, so `assistant config` can tell.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseEnv } from 'node:util';
-import { AssistantError } from './errors.js';
+import { dirname, isAbsolute, join } from 'node:path';
+import { AssistantError, ExitCode } from './errors.js';
+import { readProjectDotenv } from './project-dotenv.js';
+import { redactUrlPassword } from './secrets.js';
 
 export interface Config {
   /** Secret. OPENAI_API_KEY. Optional when baseURL points at a server that needs none. */
@@ -80,10 +81,22 @@ export interface ConfigSource {
   detail?: string;
 }
 
+/** What the .env in the current directory did: shown by `assistant config`, summed up in a warning. */
+export interface DotenvReport {
+  path: string;
+  trusted: boolean;
+  /** Variables whose values were used. */
+  applied: string[];
+  /** Variables ignored, and why. */
+  refused: { variable: string; reason: string }[];
+}
+
 export interface ResolvedConfig {
   values: Config;
   sources: Record<ConfigKey, ConfigSource>;
   configFile: string;
+  /** The .env in the current directory, when there is one. */
+  dotenv?: DotenvReport;
   /** Things a person should know, such as a .env file others can read. */
   warnings: string[];
 }
@@ -97,16 +110,37 @@ export interface ConfigContext {
 
 type Parser = (raw: unknown, origin: string) => unknown;
 
+/**
+ * What an untrusted project .env may do with a setting (README, "Configuration"):
+ * - allowed: harmless preferences, and the key itself;
+ * - with-key: where requests go, only together with OPENAI_API_KEY from the same file
+ *   (a key and the place it is sent travel together);
+ * - tighten: a limit, only lower than the user's own (config file or default);
+ * - never: anything that runs a program, picks a device, decides what the model is told or
+ *   where history is kept. A setting that does not say is "never": new settings fail closed.
+ */
+type DotenvRule = 'allowed' | 'with-key' | 'tighten' | { never: string };
+
 interface Setting {
   key: ConfigKey;
   environmentVariable: string;
   parse: Parser;
   fallback: (context: ConfigContext) => unknown;
+  dotenv?: DotenvRule;
 }
+
+const COMMANDS: DotenvRule = { never: 'commands and devices are never taken from a project .env' };
 
 const text: Parser = (raw, origin) => {
   if (typeof raw !== 'string') throw invalid(origin, 'must be a string', raw);
   return raw;
+};
+
+/** A name sent to a server or used to pick something: an empty one is a mistake, not a choice. */
+const name: Parser = (raw, origin) => {
+  const value = text(raw, origin) as string;
+  if (value.trim() === '') throw new AssistantError(`${origin} must not be empty.`);
+  return value;
 };
 
 function numberIn(minimum: number, maximum: number, integer = false): Parser {
@@ -129,11 +163,15 @@ function oneOf(...choices: string[]): Parser {
 
 const url: Parser = (raw, origin) => {
   const value = text(raw, origin) as string;
+  let parsed: URL;
   try {
-    const parsed = new URL(value);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+    parsed = new URL(value);
   } catch {
-    throw invalid(origin, 'must be an http:// or https:// URL', raw);
+    const hint = value.includes('@') ? 'the password may need percent-encoding: # / ? @ :' : 'e.g. http://localhost:11434/v1';
+    throw new AssistantError(`${origin} is not a valid URL (${hint}); got "${redactUrlPassword(value)}".`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new AssistantError(`${origin} must be an http:// or https:// URL (got "${redactUrlPassword(value)}").`);
   }
   return value.replace(/\/+$/, '');
 };
@@ -192,40 +230,42 @@ function configDirectory(context: ConfigContext): string {
 }
 
 const settings: Setting[] = [
-  { key: 'apiKey', environmentVariable: 'OPENAI_API_KEY', parse: text, fallback: () => undefined },
-  { key: 'baseURL', environmentVariable: 'OPENAI_BASE_URL', parse: url, fallback: () => 'https://api.openai.com/v1' },
-  { key: 'model', environmentVariable: 'ASSISTANT_MODEL', parse: text, fallback: () => 'gpt-4o-mini' },
-  { key: 'temperature', environmentVariable: 'ASSISTANT_TEMPERATURE', parse: numberIn(0, 2), fallback: () => undefined },
-  { key: 'system', environmentVariable: 'ASSISTANT_SYSTEM', parse: text, fallback: () => undefined },
-  { key: 'timeoutSeconds', environmentVariable: 'TIMEOUT', parse: numberIn(0.1, 3600), fallback: () => 15 },
-  { key: 'maxRetries', environmentVariable: 'ASSISTANT_MAX_RETRIES', parse: numberIn(0, 10, true), fallback: () => 2 },
-  { key: 'maxRetryWaitSeconds', environmentVariable: 'ASSISTANT_MAX_RETRY_WAIT', parse: numberIn(0, 86_400), fallback: () => 60 },
+  { key: 'apiKey', environmentVariable: 'OPENAI_API_KEY', parse: text, fallback: () => undefined, dotenv: 'allowed' },
+  { key: 'baseURL', environmentVariable: 'OPENAI_BASE_URL', parse: url, fallback: () => 'https://api.openai.com/v1', dotenv: 'with-key' },
+  { key: 'model', environmentVariable: 'ASSISTANT_MODEL', parse: name, fallback: () => 'gpt-4o-mini', dotenv: 'allowed' },
+  { key: 'temperature', environmentVariable: 'ASSISTANT_TEMPERATURE', parse: numberIn(0, 2), fallback: () => undefined, dotenv: 'allowed' },
+  // "" (e.g. --system "") means no system prompt.
+  { key: 'system', environmentVariable: 'ASSISTANT_SYSTEM', parse: text, fallback: () => undefined, dotenv: { never: 'the system prompt is never taken from a project .env' } },
+  { key: 'timeoutSeconds', environmentVariable: 'TIMEOUT', parse: numberIn(0.1, 3600), fallback: () => 15, dotenv: 'tighten' },
+  { key: 'maxRetries', environmentVariable: 'ASSISTANT_MAX_RETRIES', parse: numberIn(0, 10, true), fallback: () => 2, dotenv: 'tighten' },
+  { key: 'maxRetryWaitSeconds', environmentVariable: 'ASSISTANT_MAX_RETRY_WAIT', parse: numberIn(0, 86_400), fallback: () => 60, dotenv: 'tighten' },
   {
     key: 'databaseUrl',
     environmentVariable: 'DATABASE_URL',
-    parse: text,
+    parse: name,
     fallback: (context) => join(dataDirectory(context), 'assistant.db'),
+    dotenv: { never: 'where your history is kept is never taken from an untrusted .env' },
   },
-  { key: 'contextTokens', environmentVariable: 'ASSISTANT_CONTEXT_TOKENS', parse: numberIn(0, 10_000_000, true), fallback: () => 16_000 },
-  { key: 'cacheAnswers', environmentVariable: 'ASSISTANT_CACHE_ANSWERS', parse: oneOf('auto', 'always', 'never'), fallback: () => 'auto' },
-  { key: 'cacheMaxMegabytes', environmentVariable: 'ASSISTANT_CACHE_MAX_MB', parse: numberIn(0, 1_000_000), fallback: () => 200 },
-  { key: 'cacheTtlSeconds', environmentVariable: 'ASSISTANT_CACHE_TTL', parse: duration, fallback: () => undefined },
-  { key: 'sttBaseURL', environmentVariable: 'ASSISTANT_STT_BASE_URL', parse: url, fallback: () => undefined },
-  { key: 'sttModel', environmentVariable: 'ASSISTANT_STT_MODEL', parse: text, fallback: () => 'gpt-4o-mini-transcribe' },
-  { key: 'language', environmentVariable: 'ASSISTANT_LANGUAGE', parse: text, fallback: () => undefined },
-  { key: 'ttsBaseURL', environmentVariable: 'ASSISTANT_TTS_BASE_URL', parse: url, fallback: () => undefined },
-  { key: 'ttsModel', environmentVariable: 'ASSISTANT_TTS_MODEL', parse: text, fallback: () => 'gpt-4o-mini-tts' },
-  { key: 'voice', environmentVariable: 'ASSISTANT_VOICE', parse: text, fallback: () => 'alloy' },
-  { key: 'speed', environmentVariable: 'ASSISTANT_SPEED', parse: numberIn(0.25, 4), fallback: () => 1 },
-  { key: 'player', environmentVariable: 'ASSISTANT_PLAYER', parse: text, fallback: () => 'play' },
-  { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: text, fallback: () => undefined },
-  { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700 },
-  { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30 },
-  { key: 'maxInputBytes', environmentVariable: 'ASSISTANT_MAX_INPUT', parse: byteSize, fallback: () => 1_000_000 },
-  { key: 'maxRequestsPerMinute', environmentVariable: 'ASSISTANT_MAX_REQUESTS_PER_MINUTE', parse: numberIn(1, 1_000_000, true), fallback: () => undefined },
-  { key: 'maxTokensPerDay', environmentVariable: 'ASSISTANT_MAX_TOKENS_PER_DAY', parse: numberIn(1, 1e12, true), fallback: () => undefined },
-  { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90 },
-  { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined },
+  { key: 'contextTokens', environmentVariable: 'ASSISTANT_CONTEXT_TOKENS', parse: numberIn(0, 10_000_000, true), fallback: () => 16_000, dotenv: 'tighten' },
+  { key: 'cacheAnswers', environmentVariable: 'ASSISTANT_CACHE_ANSWERS', parse: oneOf('auto', 'always', 'never'), fallback: () => 'auto', dotenv: 'allowed' },
+  { key: 'cacheMaxMegabytes', environmentVariable: 'ASSISTANT_CACHE_MAX_MB', parse: numberIn(0, 1_000_000), fallback: () => 200, dotenv: 'tighten' },
+  { key: 'cacheTtlSeconds', environmentVariable: 'ASSISTANT_CACHE_TTL', parse: duration, fallback: () => undefined, dotenv: 'allowed' },
+  { key: 'sttBaseURL', environmentVariable: 'ASSISTANT_STT_BASE_URL', parse: url, fallback: () => undefined, dotenv: 'with-key' },
+  { key: 'sttModel', environmentVariable: 'ASSISTANT_STT_MODEL', parse: name, fallback: () => 'gpt-4o-mini-transcribe', dotenv: 'allowed' },
+  { key: 'language', environmentVariable: 'ASSISTANT_LANGUAGE', parse: name, fallback: () => undefined, dotenv: 'allowed' },
+  { key: 'ttsBaseURL', environmentVariable: 'ASSISTANT_TTS_BASE_URL', parse: url, fallback: () => undefined, dotenv: 'with-key' },
+  { key: 'ttsModel', environmentVariable: 'ASSISTANT_TTS_MODEL', parse: name, fallback: () => 'gpt-4o-mini-tts', dotenv: 'allowed' },
+  { key: 'voice', environmentVariable: 'ASSISTANT_VOICE', parse: name, fallback: () => 'alloy', dotenv: 'allowed' },
+  { key: 'speed', environmentVariable: 'ASSISTANT_SPEED', parse: numberIn(0.25, 4), fallback: () => 1, dotenv: 'allowed' },
+  { key: 'player', environmentVariable: 'ASSISTANT_PLAYER', parse: name, fallback: () => 'play', dotenv: COMMANDS },
+  { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: name, fallback: () => undefined, dotenv: COMMANDS },
+  { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700, dotenv: 'allowed' },
+  { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30, dotenv: 'tighten' },
+  { key: 'maxInputBytes', environmentVariable: 'ASSISTANT_MAX_INPUT', parse: byteSize, fallback: () => 1_000_000, dotenv: 'tighten' },
+  { key: 'maxRequestsPerMinute', environmentVariable: 'ASSISTANT_MAX_REQUESTS_PER_MINUTE', parse: numberIn(1, 1_000_000, true), fallback: () => undefined, dotenv: 'tighten' },
+  { key: 'maxTokensPerDay', environmentVariable: 'ASSISTANT_MAX_TOKENS_PER_DAY', parse: numberIn(1, 1e12, true), fallback: () => undefined, dotenv: 'tighten' },
+  { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90, dotenv: { never: 'your request log is kept as you set it' } },
+  { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined, dotenv: { never: 'the costs you are shown are never taken from a project .env' } },
 ];
 
 export function environmentVariableOf(key: ConfigKey): string {
@@ -234,39 +274,94 @@ export function environmentVariableOf(key: ConfigKey): string {
 
 export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): ResolvedConfig {
   const configFile = join(configDirectory(context), 'config.json');
-  const fromFile = readConfigFile(configFile);
-  const dotenvPath = join(context.cwd, '.env');
-  const fromDotenv = readDotenv(dotenvPath);
-  const warnings: string[] = [];
-  if (existsSync(dotenvPath) && (statSync(dotenvPath).mode & 0o077) !== 0 && Object.keys(fromDotenv).some((name) => /KEY|TOKEN|SECRET|PASSWORD|DATABASE_URL/i.test(name))) {
-    const mode = (statSync(dotenvPath).mode & 0o777).toString(8);
-    warnings.push(`${dotenvPath} holds secrets and others can read it (mode ${mode}). Run: chmod 600 ${dotenvPath}`);
-  }
+  const { settings: fromFile, trustedDirectories } = readConfigFile(configFile);
+  const dotenv = readProjectDotenv({ env: context.env, cwd: context.cwd, trustedDirectories });
+  const fromDotenv = dotenv?.values ?? {};
+  const report: DotenvReport | undefined = dotenv && { path: dotenv.path, trusted: dotenv.trusted, applied: [], refused: [] };
   const values = {} as Record<ConfigKey, unknown>;
   const sources = {} as Record<ConfigKey, ConfigSource>;
+  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
 
   for (const setting of settings) {
     const { key, environmentVariable: variable } = setting;
     const flag = flags[key];
     const fromEnvironment = context.env[variable];
+    const userValue = (): { value: unknown; source: ConfigSource } =>
+      fromFile[key] !== undefined && fromFile[key] !== null
+        ? { value: setting.parse(fromFile[key], `"${key}" in ${configFile}`), source: { kind: 'config file', detail: configFile } }
+        : { value: setting.fallback(context), source: { kind: 'default' } };
+    let chosen: { value: unknown; source: ConfigSource };
     if (flag !== undefined) {
-      values[key] = setting.parse(flag, flagName(key));
-      sources[key] = { kind: 'flag' };
-    } else if (fromEnvironment !== undefined && fromEnvironment !== '') {
-      values[key] = setting.parse(fromEnvironment, variable);
-      sources[key] = { kind: 'environment', detail: variable };
-    } else if (fromDotenv[variable] !== undefined && fromDotenv[variable] !== '') {
-      values[key] = setting.parse(fromDotenv[variable], `${variable} in .env`);
-      sources[key] = { kind: '.env', detail: variable };
-    } else if (fromFile[key] !== undefined && fromFile[key] !== null) {
-      values[key] = setting.parse(fromFile[key], `"${key}" in ${configFile}`);
-      sources[key] = { kind: 'config file', detail: configFile };
+      chosen = { value: parseFlag(setting, flag), source: { kind: 'flag' } };
+    } else if (given(fromEnvironment)) {
+      chosen = { value: setting.parse(fromEnvironment, variable), source: { kind: 'environment', detail: variable } };
+    } else if (dotenv && report && given(fromDotenv[variable])) {
+      const user = userValue();
+      const refusal = dotenv.trusted ? undefined : dotenvRefusal(setting, sources);
+      if (refusal) {
+        report.refused.push({ variable, reason: refusal });
+        chosen = user;
+      } else {
+        chosen = { value: setting.parse(fromDotenv[variable], `${variable} in .env`), source: { kind: '.env', detail: variable } };
+        const tooLoose = dotenv.trusted ? undefined : loosening(setting, chosen.value, user.value);
+        if (tooLoose) {
+          report.refused.push({ variable, reason: tooLoose });
+          chosen = user;
+        } else {
+          report.applied.push(variable);
+        }
+      }
     } else {
-      values[key] = setting.fallback(context);
-      sources[key] = { kind: 'default' };
+      chosen = userValue();
     }
+    values[key] = chosen.value;
+    sources[key] = chosen.source;
   }
-  return { values: values as unknown as Config, sources, configFile, warnings };
+  const warnings = [dotenv?.exposure, report && dotenvSummary(report, dotenv?.distrust)].filter((warning): warning is string => warning !== undefined);
+  return { values: values as unknown as Config, sources, configFile, ...(report ? { dotenv: report } : {}), warnings };
+}
+
+/** A value typed on the command line that does not parse is a usage error (exit 2). */
+function parseFlag(setting: Setting, raw: string | number): unknown {
+  try {
+    return setting.parse(raw, flagName(setting.key));
+  } catch (error) {
+    if (error instanceof AssistantError) throw new AssistantError(error.message, { exitCode: ExitCode.Usage });
+    throw error;
+  }
+}
+
+/** Why an untrusted .env may not set this setting, or undefined when it may. */
+function dotenvRefusal(setting: Setting, resolved: Partial<Record<ConfigKey, ConfigSource>>): string | undefined {
+  const rule = setting.dotenv ?? { never: 'it is never taken from a project .env' };
+  if (typeof rule === 'object') return rule.never;
+  if (rule !== 'with-key') return undefined;
+  // apiKey comes first in the table, so its source is known here.
+  const keySource = resolved.apiKey;
+  if (keySource?.kind === '.env') return undefined;
+  if (keySource?.kind === 'environment') return 'the key is from your environment';
+  if (keySource?.kind === 'config file') return 'the key is from your config file';
+  return 'a project .env may say where requests go only together with OPENAI_API_KEY in the same file';
+}
+
+/** A limit from an untrusted .env may only be tighter (lower) than the user's own; unset means no limit. */
+function loosening(setting: Setting, value: unknown, userValue: unknown): string | undefined {
+  if (setting.dotenv !== 'tighten' || typeof value !== 'number') return undefined;
+  if (typeof userValue === 'number' && value > userValue) return `looser than your ${userValue}`;
+  return undefined;
+}
+
+function dotenvSummary(report: DotenvReport, distrust: string | undefined): string | undefined {
+  if (report.applied.length === 0 && report.refused.length === 0) return undefined;
+  const parts = [`.env in ${dirname(report.path)}${report.trusted ? ' (trusted)' : ''}`];
+  if (report.applied.length > 0) parts[0] += ` set ${report.applied.join(', ')}`;
+  if (report.refused.length > 0) {
+    const ignored = report.refused.map((refusal) => `${refusal.variable} (${refusal.reason})`).join(', ');
+    parts.push(`ignored: ${ignored}`);
+  }
+  const untrusted = distrust ? ` It is not trusted: ${distrust}.` : '';
+  const hint = report.refused.length > 0 && !report.trusted ? ' To trust this directory, see README "Configuration".' : '';
+  return `${parts.join('; ')}.${untrusted}${hint}`;
 }
 
 /** The command-line flag that sets a key, for error messages. */
@@ -276,8 +371,14 @@ function flagName(key: ConfigKey): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-function readConfigFile(path: string): Partial<Record<ConfigKey, unknown>> {
-  if (!existsSync(path)) return {};
+interface ConfigFileContents {
+  settings: Partial<Record<ConfigKey, unknown>>;
+  /** Directories whose .env may set everything; only the user's own config file can say so. */
+  trustedDirectories: string[];
+}
+
+function readConfigFile(path: string): ConfigFileContents {
+  if (!existsSync(path)) return { settings: {}, trustedDirectories: [] };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -287,19 +388,14 @@ function readConfigFile(path: string): Partial<Record<ConfigKey, unknown>> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AssistantError(`${path} must hold a JSON object such as {"model": "gpt-4o-mini"}.`);
   }
+  const { trustedDirectories = [], ...rest } = parsed as Record<string, unknown>;
+  if (!Array.isArray(trustedDirectories) || !trustedDirectories.every((directory) => typeof directory === 'string' && isAbsolute(directory))) {
+    throw new AssistantError(`"trustedDirectories" in ${path} must be a list of absolute paths, e.g. ["/home/me/project"].`);
+  }
   const known = new Set<string>(settings.map((setting) => setting.key));
-  const unknown = Object.keys(parsed).filter((key) => !known.has(key));
+  const unknown = Object.keys(rest).filter((key) => !known.has(key));
   if (unknown.length > 0) {
-    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}.`);
+    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}, trustedDirectories.`);
   }
-  return parsed as Partial<Record<ConfigKey, unknown>>;
-}
-
-function readDotenv(path: string): Record<string, string | undefined> {
-  if (!existsSync(path)) return {};
-  try {
-    return parseEnv(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new AssistantError(`Cannot read ${path}: ${(error as Error).message}.`);
-  }
+  return { settings: rest as Partial<Record<ConfigKey, unknown>>, trustedDirectories: trustedDirectories as string[] };
 }

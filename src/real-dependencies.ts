@@ -38,7 +38,9 @@ export interface BuiltContext {
 export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: ProcessHooks): BuiltContext {
   const settings = config.values;
   let store: Promise<Store> | undefined;
-  const theStore = (): Promise<Store> => (store ??= openStore(parseStoreLocation(settings.databaseUrl, hooks.cwd)));
+  // Only the default data directory is created; any other DATABASE_URL must name an existing directory.
+  const createDirectory = config.sources.databaseUrl.kind === 'default';
+  const theStore = (): Promise<Store> => (store ??= openStore(parseStoreLocation(settings.databaseUrl, hooks.cwd), { createDirectory }));
   const requestLog = new StoreRequestLog(theStore, settings.logRetentionDays);
   const connection = (baseURL: string | undefined): OpenAIConnection => ({
     baseURL: baseURL ?? settings.baseURL,

@@ -1,5 +1,7 @@
 /** `assistant db copy`: move history (and the cache) between stores, e.g. a laptop's SQLite to a shared PostgreSQL. */
-import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { redactUrlPassword } from '../secrets.js';
 import { parseStoreLocation, type StoreLocation } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -16,9 +18,16 @@ export interface CopyOptions {
 
 export async function copyDatabase(options: CopyOptions, context: CommandContext): Promise<ExitCodeValue> {
   const { terminal } = context;
-  const from = parseStoreLocation(options.from, context.cwd);
-  const to = parseStoreLocation(options.to, context.cwd);
+  const from = locationFromFlag(options.from, '--from', context.cwd);
+  const to = locationFromFlag(options.to, '--to', context.cwd);
   if (sameLocation(from, to)) throw usageError('--from and --to name the same store.');
+  // Opening a SQLite file creates it: a mistyped --from would copy nothing and report success.
+  if (from.kind === 'sqlite' && !(existsSync(from.path) && statSync(from.path).isFile())) {
+    throw usageError(`--from ${from.path}: no such database file. Nothing was copied.`);
+  }
+  if (to.kind === 'sqlite' && !existsSync(dirname(to.path))) {
+    throw usageError(`--to ${to.path}: the directory ${dirname(to.path)} does not exist. Create it first.`);
+  }
 
   const source = await context.openStoreAt(from);
   const target = await context.openStoreAt(to);
@@ -56,6 +65,16 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
     terminal.note(`From ${describe(source)} to ${describe(target)}.${options.cache ? '' : ' Add --cache to copy the response cache too.'}`);
   }
   return ExitCode.Success;
+}
+
+/** A store named on the command line: a value that does not parse is a usage error. */
+function locationFromFlag(value: string, flag: string, cwd: string): StoreLocation {
+  try {
+    return parseStoreLocation(value, cwd, flag);
+  } catch (error) {
+    if (error instanceof AssistantError) throw usageError(error.message);
+    throw error;
+  }
 }
 
 function drawProgress(context: CommandContext, what: string, done: number, total: number): void {

@@ -75,7 +75,7 @@ export async function runExchange(
     sessionId: request.sessionId,
     role: 'user',
     content: request.userText,
-    session: { owner: request.owner, system: request.system ?? null, model: request.model, temperature: request.temperature ?? null },
+    session: { owner: request.owner, system: request.system || null, model: request.model, temperature: request.temperature ?? null },
   });
   const messages = conversation(request, earlier);
   const answerOf = (message: Omit<NewMessage, 'sessionId' | 'role' | 'replyTo'>): Promise<StoredMessage> =>

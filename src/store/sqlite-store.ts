@@ -36,6 +36,8 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** How long a writer waits for another process's lock, in milliseconds. Default 15000. */
   busyTimeoutMilliseconds?: number;
+  /** Create the file's directory when missing: only for the default data directory, so a mistyped path is an error. Default false. */
+  createDirectory?: boolean;
 }
 
 export class SqliteStore implements Store {
@@ -46,7 +48,7 @@ export class SqliteStore implements Store {
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.description = `SQLite ${path}`;
     this.now = options.now ?? Date.now;
-    prepareFile(path);
+    prepareFile(path, options.createDirectory === true);
     try {
       this.database = new Database(path);
       this.database.pragma(`busy_timeout = ${options.busyTimeoutMilliseconds ?? 15_000}`);
@@ -392,10 +394,16 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Creates the directory (0700) and the file (0600) before SQLite does, so no one else can read them. */
-function prepareFile(path: string): void {
+/**
+ * Creates the file (0600) before SQLite does, so no one else can read it, and its directory
+ * (0700) only when asked: a mistyped DATABASE_URL must not quietly start a new, empty history.
+ */
+function prepareFile(path: string, createDirectory: boolean): void {
+  const directory = dirname(path);
+  if (!existsSync(directory) && !createDirectory) {
+    throw new AssistantError(`Cannot open the database ${path}: the directory ${directory} does not exist. Check the path (DATABASE_URL), or create the directory first.`);
+  }
   try {
-    const directory = dirname(path);
     if (!existsSync(directory)) mkdirSync(directory, { recursive: true, mode: 0o700 });
     if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   } catch (error) {

@@ -82,7 +82,7 @@ describe('assistant ask', () => {
 
   it('refuses a temperature out of range before sending anything', async () => {
     const result = await home.run(['ask', '--temperature', '7', 'hi']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a bad flag value is a usage error
     expect(result.stderr).toContain('--temperature must be a number from 0 to 2 (got "7")');
     expect(server.requests).toHaveLength(0);
   });
@@ -148,8 +148,9 @@ describe('assistant ask', () => {
   it('loads .env from the current directory, the environment winning', async () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${home.root}/.env`, 'ASSISTANT_MODEL=from-dotenv\nASSISTANT_SYSTEM="Dotenv system"\n');
-    await home.run(['ask', 'hi']);
-    await home.run(['ask', 'hi'], { env: { ASSISTANT_MODEL: 'from-environment' } });
+    // The system prompt comes from a .env only when the user trusts it (README "Configuration").
+    await home.run(['ask', 'hi'], { env: { ASSISTANT_TRUST_DOTENV: '1' } });
+    await home.run(['ask', 'hi'], { env: { ASSISTANT_TRUST_DOTENV: '1', ASSISTANT_MODEL: 'from-environment' } });
     expect(server.chatRequests.map((request) => request.body.model)).toEqual(['from-dotenv', 'from-environment']);
     expect(server.chatRequests[0]?.body.messages[0]).toEqual({ role: 'system', content: 'Dotenv system' });
   });

@@ -65,7 +65,7 @@ describe('secrets and files', () => {
     mkdirSync(join(home.configDirectory, 'assistant'), { recursive: true });
     writeFileSync(join(home.configDirectory, 'assistant', 'config.json'), JSON.stringify({ model: 'from-file', timeoutSeconds: 30 }));
     writeFileSync(join(home.root, '.env'), 'ASSISTANT_SYSTEM=from dotenv\n');
-    const result = await home.run(['config']);
+    const result = await home.run(['config'], { env: { ASSISTANT_TRUST_DOTENV: '1' } });
 
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain(PLANTED_KEY);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
@@ -40,6 +41,31 @@ describe('assistant db copy', () => {
     const missing = await home.run(['db', 'copy', '--from', home.databasePath]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/required option '--to <url-or-path>'/);
+  });
+
+  it('a --from that does not exist is an error, and is not created', async () => {
+    const typo = join(home.root, 'assistnat.db');
+    const target = join(home.root, 'copy.db');
+    const result = await home.run(['db', 'copy', '--from', typo, '--to', target]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`Error: --from ${typo}: no such database file. Nothing was copied.\n`);
+    expect(existsSync(typo)).toBe(false);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a --to in a directory that does not exist is an error, and no directory is made', async () => {
+    const target = join(home.root, 'no-such-directory', 'copy.db');
+    const result = await home.run(['db', 'copy', '--from', home.databasePath, '--to', target]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the directory');
+    expect(existsSync(join(home.root, 'no-such-directory'))).toBe(false);
+  });
+
+  it('a --to URL that does not parse is a usage error naming the flag, never the password', async () => {
+    const result = await home.run(['db', 'copy', '--from', home.databasePath, '--to', 'postgres://me:pa#ss@db/x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('Error: --to is not a valid PostgreSQL URL (the password may need percent-encoding: # / ? @ :): postgres://me:redacted@db/x\n');
   });
 
   describe.skipIf(!POSTGRES_URL)('with PostgreSQL', () => {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
@@ -37,7 +39,6 @@ describe('errors a person can act on', () => {
     expect(result.stderr).toBe(
       'Error: OPENAI_API_KEY is not set. Set it, or point OPENAI_BASE_URL at an OpenAI-compatible server (e.g. Ollama: http://localhost:11434/v1).\n',
     );
-    const { existsSync } = await import('node:fs');
     expect(existsSync(home.databasePath)).toBe(false);
   });
 
@@ -119,6 +120,50 @@ describe('errors a person can act on', () => {
     const result = await home.run(['ask', '--bogus', 'hi']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^Error: unknown option '--bogus'/);
+  });
+
+  it.each([
+    [['ask', '-t', '5', 'hi'], /^Error: --temperature must be a number from 0 to 2 \(got "5"\)\.$/],
+    [['talk', '--text', '--silence', 'abc'], /^Error: --silence must be a whole number from 100 to 10000 \(got "abc"\)\.$/],
+    [['ask', '--model', '', 'hi'], /^Error: --model must not be empty\.$/],
+    [['talk', '--text', '--voice', ''], /^Error: --voice must not be empty\.$/],
+  ])('a bad flag value is a usage error (exit 2), nothing sent: %j', async (args, message) => {
+    const result = await home.run(args, { input: 'typed\n' });
+    expect(result.code).toBe(2);
+    expectOneLineError(result.stderr, message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([['db'], ['cache']])('a command group without a subcommand (%s) shows its help on stderr, exit 2', async (group) => {
+    const result = await home.run([group]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^Usage: assistant ${group} \\[options\\] \\[command\\]`));
+  });
+
+  it('words that look like flags are sent as the question after --', async () => {
+    const result = await home.run(['ask', '--', 'what', 'does', '-c', 'do']);
+    expect(result.code).toBe(0);
+    expect(JSON.stringify(server.chatRequests[0]!.body)).toContain('"content":"what does -c do"');
+    const help = await home.run(['ask', '--help']);
+    expect(help.stdout).toContain('assistant ask -- what does -c do');
+  });
+
+  it('a mistyped DATABASE_URL path is an error; no directory or empty history is made', async () => {
+    const typo = join(home.root, 'dta', 'assistant.db');
+    const result = await home.run(['ask', 'hi'], { env: { DATABASE_URL: typo } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /Cannot open the database .*dta\/assistant\.db: the directory .*dta does not exist\. Check the path \(DATABASE_URL\)/);
+    expect(existsSync(join(home.root, 'dta'))).toBe(false);
+    // The default data directory is still made on first use.
+    expect((await home.run(['ask', 'hi'])).code).toBe(0);
+  });
+
+  it('DATABASE_URL=:memory: is refused, not turned into a file', async () => {
+    const result = await home.run(['history'], { env: { DATABASE_URL: ':memory:' } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /DATABASE_URL names an in-memory database \(:memory:\)/);
+    expect(existsSync(join(home.root, ':memory:'))).toBe(false);
   });
 
   it('a PostgreSQL server that is down: one line naming host and database, never the password', async () => {

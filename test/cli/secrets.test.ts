@@ -43,8 +43,38 @@ describe('secrets', () => {
     writeFileSync(`${home.root}/.env`, `OPENAI_API_KEY=${PLANTED_KEY}\n`);
     chmodSync(`${home.root}/.env`, 0o644);
     const open = await home.run(['config']);
-    expect(open.stderr).toMatch(/Warning: .*\.env holds secrets and others can read it \(mode 644\)\. Run: chmod 600 /);
+    expect(open.stderr).toMatch(/Warning: .*\.env holds secrets \(OPENAI_API_KEY\) and others can read it \(mode 644\)\. Run: chmod 600 /);
     chmodSync(`${home.root}/.env`, 0o600);
     expect((await home.run(['config'])).stderr).not.toContain('Warning');
+  });
+
+  it.each([
+    ['DATABASE_URL', 'postgres://me:pa#ss-HIDDEN@db.example/assistant'],
+    ['DATABASE_URL', 'postgres://me:pa/ss-HIDDEN@db.example/assistant'],
+    ['DATABASE_URL', 'postgres://me:pa?ss-HIDDEN@db.example/assistant'],
+    ['DATABASE_URL', 'postgres://me:123#456-HIDDEN@db.example/assistant'],
+    ['DATABASE_URL', 'postgres://me:ss-HIDDEN@db.example:99999/assistant'],
+    ['OPENAI_BASE_URL', 'https://me:ss-HIDDEN@proxy.example/v1'],
+    ['ASSISTANT_STT_BASE_URL', 'https://me:ss-HIDDEN@proxy.example/v1'],
+    ['ASSISTANT_TTS_BASE_URL', 'https://me:ss-HIDDEN@proxy.example/v1'],
+  ])('config never prints the password in %s=%s, parseable or not', async (variable, value) => {
+    for (const args of [['config'], ['config', '--json']]) {
+      const result = await home.run(args, { env: { [variable]: value } });
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain('HIDDEN');
+      expect(result.stdout + result.stderr).toContain('me:redacted@');
+    }
+  });
+
+  it('a DATABASE_URL that does not parse is named, with a hint, and no password', async () => {
+    const result = await home.run(['history'], { env: { DATABASE_URL: 'postgres://me:pa#ss-HIDDEN@db.example/assistant' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('Error: DATABASE_URL is not a valid PostgreSQL URL (the password may need percent-encoding: # / ? @ :): postgres://me:redacted@db.example/assistant\n');
+  });
+
+  it('an OPENAI_BASE_URL that does not parse is named, and its password not echoed', async () => {
+    const result = await home.run(['ask', 'hi'], { env: { OPENAI_BASE_URL: 'https://me:pa/ss-HIDDEN@proxy.example/v1' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('Error: OPENAI_BASE_URL is not a valid URL (the password may need percent-encoding: # / ? @ :); got "https://me:redacted@proxy.example/v1".\n');
   });
 });

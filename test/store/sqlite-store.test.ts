@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -95,10 +95,16 @@ describe('SQLite specifics', () => {
     store.close();
   });
 
-  it('creates its directory 0700 and file 0600', () => {
+  it('creates its directory 0700 (when asked: the default data directory) and file 0600', () => {
     const path = join(directory, 'nested', 'deeper', 'assistant.db');
-    new SqliteStore(path).close();
+    new SqliteStore(path, { createDirectory: true }).close();
     expect(statSync(join(directory, 'nested', 'deeper')).mode & 0o777).toBe(0o700);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('otherwise refuses a file in a directory that does not exist, creating nothing', () => {
+    const path = join(directory, 'typo', 'assistant.db');
+    expect(() => new SqliteStore(path)).toThrow(/the directory .*typo does not exist/);
+    expect(existsSync(join(directory, 'typo'))).toBe(false);
   });
 });
