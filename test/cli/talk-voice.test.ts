@@ -163,6 +163,13 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     expect(server.speechRequests.map((request) => request.body.input)).toEqual(['Two.', 'Four.']);
     const stats = JSON.parse((await home.run(['cache', 'stats', '--json'])).stdout);
     expect(stats.kinds.find((kind: { kind: string }) => kind.kind === 'speech')).toMatchObject({ entries: 2, hits: 2 });
+
+    // What a session said aloud goes with it: deleting the session deletes its synthesized speech.
+    // The first 'count again' synthesized and cached; the second was served from the cache.
+    const spoken = JSON.parse((await home.run(['history', '--json'])).stdout)[1].id as string;
+    expect(await home.rows(`SELECT kind FROM cache WHERE session_id = '${spoken}' ORDER BY kind`)).toEqual([{ kind: 'chat' }, { kind: 'speech' }, { kind: 'speech' }]);
+    expect((await home.run(['history', '--delete', spoken, '--yes'])).code).toBe(0);
+    expect(await home.rows(`SELECT kind FROM cache WHERE session_id = '${spoken}'`)).toEqual([]);
   });
 
   it('ask --audio transcribes a recording and answers it; silence and non-audio are refused before upload', async () => {
