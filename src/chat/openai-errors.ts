@@ -45,7 +45,9 @@ export function translateOpenAIError(sdk: OpenAIModule, error: unknown, context:
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       return new AssistantError(`Cannot resolve the host ${host}. Check OPENAI_BASE_URL and your network.`, { cause: error });
     }
-    return new AssistantError(`The connection to ${host} failed${retried}${code ? ` (${code})` : ''}. Check the server and your network.`, { cause: error });
+    // Without a code, fetch's own reason says what was wrong (e.g. "bad port": a port fetch refuses to use).
+    const reason = code ?? causeMessage(error);
+    return new AssistantError(`The connection to ${host} failed${retried}${reason ? ` (${reason})` : ''}. Check the server and your network.`, { cause: error });
   }
   if (error instanceof sdk.APIError) {
     const detail = serverMessage(error);
@@ -120,6 +122,12 @@ function causeCode(error: Error): string | undefined {
     cause = (cause as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+function causeMessage(error: Error): string | undefined {
+  const cause = error.cause as { cause?: unknown } | undefined;
+  const innermost = (cause?.cause ?? cause) as { message?: unknown } | undefined;
+  return typeof innermost?.message === 'string' && innermost.message !== 'fetch failed' && innermost.message !== '' ? oneLine(innermost.message, 80) : undefined;
 }
 
 function oneLine(text: string, limit = 200): string {

@@ -96,6 +96,12 @@ describe('errors a person can act on', () => {
     await expectQuestionKept('hi', 'error');
   });
 
+  it('a port fetch refuses to use: says why, not just "failed"', async () => {
+    const result = await home.run(['ask', 'hi'], { env: { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' } });
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, /The connection to 127\.0\.0\.1:1 failed \(bad port\)\. Check the server and your network\./);
+  });
+
   it('a connection dropped mid-answer keeps the partial answer, marked, and caches nothing', async () => {
     server.enqueue({ text: 'one two three four five six', dropAfterChunks: 3, chunkDelayMs: 5 });
     const result = await home.run(['ask', 'count']);
