@@ -145,7 +145,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 i
     .option('-t, --temperature <n>', 'sampling temperature, 0 to 2 (default: the server\'s)')
     .option('--cache', 'answer from the cache when this exact question was answered before (by default only with -t 0)')
     .option('--no-cache', 'neither read nor write any cache (answers, speech, transcriptions)')
-    .option('--retry', 'send the last failed question of the session again (with -c or --session)')
+    .option('--retry', 'send the session\'s last question again when it failed (with -c or --session)')
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .option('--json', 'print one JSON object: session, answer, model, usage, cached, status')
     .option('--speak', 'also speak the answer, sentence by sentence, as it arrives')
