@@ -22,21 +22,40 @@ export function track(child: ChildProcess): ChildProcess {
 
 export function killAll(): void {
   for (const child of alive) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGKILL');
   }
   alive.clear();
+}
+
+/**
+ * Options for spawning a player: its own process group, so that stopping it also stops what
+ * it started (a player script's `sleep`, ffplay's helpers), and a Ctrl-C on the terminal
+ * reaches us, not the player, which we stop ourselves.
+ */
+export const OWN_PROCESS_GROUP = { detached: true } as const;
+
+/** Signals the child's process group when it leads one (OWN_PROCESS_GROUP), else the child. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) return void process.kill(-child.pid, signal);
+  } catch {
+    // Not a group leader (SoX through node-record-lpcm16), or already gone.
+  }
+  child.kill(signal);
 }
 
 /** SIGTERM, then SIGKILL if the child is still there after `graceMilliseconds`. */
 export function stopChild(child: ChildProcess, graceMilliseconds = 300): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMilliseconds);
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMilliseconds);
     child.once('exit', () => {
       clearTimeout(timer);
+      // What it started may still run: the group goes too.
+      signalGroup(child, 'SIGKILL');
       resolve();
     });
-    child.kill('SIGTERM');
+    signalGroup(child, 'SIGTERM');
   });
 }
 

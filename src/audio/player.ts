@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssistantError } from '../errors.js';
-import { findExecutable, stderrTail, stopChild, track } from './child-processes.js';
+import { OWN_PROCESS_GROUP, findExecutable, stderrTail, stopChild, track } from './child-processes.js';
 import { encodeWav, type PcmFormat } from './wav.js';
 
 export interface AudioSink {
@@ -78,6 +78,7 @@ class StreamingPlayer implements Player {
       spawn(this.name, [...(this.options.extraArguments ?? []), ...this.argumentsFor(format)], {
         stdio: ['pipe', 'ignore', 'pipe'],
         env: this.options.env ?? process.env,
+        ...OWN_PROCESS_GROUP,
       }),
     );
     return new ProcessSink(child, this.name, format, this.options.withoutSpeech ?? 'turn speech off');
@@ -165,7 +166,7 @@ class FilePlayer implements Player {
       pending = [];
       const { default: playSound } = await import('play-sound');
       await new Promise<void>((resolve, reject) => {
-        current = playSound({ player }).play(file, {}, (error) => {
+        current = playSound({ player }).play(file, { ...OWN_PROCESS_GROUP }, (error) => {
           current = null;
           if (error && !stopped) reject(new AssistantError(`The audio player ${player} failed: ${error.message}. Choose another with --player, or ${withoutSpeech}.`));
           else resolve();

@@ -9,6 +9,7 @@
  *   Keepalive comments are not events, so they do not count: a server that sends only
  *   keepalives is as stuck as a silent one.
  */
+import { abortError } from './chat-model.js';
 import { AssistantError } from '../errors.js';
 import { hostOf } from './openai-errors.js';
 
@@ -18,23 +19,42 @@ export function idleTimeoutError(url: string, seconds: number, during: string): 
   return Object.assign(error, { errorClass: 'IdleTimeout' });
 }
 
-/** Yields what `source` yields, failing with `onIdle()` (after calling `cancel`) when the next item takes longer than `milliseconds`. */
-export async function* withIdleTimeout<T>(source: AsyncIterable<T>, milliseconds: number, onIdle: () => Error, cancel: () => void): AsyncIterable<T> {
+/**
+ * Yields what `source` yields, failing with `onIdle()` (after calling `cancel`) when the next
+ * item takes longer than `milliseconds`, and with an AbortError (after calling `cancel`) as
+ * soon as `signal` aborts: the SDK's stream does not always wake a pending read on abort (when
+ * the whole body had already arrived, its next read waited for ever).
+ */
+export async function* withIdleTimeout<T>(
+  source: AsyncIterable<T>,
+  milliseconds: number,
+  onIdle: () => Error,
+  cancel: () => void,
+  signal?: AbortSignal,
+): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), milliseconds)));
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      if (signal?.aborted) resolve('aborted');
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
     const next = iterator.next();
-    let result: IteratorResult<T> | 'idle';
+    let result: IteratorResult<T> | 'idle' | 'aborted';
     try {
-      result = await Promise.race([next, idle]);
+      result = await Promise.race([next, idle, aborted]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
-    if (result === 'idle') {
+    if (result === 'idle' || result === 'aborted') {
       // The pending read settles once the stream is cancelled; nobody waits for it.
       next.catch(() => {});
       cancel();
+      if (result === 'aborted') throw abortError();
       throw onIdle();
     }
     if (result.done) return;

@@ -100,7 +100,7 @@ export class OpenAIChatModel implements ChatModel {
     let visible = false;
     const seen = { toolCalls: false, reasoning: false, contentNull: true };
     const seconds = this.connection.timeoutSeconds;
-    const chunks = withIdleTimeout(stream, seconds * 1000, () => idleTimeoutError(this.baseURL, seconds, 'in the middle of the answer'), () => stream.controller.abort());
+    const chunks = withIdleTimeout(stream, seconds * 1000, () => idleTimeoutError(this.baseURL, seconds, 'in the middle of the answer'), () => stream.controller.abort(), signal);
     try {
       for await (const chunk of chunks) {
         if (chunk.model) model = chunk.model;

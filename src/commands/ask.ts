@@ -12,7 +12,7 @@ import { ReplySpeaker } from '../voice/reply-speaker.js';
 import { resourceUse } from '../observability/resource-use.js';
 import { transcribeCached } from '../voice/transcribe.js';
 import type { CommandContext } from './context.js';
-import { chooseSession, validateSessionFlags } from './session-choice.js';
+import { chooseSession, validateSessionFlags, type ChosenSession } from './session-choice.js';
 
 export interface AskOptions {
   text: string[];
@@ -73,7 +73,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   }
   const limit = settings.maxInputBytes;
   const prompt = options.retry
-    ? await failedQuestionToRetry(store, sessionId, terminal)
+    ? await failedQuestionToRetry(store, session, await readPipedInput(context.stdin, limit), terminal)
     : checkInputSize(composePrompt(audio ? spoken : await readPipedInput(context.stdin, limit), instruction), limit);
 
   // Ctrl-C, SIGTERM, SIGHUP and a stdout that fails all end the answer the same way: what
@@ -119,7 +119,16 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
           if (!options.json) answer.write(text);
           speaker?.text(text);
         },
-        ...(speaker ? { beforeStore: (outcome) => speaker.settle(outcome) } : {}),
+        // Spoken or not, ask's answer was printed: what arrived is what is kept (talk keeps what was heard).
+        // A signal during speech still interrupts: the answer is whole, the turn is not.
+        ...(speaker
+          ? {
+              beforeStore: async (outcome) => {
+                const spoken = await speaker.settle(outcome);
+                return { content: outcome.answer, status: spoken.status === 'interrupted' ? 'interrupted' : outcome.status };
+              },
+            }
+          : {}),
       },
     );
   } finally {
@@ -157,10 +166,11 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   if (result.finishReason === 'length') terminal.warn('the answer was cut off at the model\'s output limit.');
 
   if (result.status === 'interrupted') {
-    if (ending?.error !== undefined) throw new AssistantError(`${ending.error} The partial answer was saved in session ${sessionId}.`);
+    const saved = result.answer === '' ? 'Your question was saved' : 'The partial answer was saved';
+    if (ending?.error !== undefined) throw new AssistantError(`${ending.error} ${saved} in session ${sessionId}.`);
     // The reader of a pipe went away (| head): it had what it wanted; what arrived is in history.
     if (ending?.code === ExitCode.Success) return ExitCode.Success;
-    terminal.note(`Interrupted. The partial answer was saved in session ${sessionId}.`);
+    terminal.note(`Interrupted. ${saved} in session ${sessionId}.`);
     return ending?.code ?? ExitCode.Interrupted;
   }
   if (result.status === 'error') {
@@ -175,9 +185,11 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
 }
 
 /** The question `--retry` sends again: the session's last one, when it got no answer. */
-async function failedQuestionToRetry(store: Store, sessionId: string, terminal: Terminal): Promise<string> {
-  const failed = lastFailedQuestion(await store.messages(sessionId));
-  if (!failed) throw usageError(`The last question of session ${sessionId} did not fail; there is nothing to retry.`);
+async function failedQuestionToRetry(store: Store, session: ChosenSession, piped: string | undefined, terminal: Terminal): Promise<string> {
+  if (piped !== undefined && piped.trim() !== '') throw usageError('--retry re-sends the last failed question; pipe nothing into it.');
+  if (!session.existing) throw usageError(`No session "${session.id}" to retry in. List sessions with: assistant history`);
+  const failed = lastFailedQuestion(await store.messages(session.id));
+  if (!failed) throw usageError(`The last question of session ${session.id} did not fail; there is nothing to retry.`);
   terminal.note(`Retrying: ${failed.content.length > 60 ? `${failed.content.slice(0, 59)}…` : failed.content}`);
   return failed.content;
 }

@@ -122,9 +122,9 @@ async function remove(id: string, options: HistoryOptions, store: Store, context
     const messages = `${session.messageCount} message${session.messageCount === 1 ? '' : 's'}`;
     // readline writes the question itself: the preview is neutralised here, not by the terminal.
     const answer = await askLine(context, `Delete session ${id} (${messages}, "${sanitizeForTerminal(session.preview)}") for good? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) {
+    if (answer === undefined || !/^y(es)?$/i.test(answer.trim())) {
       terminal.note('Nothing was deleted.');
-      return ExitCode.Success;
+      return answer === undefined ? ExitCode.Interrupted : ExitCode.Success;
     }
   }
   const removed = await store.deleteSession(id);
@@ -134,16 +134,24 @@ async function remove(id: string, options: HistoryOptions, store: Store, context
   return ExitCode.Success;
 }
 
-/** One line typed on the terminal, after a question on stderr; empty when input ends. */
-async function askLine(context: CommandContext, question: string): Promise<string> {
+/** One line typed on the terminal, after a question on stderr; empty when input ends (Ctrl-D), undefined on Ctrl-C. */
+async function askLine(context: CommandContext, question: string): Promise<string | undefined> {
   const { createInterface } = await import('node:readline');
   const readline = createInterface({ input: context.stdin as NodeJS.ReadableStream, output: context.terminal.stderr as NodeJS.WritableStream, terminal: true });
+  let answered = false;
   try {
-    return await new Promise<string>((resolve) => {
-      readline.question(question, resolve);
+    return await new Promise<string | undefined>((resolve) => {
+      readline.question(question, (line) => {
+        answered = true;
+        resolve(line);
+      });
+      // The terminal's Ctrl-C reaches readline, not the process: it means no.
+      readline.once('SIGINT', () => resolve(undefined));
       readline.once('close', () => resolve(''));
     });
   } finally {
     readline.close();
+    // Ctrl-C or Ctrl-D leave the cursor on the question's line.
+    if (!answered) context.terminal.stderr.write('\n');
   }
 }

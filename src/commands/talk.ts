@@ -1,6 +1,6 @@
 /** `assistant talk`: the hands-free voice loop (or typed, with --text); `assistant chat`: typed and read. */
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
-import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
 import { MicrophoneListener, PushToTalkListener, type TurnInput } from '../voice/listeners.js';
 import { StatusLine, type StatusHints } from '../voice/status-line.js';
@@ -104,6 +104,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   );
 
   let exitCode: ExitCodeValue = ExitCode.Success;
+  let outputFailure: string | undefined;
   const onInterrupt = (outcome: InterruptOutcome | undefined): void => {
     if (outcome !== 'exit-now') return;
     keyboard?.stop();
@@ -120,6 +121,11 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
         session?.end();
       }),
     ),
+    // Stdout went away (| head) or filled up: the turn in progress is stored, then the session ends.
+    context.onOutputError((error) => {
+      outputFailure = error.code === 'EPIPE' ? undefined : `Cannot write to stdout (${error.code ?? error.message}).`;
+      session?.end();
+    }),
   ];
   const stopKeys = keyboard?.onKey((key) => {
     if (key === 'ctrl-c') onInterrupt(session?.interrupt());
@@ -142,6 +148,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     textPrompt?.restoreTerminal();
   }
   const turns = session.turnCount;
+  if (outputFailure !== undefined) throw new AssistantError(`${outputFailure} The session so far was saved: ${sessionId}.`);
   terminal.note(`${turns} turn${turns === 1 ? '' : 's'} · session ${sessionId}`);
   return exitCode;
 }

@@ -28,7 +28,7 @@ export function contextWithinBudget(earlier: StoredMessage[], budgetTokens: numb
   const kept: ChatMessage[][] = [];
   let spent = 0;
   for (const { question, answer } of exchangesOf(earlier).reverse()) {
-    if (!answer || answer.content.trim() === '') continue;
+    if (!answered(answer)) continue;
     const cost = estimateTokens(question.content) + estimateTokens(answer.content);
     if (spent + cost > budgetTokens) break;
     spent += cost;
@@ -40,12 +40,20 @@ export function contextWithinBudget(earlier: StoredMessage[], budgetTokens: numb
   return kept.reverse().flat();
 }
 
-/** Questions that never got an answer's text: refused (a limit), failed (401, 404, connection) or cut off before the first word. */
+/**
+ * An answer worth sending as context: it has text, and no failure cut it (a half answer from
+ * a lost connection would mislead; one the person stopped is what they chose to keep).
+ */
+function answered(answer: StoredMessage | undefined): answer is StoredMessage {
+  return answer !== undefined && answer.status !== 'error' && answer.content.trim() !== '';
+}
+
+/** Questions that got no usable answer: refused (a limit), failed (401, 404, a lost connection, even mid-answer) or stopped before the first word. */
 export function isFailedQuestion(messages: StoredMessage[], index: number): boolean {
   const message = messages[index];
   if (message?.role !== 'user') return false;
   const next = messages[index + 1];
-  return next === undefined || next.role !== 'assistant' || (next.content.trim() === '' && next.status !== 'complete');
+  return next?.role !== 'assistant' || !answered(next);
 }
 
 /** The last question of a session that failed, for `ask --retry`. */

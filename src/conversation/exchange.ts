@@ -70,13 +70,15 @@ export async function runExchange(
   request: ExchangeRequest,
   { signal, onText, beforeStore }: ExchangeOptions = {},
 ): Promise<ExchangeResult> {
-  const earlier = await store.messages(request.sessionId);
   const question = await store.appendMessage({
     sessionId: request.sessionId,
     role: 'user',
     content: request.userText,
     session: { owner: request.owner, system: request.system || null, model: request.model, temperature: request.temperature ?? null },
   });
+  // Read after the question is in: a session deleted a moment before starts afresh (never
+  // sending what was deleted), and one deleted from now on discards the answer.
+  const earlier = (await store.messages(request.sessionId)).filter((message) => message.id < question.id);
   const messages = conversation(request, earlier);
   const answerOf = (message: Omit<NewMessage, 'sessionId' | 'role' | 'replyTo'>): Promise<StoredMessage> =>
     store.appendMessage({ ...message, sessionId: request.sessionId, role: 'assistant', replyTo: question.id }).catch((error: unknown) => {
@@ -133,8 +135,10 @@ export async function runExchange(
   let content = answer;
   if (beforeStore) ({ content, status } = await beforeStore({ answer, status }));
   const stored = await answerOf({ content, status, model, usage });
-  // A complete answer is worth caching even when speaking it was cut short.
-  if (generated === 'complete' && request.answerCache !== 'off') {
+  // A complete answer is worth caching even when speaking it was cut short; one the model cut
+  // off (length, content_filter) is not complete, whatever its status.
+  const finished = finishReason === undefined || finishReason === 'stop';
+  if (generated === 'complete' && finished && request.answerCache !== 'off') {
     await cache.put('chat', key, { model, text: answer, metadata: usage ? { usage } : {}, sessionId: request.sessionId });
   }
   return {

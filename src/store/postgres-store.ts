@@ -88,7 +88,9 @@ export class PostgresStore implements Store {
         const { rows } = await client.query('SELECT 1 FROM messages WHERE id = $1 AND session_id = $2 FOR SHARE', [message.replyTo, message.sessionId]);
         if (rows.length === 0) throw new SessionDeletedError(message.sessionId);
       }
-      await client.query('INSERT INTO sessions (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING', [message.sessionId, createdAt]);
+      await client.query('INSERT INTO sessions (id, created_at, updated_at, owner) VALUES ($1, $2, $2, $3) ON CONFLICT (id) DO NOTHING', [
+        message.sessionId, createdAt, message.session?.owner ?? null,
+      ]);
       const settings = sessionSettingsUpdate(message.session ?? {}, (index) => `$${index}`);
       if (settings.assignments.length > 0) {
         await client.query(`UPDATE sessions SET ${settings.assignments.join(', ')} WHERE id = $${settings.values.length + 1}`, [...settings.values, message.sessionId]);

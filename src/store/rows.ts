@@ -67,8 +67,9 @@ export interface CacheRow {
 }
 
 /**
- * The SET clause that records a session's settings: the owner only once (whoever started
- * it), the others to the latest values given; undefined fields are left as they are.
+ * The SET clause that records a session's settings (system prompt, model, temperature) to the
+ * latest values given; undefined fields are left as they are. The owner is not among them: it
+ * is set once, when the session is created.
  * `placeholder(n)` renders the nth parameter in the store's dialect.
  */
 export function sessionSettingsUpdate(settings: SessionSettings, placeholder: (index: number) => string): { assignments: string[]; values: unknown[] } {
@@ -78,7 +79,6 @@ export function sessionSettingsUpdate(settings: SessionSettings, placeholder: (i
     values.push(value);
     assignments.push(assignment(placeholder(values.length)));
   };
-  if (settings.owner !== undefined) set((parameter) => `owner = COALESCE(owner, ${parameter})`, settings.owner);
   if (settings.system !== undefined) set((parameter) => `system = ${parameter}`, settings.system);
   if (settings.model !== undefined) set((parameter) => `model = ${parameter}`, settings.model);
   if (settings.temperature !== undefined) set((parameter) => `temperature = ${parameter}`, settings.temperature);

@@ -70,8 +70,8 @@ export class SqliteStore implements Store {
         throw new SessionDeletedError(message.sessionId);
       }
       this.database
-        .prepare('INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING')
-        .run(message.sessionId, createdAt, createdAt);
+        .prepare('INSERT INTO sessions (id, created_at, updated_at, owner) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+        .run(message.sessionId, createdAt, createdAt, message.session?.owner ?? null);
       const settings = sessionSettingsUpdate(message.session ?? {}, () => '?');
       if (settings.assignments.length > 0) {
         this.database.prepare(`UPDATE sessions SET ${settings.assignments.join(', ')} WHERE id = ?`).run(...settings.values, message.sessionId);

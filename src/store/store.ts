@@ -35,7 +35,7 @@ export interface NewMessage {
 
 /** What a session remembers so that continuing it talks the same way. */
 export interface SessionSettings {
-  /** Who started it, "user@host": `--continue` picks the latest session of this owner. */
+  /** Who started it, "user@host" (recorded when the session is created only): `--continue` picks the latest session of this owner. */
   owner?: string | undefined;
   /** The system prompt; null: none. */
   system?: string | null | undefined;

@@ -19,7 +19,7 @@
  * ESC that does not make ST), it grows past MAX_SEQUENCE_LENGTH characters, or the text ends.
  * So a stray `ESC ]` hides nothing, and a hostile sequence either vanishes or shows as
  * harmless printable characters. Lone control characters (C0 but tab and newline, DEL, C1)
- * are dropped.
+ * and bidirectional overrides, embeddings and isolates are dropped.
  */
 
 /** The longest sequence we remove; anything longer is shown as text (UTF-16 code units). */
@@ -38,6 +38,10 @@ const STRING_INTRODUCERS = new Set([...'P]X^_'].map((character) => character.cha
 const SPECIAL_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // Characters that end the plain run inside a string sequence: every control, DEL, C1.
 const SPECIAL_IN_STRING = /[\u0000-\u001f\u007f-\u009f]/g;
+
+// Bidirectional embeddings, overrides and isolates: they make printed text read differently
+// from what it is ("Trojan Source"). Dropped like control characters; the marks LRM/RLM stay.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 type State =
   | 'text'
@@ -68,7 +72,7 @@ export class StreamSanitizer {
   }
 
   private take(): string {
-    const text = this.output.join('');
+    const text = this.output.join('').replace(BIDI_CONTROLS, '');
     this.output = [];
     return text;
   }

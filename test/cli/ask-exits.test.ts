@@ -1,5 +1,7 @@
 /** `ask` keeps what arrived on every way it can end early: signals, a reader that goes away, a full disk. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, collect, waitForOutput, type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
@@ -50,6 +52,25 @@ describe('ask whose stdout fails', () => {
     expect(stored[0]![0]).toBe('interrupted');
   });
 
+  it('a fast answer cut by head keeps what arrived too (all of it may be in before the pipe closes)', async () => {
+    server.enqueue({ text: Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ') });
+    // TIMEOUT=600: a read that waits after the abort would hang the test, not end at the idle bound.
+    const result = await shell('TIMEOUT=600 node "$BIN" ask "many words" | head -c 5');
+    expect(result).toMatchObject({ code: 0, stdout: 'word0', stderr: '' });
+    const stored = await answers();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]![1]).toMatch(/^word0 word1/);
+  });
+
+  it('chat whose reader goes away stores the turn so far and ends cleanly', async () => {
+    server.enqueue({ text: Array.from({ length: 150 }, (_, index) => `word${index}`).join(' ') });
+    const result = await shell('printf "first\\nsecond\\n" | TIMEOUT=600 node "$BIN" chat --session piped | head -c 3');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You');
+    const rows = await home.messageRows();
+    expect(rows.map((row) => [row.role, row.content.split(' ')[0]])).toEqual([['user', 'first'], ['assistant', 'word0']]);
+  });
+
   it('a full disk (> /dev/full) is one line on stderr, exit 1, and the answer so far is kept', async () => {
     const result = await shell('node "$BIN" ask "hello there" > /dev/full');
     expect(result.code).toBe(1);
@@ -57,3 +78,36 @@ describe('ask whose stdout fails', () => {
     expect(await answers()).toHaveLength(1);
   });
 });
+
+describe('ask --speak ended early', () => {
+  it('keeps what was printed, not only what was spoken, and leaves nothing the player started', async () => {
+    const player = join(home.root, 'slow-player.sh');
+    // A player that starts a child of its own: stopping the player must stop it too.
+    writeFileSync(player, '#!/bin/sh\nsleep 31.4159\n', { mode: 0o755 });
+    server.enqueue({ text: 'First sentence here. Second sentence here. Third sentence here.' });
+    const child = home.start(['ask', '--speak', '--player', player, 'three sentences']);
+    const done = collect(child);
+    await waitForOutput(child, 'Third sentence here.');
+    await waitUntil(() => processesMatching('sleep 31.4159').length > 0);
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result, result.stderr).toMatchObject({ code: 143 });
+    const [[status, content]] = (await answers()) as [[string, string]];
+    expect(status).toBe('interrupted');
+    expect(content).toBe('First sentence here. Second sentence here. Third sentence here.');
+    await waitUntil(() => processesMatching('sleep 31.4159').length === 0);
+  });
+});
+
+function processesMatching(text: string): string[] {
+  const listing = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
+  return listing.split('\n').filter((line) => line.includes(text) && !line.includes('ps -eo'));
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

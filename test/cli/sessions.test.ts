@@ -31,6 +31,15 @@ describe('--continue on a shared store', () => {
     ]);
   });
 
+  it('a session from before owners were recorded stays anyone\'s when someone continues it', async () => {
+    await home.run(['ask', '--session', 'legacy', 'old question']);
+    await home.execute("UPDATE sessions SET owner = NULL WHERE id = 'legacy'");
+    await home.run(['ask', '-c', 'from bob'], { env: { ASSISTANT_OWNER: 'bob@laptop' } });
+    expect(await home.rows("SELECT owner FROM sessions WHERE id = 'legacy'")).toEqual([{ owner: null }]);
+    const alice = await home.run(['ask', '-c', '--json', 'from alice'], { env: { ASSISTANT_OWNER: 'alice@desk' } });
+    expect(JSON.parse(alice.stdout).session).toBe('legacy');
+  });
+
   it('a user with no session of their own starts a new one', async () => {
     await home.run(['ask', '--session', 'alices', 'alice asks'], { env: { ASSISTANT_OWNER: 'alice@desk' } });
     const result = await home.run(['ask', '-c', '--json', 'hello'], { env: { ASSISTANT_OWNER: 'carol@home' } });
@@ -106,6 +115,37 @@ describe('failed questions', () => {
   });
 });
 
+describe('failed questions: partial answers and --retry guards', () => {
+  it('a question whose answer broke off mid-way (lost connection) is failed: not context, and --retry sends it again', async () => {
+    await home.run(['ask', '--session', 'p', 'first']);
+    server.enqueue({ text: 'half of an answer that never ends', dropAfterChunks: 3 });
+    expect((await home.run(['ask', '--session', 'p', 'broken'])).code).toBe(1);
+    const retried = await home.run(['ask', '--session', 'p', '--retry']);
+    expect(retried).toMatchObject({ code: 0, stdout: 'You said: broken\n' });
+    expect(lastMessages().map((message) => message.content)).toEqual(['first', 'You said: first', 'broken']);
+  });
+
+  it('--retry refuses piped text and a session that does not exist', async () => {
+    await home.run(['ask', '--session', 'g', 'hello']);
+    const piped = await home.run(['ask', '--session', 'g', '--retry'], { input: 'more text' });
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toContain('pipe nothing into it');
+    const missing = await home.run(['ask', '--session', 'nosuch', '--retry']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('No session "nosuch" to retry in');
+  });
+});
+
+describe('answers the model cut off', () => {
+  it('are never cached, whatever the cache policy', async () => {
+    server.enqueue({ text: 'cut', finishReason: 'length' }, { text: 'whole' });
+    await home.run(['ask', '-t', '0', 'limit me']);
+    const again = await home.run(['ask', '-t', '0', '--json', 'limit me']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ cached: false, answer: 'whole' });
+    expect(server.chatRequests).toHaveLength(2);
+  });
+});
+
 describe('the context budget', () => {
   it('sends the newest exchanges that fit ASSISTANT_CONTEXT_TOKENS, always the system prompt and the question', async () => {
     const long = 'x'.repeat(400); // about 100 tokens
@@ -156,10 +196,19 @@ describe('deleting a session while an answer to it is written', () => {
 });
 
 describe('history --delete on a terminal', () => {
-  const deleteInTerminal = (answer: string, ...flags: string[]): Promise<{ code: number | null; stdout: string }> => {
+  const deleteInTerminal = (typed: string, ...flags: string[]): Promise<{ code: number | null; stdout: string }> => {
+    let answer = typed;
     const command = `exec '${process.execPath}' '${BIN}' history --delete kept ${flags.join(' ')}`;
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: home.root, env: home.environment(), stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin!.write(answer);
+    // Typed once the question is on screen, as a person would (a Ctrl-C before it would end the program instead).
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (answer !== '' && seen.includes('[y/N]')) {
+        child.stdin!.write(answer);
+        answer = '';
+      }
+    });
     return collect(child);
   };
 
@@ -175,6 +224,11 @@ describe('history --delete on a terminal', () => {
     expect(await home.rows('SELECT id FROM sessions')).toEqual([]);
 
     await home.run(['ask', '--session', 'kept', 'again']);
+    const interrupted = await deleteInTerminal('\u0003');
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stdout).toContain('Nothing was deleted.');
+    expect(await home.rows("SELECT id FROM sessions WHERE id = 'kept'")).toHaveLength(1);
+
     const forced = await deleteInTerminal('', '--yes');
     expect(forced.stdout).not.toContain('[y/N]');
     expect(await home.rows('SELECT id FROM sessions')).toEqual([]);

@@ -16,10 +16,11 @@ const hostile = [
   `${ESC}(B`, // charset designation
   'over\rwrite',
   `bell\u0007 back\u0008space`,
+  'admin\u202e\u2066 // check later\u2069\u2066', // Trojan Source: text that reads differently from what it is
 ];
 
-/** Anything a terminal would act on: C0 but tab and newline, DEL, C1; a CR only before a newline. */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/** Anything a terminal would act on: C0 but tab and newline, DEL, C1; a CR only before a newline; bidi overrides. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const noControls = (text: string): boolean => !CONTROL.test(text.replace(/\r\n/g, '\n'));
 /** Text a person would type: any Unicode, no control characters. */
 const printable = fc.string({ unit: 'grapheme' }).filter((text) => !/[\u0000-\u001f\u007f-\u009f]/.test(text));
