@@ -35,11 +35,11 @@ process.stdout.write('\\n');
       child.stderr.on('data', (chunk) => (errors += chunk));
       child.on('close', (code) => (code === 0 ? resolvePromise(performance.now() - start) : reject(new Error(`${args.join(' ')} failed: ${errors}`))));
     });
-  await time([BIN, 'ask', 'cached question']);
+  await time([BIN, 'ask', '--cache', 'cached question']);
   const cases: Array<[string, () => Promise<number>]> = [
     ['node -e 0', () => time(['-e', '0'])],
     ['assistant --help', () => time([BIN, '--help'])],
-    ['assistant ask (cache hit)', () => time([BIN, 'ask', 'cached question'])],
+    ['assistant ask (cache hit)', () => time([BIN, 'ask', '--cache', 'cached question'])],
     ['assistant ask (cache miss, no server delay)', () => time([BIN, 'ask', '--no-cache', 'fresh question'])],
     ['minimal openai SDK script, same server', () => time([minimal, 'fresh question'])],
   ];
