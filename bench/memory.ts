@@ -89,33 +89,44 @@ export async function voiceMemory(turns: number): Promise<string> {
   server.defaultTranscript = { text: 'What is the weather like today?' };
   const home = mkdtempSync(join(tmpdir(), 'assistant-bench-voice-'));
   const wav = join(home, 'question.wav');
+  const heapFile = join(home, 'heap.jsonl');
   execFileSync('espeak-ng', ['-w', wav, 'What is the weather like today?']);
-  const child = spawn(process.execPath, [BIN, 'talk', '--device', 'pulseaudio:mic', '--mute', '--session', 'voice-memory'], {
-    env: { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'bench', AUDIODRIVER: 'pulseaudio' },
+  const child = spawn(process.execPath, ['--expose-gc', '--require', PROBE, BIN, 'talk', '--device', 'pulseaudio:mic', '--mute', '--session', 'voice-memory'], {
+    env: { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data'), OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'bench', AUDIODRIVER: 'pulseaudio', ASSISTANT_BENCH_HEAP_FILE: heapFile },
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   await new Promise((resolve) => setTimeout(resolve, 1200));
+  const middle = Math.round(turns / 2);
+  const aliveTurns = new Set([1, middle, turns]);
   const samples: number[] = [];
+  const alive = new Map<number, number>();
   for (let turn = 1; turn <= turns; turn += 1) {
     execFileSync('paplay', ['--device=micfeed', '--latency-msec=50', wav]);
     const deadline = Date.now() + 10_000;
     while (server.chatRequests.length < turn && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 100));
     samples.push(rssMegabytes(child.pid!));
+    if (aliveTurns.has(turn)) alive.set(turn, await aliveAfterCollection(child, heapFile));
   }
   child.kill('SIGINT');
   await new Promise((resolve) => child.on('close', resolve));
   await server.close();
   rmSync(home, { recursive: true, force: true });
   const heard = server.chatRequests.length;
-  const middle = Math.round(turns / 2);
   const growth = samples.at(-1)! - samples[middle - 1]!;
-  const at = (turn: number): string => `${samples[turn - 1]!.toFixed(1)} MB`;
+  const aliveGrowth = alive.get(turns)! - alive.get(middle)!;
+  const megabytes = (value: number | undefined): string => (value === undefined ? '-' : `${value.toFixed(1)} MB`);
+  const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)} MB`;
   return [
-    table(['session', 'turns fed', 'turns answered', 'RSS after turn 1', `after ${middle}`, `after ${turns}`, 'peak', `growth ${middle} → ${turns}`], [
-      ['talk (voice, fed audio, --mute)', String(turns), String(heard), at(1), at(middle), at(turns), `${Math.max(...samples).toFixed(1)} MB`, `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB`],
+    table(['session', 'turns fed', 'turns answered', 'measure', 'after turn 1', `after ${middle}`, `after ${turns}`, 'peak', `growth ${middle} → ${turns}`], [
+      ['talk (voice, fed audio, --mute)', String(turns), String(heard), 'RSS', megabytes(samples[0]), megabytes(samples[middle - 1]), megabytes(samples.at(-1)), megabytes(Math.max(...samples)), signed(growth)],
+      ['', '', '', 'alive after full GC (JS heap + Buffers)', megabytes(alive.get(1)), megabytes(alive.get(middle)), megabytes(alive.get(turns)), '', signed(aliveGrowth)],
     ]),
     '',
-    `Each turn is a 1.8 s espeak-ng sentence played into the virtual microphone in real time. ${Math.abs(growth) < 5 ? 'No growth trend in the second half of the session.' : '**It still grows in the second half**: worth a look.'}`,
+    `Each turn is a 1.8 s espeak-ng sentence played into the virtual microphone in real time. ${
+      Math.abs(aliveGrowth) < 1
+        ? `What is alive after a collection is flat in the second half (${signed(aliveGrowth)}): the recording is not kept; RSS moves with V8's heap sizing.`
+        : `**It still grows in the second half**: ${signed(aliveGrowth)} alive after a collection, so something is retained per turn.`
+    }`,
   ].join('\n');
 }
