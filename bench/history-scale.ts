@@ -16,7 +16,7 @@ import { ms, summary, table } from './stats.js';
 const T0 = Date.UTC(2026, 0, 1);
 
 function seedSqlite(path: string, messages: number, sessions: number): void {
-  new SqliteStore(path).close();
+  void new SqliteStore(path).close(); // SQLite closes at once; the promise is only the Store interface's
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.transaction(() => {

@@ -11,7 +11,7 @@ const WORKER = resolve(import.meta.dirname, 'append-worker.ts');
 export async function parallelWriters(processes: number, turnsEach: number): Promise<string> {
   const directory = mkdtempSync(join(tmpdir(), 'assistant-bench-writers-'));
   const path = join(directory, 'writers.db');
-  new SqliteStore(path).close();
+  await new SqliteStore(path).close();
   const start = performance.now();
   const failures = await Promise.all(
     Array.from({ length: processes }, (_, index) =>

@@ -20,10 +20,10 @@ describeStoreConformance('SQLite', {
 });
 
 describe('SQLite specifics', () => {
-  it('migrates a blank database to the latest schema, once', () => {
+  it('migrates a blank database to the latest schema, once', async () => {
     const path = join(directory, 'blank.db');
-    new SqliteStore(path).close();
-    new SqliteStore(path).close();
+    await new SqliteStore(path).close();
+    await new SqliteStore(path).close();
     const database = new Database(path, { readonly: true });
     const applied = database.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     const tables = database.prepare("SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name").all() as Array<{ name: string }>;
@@ -61,9 +61,9 @@ describe('SQLite specifics', () => {
     database.close();
   });
 
-  it('refuses a database written by a newer schema and leaves it untouched', () => {
+  it('refuses a database written by a newer schema and leaves it untouched', async () => {
     const path = join(directory, 'newer.db');
-    new SqliteStore(path).close();
+    await new SqliteStore(path).close();
     const database = new Database(path);
     database.prepare("INSERT INTO schema_migrations VALUES (999, 'from the future', 0)").run();
     database.close();
@@ -79,7 +79,7 @@ describe('SQLite specifics', () => {
     expect(() => new SqliteStore(path)).toThrow(/is not a usable assistant database .* left untouched/);
   });
 
-  it('uses WAL, foreign keys and a busy timeout; keeps messages append-only', () => {
+  it('uses WAL, foreign keys and a busy timeout; keeps messages append-only', async () => {
     const path = join(directory, 'pragmas.db');
     const store = new SqliteStore(path);
     const database = new Database(path);
@@ -92,12 +92,12 @@ describe('SQLite specifics', () => {
     internal.prepare("INSERT INTO sessions (id, created_at, updated_at) VALUES ('s', 0, 0)").run();
     internal.prepare("INSERT INTO messages (session_id, role, content, created_at) VALUES ('s', 'user', 'x', 0)").run();
     expect(() => internal.prepare("UPDATE messages SET content = 'y'").run()).toThrow(/append-only/);
-    store.close();
+    await store.close();
   });
 
-  it('creates its directory 0700 (when asked: the default data directory) and file 0600', () => {
+  it('creates its directory 0700 (when asked: the default data directory) and file 0600', async () => {
     const path = join(directory, 'nested', 'deeper', 'assistant.db');
-    new SqliteStore(path, { createDirectory: true }).close();
+    await new SqliteStore(path, { createDirectory: true }).close();
     expect(statSync(join(directory, 'nested', 'deeper')).mode & 0o777).toBe(0o700);
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
