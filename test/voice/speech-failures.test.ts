@@ -6,13 +6,12 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ResponseCache } from '../../src/cache/response-cache.js';
 import type { AudioSink, Player } from '../../src/audio/player.js';
 import { wavHeader, type PcmFormat } from '../../src/audio/wav.js';
 import type { SpeechRequest, Synthesizer } from '../../src/speech/speech-models.js';
-import type { Store } from '../../src/store/store.js';
 import { ReplySpeaker } from '../../src/voice/reply-speaker.js';
 import { SpeechQueue } from '../../src/voice/speech-queue.js';
+import { memoryCache } from '../support/memory-cache.js';
 
 const FORMAT: PcmFormat = { sampleRate: 8000, channels: 1, bitsPerSample: 16 };
 const settings = { model: 'tts', voice: 'alloy', speed: 1 };
@@ -58,15 +57,6 @@ class RecordingPlayer implements Player {
       },
     };
   }
-}
-
-function memoryCache(): ResponseCache {
-  const entries = new Map<string, any>();
-  const store = {
-    cacheGet: async (key: string) => entries.get(key),
-    cachePut: async (entry: any) => void entries.set(entry.key, entry),
-  } as unknown as Store;
-  return new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
 }
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseCache } from '../../src/cache/response-cache.js';
 import type { AudioSink, Player } from '../../src/audio/player.js';
 import type { PcmFormat } from '../../src/audio/wav.js';
 import { encodeWav, parseWavHeader, wavHeader } from '../../src/audio/wav.js';
 import type { SpeechRequest, Synthesizer } from '../../src/speech/speech-models.js';
-import type { Store } from '../../src/store/store.js';
 import { SpeechQueue } from '../../src/voice/speech-queue.js';
 import { ReplySpeaker } from '../../src/voice/reply-speaker.js';
 import { StatusLine, levelBar } from '../../src/voice/status-line.js';
 import { decodeKeys } from '../../src/voice/keyboard.js';
 import { Terminal } from '../../src/ui/terminal.js';
+import { memoryCache } from '../support/memory-cache.js';
 
 const FORMAT: PcmFormat = { sampleRate: 8000, channels: 1, bitsPerSample: 16 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,16 +57,6 @@ class RecordingPlayer implements Player {
       },
     };
   }
-}
-
-/** An in-memory cache store: only the cache methods are used here. */
-function memoryCache(): ResponseCache {
-  const entries = new Map<string, any>();
-  const store = {
-    cacheGet: async (key: string) => entries.get(key),
-    cachePut: async (entry: any) => void entries.set(entry.key, entry),
-  } as unknown as Store;
-  return new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
 }
 
 const settings = { model: 'tts', voice: 'alloy', speed: 1 };
