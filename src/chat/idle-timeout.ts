@@ -20,6 +20,30 @@ export function idleTimeoutError(url: string, seconds: number, during: string): 
 }
 
 /**
+ * Waits for `pending`, or for `milliseconds` to pass, or for `signal` to abort, whichever
+ * comes first. The loser is left behind: its timer and listener are removed, and a pending
+ * read that settles later is nobody's business (the caller cancels its stream).
+ */
+async function firstOf<T>(pending: Promise<T>, milliseconds: number, signal?: AbortSignal): Promise<{ value: T } | 'idle' | 'aborted'> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), milliseconds)));
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (signal?.aborted) resolve('aborted');
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const winner = await Promise.race([pending.then((value) => ({ value })), idle, aborted]);
+    if (typeof winner === 'string') pending.catch(() => {});
+    return winner;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
  * Yields what `source` yields, failing with `onIdle()` (after calling `cancel`) when the next
  * item takes longer than `milliseconds`, and with an AbortError (after calling `cancel`) as
  * soon as `signal` aborts: the SDK's stream does not always wake a pending read on abort (when
@@ -34,31 +58,13 @@ export async function* withIdleTimeout<T>(
 ): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
   for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), milliseconds)));
-    const aborted = new Promise<'aborted'>((resolve) => {
-      onAbort = () => resolve('aborted');
-      if (signal?.aborted) resolve('aborted');
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    const next = iterator.next();
-    let result: IteratorResult<T> | 'idle' | 'aborted';
-    try {
-      result = await Promise.race([next, idle, aborted]);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
-    if (result === 'idle' || result === 'aborted') {
-      // The pending read settles once the stream is cancelled; nobody waits for it.
-      next.catch(() => {});
+    const result = await firstOf(iterator.next(), milliseconds, signal);
+    if (typeof result === 'string') {
       cancel();
-      if (result === 'aborted') throw abortError();
-      throw onIdle();
+      throw result === 'aborted' ? abortError() : onIdle();
     }
-    if (result.done) return;
-    yield result.value;
+    if (result.value.done) return;
+    yield result.value.value;
   }
 }
 
@@ -77,25 +83,19 @@ function boundedBody(body: ReadableStream<Uint8Array>, milliseconds: number, onI
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), milliseconds)));
-      const read = reader.read();
       try {
-        const result = await Promise.race([read, idle]);
-        if (result === 'idle') {
-          read.catch(() => {});
+        const result = await firstOf(reader.read(), milliseconds);
+        if (typeof result === 'string') {
           const error = onIdle();
           reader.cancel(error).catch(() => {});
           controller.error(error);
-        } else if (result.done) {
+        } else if (result.value.done) {
           controller.close();
         } else {
-          controller.enqueue(result.value);
+          controller.enqueue(result.value.value);
         }
       } catch (error) {
         controller.error(error);
-      } finally {
-        clearTimeout(timer);
       }
     },
     cancel(reason) {
