@@ -23,6 +23,9 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The signals that end a command after it has stored what it has, and the codes they exit with. */
+export const ENDING_SIGNALS = { SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.HangUp } as const;
+
 export class AssistantError extends Error {
   readonly exitCode: ExitCodeValue;
 

@@ -2,7 +2,7 @@
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { lastFailedQuestion } from '../conversation/context-window.js';
 import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
-import { AssistantError, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ENDING_SIGNALS, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { checkInputSize, composePrompt, readPipedInput } from '../input/prompt-input.js';
 import { randomUUID } from 'node:crypto';
@@ -86,8 +86,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   };
   const unsubscribe = [
     context.onInterrupt(() => stop(ExitCode.Interrupted)),
-    context.onSignal('SIGTERM', () => stop(ExitCode.Terminated)),
-    context.onSignal('SIGHUP', () => stop(ExitCode.HangUp)),
+    ...(['SIGTERM', 'SIGHUP'] as const).map((signal) => context.onSignal(signal, () => stop(ENDING_SIGNALS[signal]))),
     context.onOutputError((error) =>
       error.code === 'EPIPE' ? stop(ExitCode.Success) : stop(ExitCode.Failure, `Cannot write the answer to stdout (${error.code ?? error.message}).`),
     ),

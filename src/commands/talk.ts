@@ -1,6 +1,6 @@
 /** `assistant talk`: the hands-free voice loop (or typed, with --text); `assistant chat`: typed and read. */
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
-import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ENDING_SIGNALS, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
 import { MicrophoneListener, PushToTalkListener, type TurnInput } from '../voice/listeners.js';
 import { StatusLine, type StatusHints } from '../voice/status-line.js';
@@ -26,8 +26,6 @@ export interface TalkOptions {
 
 /** `assistant chat` takes only the session flags. */
 export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache'>;
-
-const SIGNAL_EXIT_CODES = { SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.HangUp } as const;
 
 /** The text-only loop: `talk --text --mute`. */
 export function chat(options: ChatOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -117,7 +115,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     context.onSignal('SIGINT', () => onInterrupt(session?.interrupt())),
     ...(['SIGTERM', 'SIGHUP'] as const).map((signal) =>
       context.onSignal(signal, () => {
-        exitCode = SIGNAL_EXIT_CODES[signal];
+        exitCode = ENDING_SIGNALS[signal];
         session?.end();
       }),
     ),
