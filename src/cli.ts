@@ -132,7 +132,7 @@ Examples:
 
 Data: $XDG_DATA_HOME/assistant/assistant.db (~/.local/share/assistant/assistant.db), or DATABASE_URL.
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 interrupted (Ctrl-C),
-129/143 ended by SIGHUP/SIGTERM.`);
+129/143/131 ended by SIGHUP/SIGTERM/SIGQUIT (what arrived is kept).`);
 
   program
     .command('ask')

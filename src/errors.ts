@@ -19,12 +19,20 @@ export const ExitCode = {
   HangUp: 129,
   /** SIGTERM ended the program; the turn so far was saved. */
   Terminated: 143,
+  /** SIGQUIT (Ctrl-\ on a terminal) ended the program; the turn so far was saved. */
+  Quit: 131,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The signals that end a command after it has stored what it has, and the codes they exit with. */
-export const ENDING_SIGNALS = { SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.HangUp } as const;
+/**
+ * The signals that end a command after it has stored what it has, and the codes they exit
+ * with (128 + the signal's number, as a shell reports a death by that signal). SIGINT is not
+ * among them: Ctrl-C stops the answer, and only a second one ends the program.
+ */
+export const ENDING_SIGNALS = { SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.HangUp, SIGQUIT: ExitCode.Quit } as const;
+export type EndingSignal = keyof typeof ENDING_SIGNALS;
+export const ENDING_SIGNAL_NAMES = Object.keys(ENDING_SIGNALS) as EndingSignal[];
 
 export class AssistantError extends Error {
   readonly exitCode: ExitCodeValue;

@@ -9,7 +9,7 @@ import { OpenAIChatModel } from './chat/openai-chat-model.js';
 import type { OpenAIConnection } from './chat/openai-client.js';
 import type { CommandContext } from './commands/context.js';
 import type { ResolvedConfig } from './config.js';
-import { ExitCode } from './errors.js';
+import { ExitCode, type EndingSignal } from './errors.js';
 import type { InputStream } from './input/prompt-input.js';
 import { StoreRequestLog } from './observability/request-log.js';
 import { SpendGuard } from './observability/spend-guard.js';
@@ -23,7 +23,7 @@ export interface ProcessHooks {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdin: InputStream;
-  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): () => void;
+  onSignal(signal: 'SIGINT' | EndingSignal, listener: () => void): () => void;
   /** Stdout failed (EPIPE: the reader went away; ENOSPC...): the listener decides what happens. */
   onOutputError(listener: (error: NodeJS.ErrnoException) => void): () => void;
   exit(code: number): never;

@@ -2,7 +2,7 @@
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { lastFailedQuestion } from '../conversation/context-window.js';
 import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
-import { AssistantError, ENDING_SIGNALS, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { checkInputSize, composePrompt, readPipedInput } from '../input/prompt-input.js';
 import { randomUUID } from 'node:crypto';
@@ -76,7 +76,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     ? await failedQuestionToRetry(store, session, await readPipedInput(context.stdin, limit), terminal)
     : checkInputSize(composePrompt(audio ? spoken : await readPipedInput(context.stdin, limit), instruction), limit);
 
-  // Ctrl-C, SIGTERM, SIGHUP and a stdout that fails all end the answer the same way: what
+  // Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and a stdout that fails all end the answer the same way: what
   // arrived is stored (interrupted), then the exit code says why.
   const controller = new AbortController();
   let ending: { code: ExitCodeValue; error?: string } | undefined;
@@ -86,7 +86,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   };
   const unsubscribe = [
     context.onInterrupt(() => stop(ExitCode.Interrupted)),
-    ...(['SIGTERM', 'SIGHUP'] as const).map((signal) => context.onSignal(signal, () => stop(ENDING_SIGNALS[signal]))),
+    ...ENDING_SIGNAL_NAMES.map((signal) => context.onSignal(signal, () => stop(ENDING_SIGNALS[signal]))),
     context.onOutputError((error) =>
       error.code === 'EPIPE' ? stop(ExitCode.Success) : stop(ExitCode.Failure, `Cannot write the answer to stdout (${error.code ?? error.message}).`),
     ),

@@ -13,6 +13,7 @@ import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { StoreLocation } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import type { Terminal } from '../ui/terminal.js';
+import type { EndingSignal } from '../errors.js';
 
 export interface CommandContext {
   config: ResolvedConfig;
@@ -42,7 +43,7 @@ export interface CommandContext {
    */
   onInterrupt(handler: () => void): () => void;
   /** Raw signal subscription, for commands that manage Ctrl-C themselves (talk). */
-  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): () => void;
+  onSignal(signal: 'SIGINT' | EndingSignal, listener: () => void): () => void;
   /** Stdout failed (EPIPE when the reader went away, ENOSPC...); without a listener a closed pipe exits 0. */
   onOutputError(listener: (error: NodeJS.ErrnoException) => void): () => void;
   /** Who runs this ("user@host"), recorded on new sessions; `--continue` picks this owner's latest. */

@@ -1,6 +1,6 @@
 /** `assistant talk`: the hands-free voice loop (or typed, with --text); `assistant chat`: typed and read. */
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
-import { AssistantError, ENDING_SIGNALS, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
 import { MicrophoneListener, PushToTalkListener, type TurnInput } from '../voice/listeners.js';
 import { StatusLine, type StatusHints } from '../voice/status-line.js';
@@ -113,7 +113,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   };
   const unsubscribe = [
     context.onSignal('SIGINT', () => onInterrupt(session?.interrupt())),
-    ...(['SIGTERM', 'SIGHUP'] as const).map((signal) =>
+    ...ENDING_SIGNAL_NAMES.map((signal) =>
       context.onSignal(signal, () => {
         exitCode = ENDING_SIGNALS[signal];
         session?.end();

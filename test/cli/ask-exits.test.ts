@@ -21,6 +21,7 @@ describe('ask ended by a signal', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGHUP', 129],
+    ['SIGQUIT', 131],
   ] as const)('%s keeps the partial answer, marked interrupted, and exits %i', async (signal, code) => {
     server.enqueue(SLOW_ANSWER);
     const child = home.start(['ask', 'greek letters']);

@@ -108,15 +108,18 @@ describe('assistant talk --text --mute', () => {
     expect((await home.messageRows())[0]).toMatchObject({ role: 'user', content: 'are you there?' });
   });
 
-  it('SIGTERM ends the session, storing the turn so far', async () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGQUIT', 131],
+  ] as const)('%s ends the session, storing the turn so far (exit %i)', async (signal, code) => {
     server.enqueue({ text: 'slow words keep coming and coming', chunkDelayMs: 200 });
     const child = home.start(['talk', '--text', '--mute'], { keepStdinOpen: true });
     const done = collect(child);
     child.stdin!.write('go\n');
     await waitForOutput(child, 'slow');
-    child.kill('SIGTERM');
+    child.kill(signal);
     const result = await done;
-    expect(result.code).toBe(143);
+    expect(result.code).toBe(code);
     expect((await home.messageRows()).map((row) => [row.role, row.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'interrupted'],
