@@ -1,10 +1,10 @@
 /**
- * The response cache policy on top of a Store: what a key is made of, the size bound
+ * The response cache policy on top of a store's two cache methods: what a key is made of, the size bound
  * and the time to live. One instance serves every kind (chat answers now; speech and
  * transcriptions share the same bound and eviction).
  */
 import type { RequestLog, TraceContext } from '../observability/request-log.js';
-import type { CacheEntry, CacheKind, Store } from '../store/store.js';
+import type { CacheEntry, CacheKind, CacheStore } from '../store/store.js';
 import { cacheKey } from './cache-key.js';
 
 export interface CachePolicy {
@@ -26,7 +26,7 @@ export interface CacheValue {
 
 export class ResponseCache {
   constructor(
-    private readonly store: Store,
+    private readonly store: CacheStore,
     private readonly policy: CachePolicy,
     private readonly requestLog?: RequestLog | undefined,
   ) {}

@@ -5,7 +5,7 @@
  * call (cache hits are free); two processes checking at the same instant may both pass.
  */
 import { AssistantError, ExitCode } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { RequestTotals } from '../store/store.js';
 
 export interface Limits {
   maxRequestsPerMinute: number | undefined;
@@ -14,7 +14,7 @@ export interface Limits {
 
 export class SpendGuard {
   constructor(
-    private readonly store: Store,
+    private readonly store: RequestTotals,
     private readonly limits: Limits,
     private readonly options: {
       wait: boolean;

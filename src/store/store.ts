@@ -1,7 +1,8 @@
 /**
  * The Store: everything `assistant` keeps between runs. Sessions and their append-only
- * messages, and the response cache. SQLite is the embedded default; other stores implement
- * the same interface and pass the same conformance suite (test/store/).
+ * messages, turns, the request log and the response cache, as small capabilities (a part asks
+ * only for the ones it uses) whose union is Store. One implementation (sql-store.ts) serves
+ * SQLite, the embedded default, and PostgreSQL; the conformance suite in test/store/ runs on both.
  */
 
 export type Role = 'system' | 'user' | 'assistant';
@@ -204,9 +205,8 @@ export interface StoreSize {
   rows: Record<string, number>;
 }
 
-export interface Store {
-  /** Where the data lives, for messages to a person (never holds a password). */
-  readonly description: string;
+/** Sessions and their append-only messages: what a conversation reads and writes. */
+export interface SessionStore {
   /** Appends one message, creating its session when it is new. */
   appendMessage(message: NewMessage): Promise<StoredMessage>;
   /**
@@ -221,40 +221,62 @@ export interface Store {
   messages(sessionId: string): Promise<StoredMessage[]>;
   /** Full-text search; `query` is plain text (no query syntax), every word must match. */
   search(query: string, options: { limit: number }): Promise<SearchHit[]>;
+  /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
+  deleteSession(id: string): Promise<number | undefined>;
+}
+
+/** Stage timings of conversational turns. */
+export interface TurnStore {
   /** Records a turn's stage timings (the time to first audio is derived from them). */
   recordTurn(turn: NewTurn): Promise<StoredTurn>;
   turns(sessionId: string): Promise<StoredTurn[]>;
   /** Turns matching the filter (its sessionId and since), oldest first. */
   turnsMatching(filter: RequestFilter): Promise<StoredTurn[]>;
+}
 
+/** What the spend guard reads: the totals the limits are checked against. */
+export interface RequestTotals {
+  /** Requests sent (not served from the cache) and tokens used since a time, by every process. */
+  requestTotals(since: number): Promise<{ requests: number; tokens: number }>;
+}
+
+/** The request log. */
+export interface RequestStore extends RequestTotals {
   /** Appends rows to the request log. */
   recordRequests(records: RequestRecord[]): Promise<void>;
   /** The request log, newest first. */
   requests(filter: RequestFilter): Promise<StoredRequest[]>;
-  /** Requests sent (not served from the cache) and tokens used since a time, by every process. */
-  requestTotals(since: number): Promise<{ requests: number; tokens: number }>;
   /** Deletes request-log rows older than `before` (ms since the epoch); returns how many. */
   pruneRequests(before: number): Promise<number>;
-  size(): Promise<StoreSize>;
-  /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
-  deleteSession(id: string): Promise<number | undefined>;
+}
 
+/** The two methods the response cache uses. */
+export interface CacheStore {
   /** A fresh entry (younger than ttlSeconds when given), counted as a hit; undefined on a miss. */
   cacheGet(key: string, options: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined>;
   /** Stores an entry, then evicts the least recently used entries until the cache fits maxBytes. */
   cachePut(entry: NewCacheEntry, options: { maxBytes: number }): Promise<void>;
+}
+
+/** Looking after the cache as a whole: `assistant cache` and `db copy`. */
+export interface CacheAdmin {
   cacheStats(): Promise<CacheKindStats[]>;
   /** Every cache entry, for copying to another store. */
   cacheEntries(): AsyncIterable<CacheEntry>;
+  /** Adds a cache entry unless its key is there already; true when added. */
+  importCacheEntry(entry: CacheEntry): Promise<boolean>;
+  cacheClear(): Promise<{ entries: number; bytes: number }>;
+}
 
+/** Everything `assistant` keeps, with the store's own housekeeping. Parts ask for the capabilities above instead, where they can. */
+export interface Store extends SessionStore, TurnStore, RequestStore, CacheStore, CacheAdmin {
+  /** Where the data lives, for messages to a person (never holds a password). */
+  readonly description: string;
+  size(): Promise<StoreSize>;
   /**
    * Adds a session and those of its messages it does not have yet (same time, role and
    * content), keeping their times: copying twice changes nothing. Returns how many were added.
    */
   importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number>;
-  /** Adds a cache entry unless its key is there already; true when added. */
-  importCacheEntry(entry: CacheEntry): Promise<boolean>;
-  cacheClear(): Promise<{ entries: number; bytes: number }>;
-
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /** Rate and spend limits shared by every process through the store. */
 import { describe, expect, it } from 'vitest';
 import { SpendGuard } from '../../src/observability/spend-guard.js';
-import type { Store } from '../../src/store/store.js';
+import type { RequestTotals } from '../../src/store/store.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
@@ -42,7 +42,7 @@ describe('rate and spend limits', () => {
   it('--wait waits for room instead of failing', async () => {
     let now = 0;
     let requests = 5;
-    const store = { requestTotals: async () => ({ requests, tokens: 0 }) } as unknown as Store;
+    const store: RequestTotals = { requestTotals: async () => ({ requests, tokens: 0 }) };
     const notes: string[] = [];
     const guard = new SpendGuard(store, { maxRequestsPerMinute: 5, maxTokensPerDay: undefined }, {
       wait: true,

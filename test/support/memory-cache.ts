@@ -1,13 +1,42 @@
 /** A response cache over an in-memory map: for parts that only read and write the cache. */
 import { ResponseCache } from '../../src/cache/response-cache.js';
-import type { Store } from '../../src/store/store.js';
+import type { CacheEntry, CacheStore, NewCacheEntry } from '../../src/store/store.js';
 
-export function memoryCache(): ResponseCache {
-  const entries = new Map<string, any>();
-  // Only the two cache methods are ever called (issue 11 narrows ResponseCache to them).
-  const store = {
-    cacheGet: async (key: string) => entries.get(key),
-    cachePut: async (entry: any) => void entries.set(entry.key, entry),
-  } as unknown as Store;
+/**
+ * The two cache methods a ResponseCache uses, kept in a Map: entries expire by the injected
+ * clock and count their hits like a real store's; the least recently used go first past maxBytes.
+ */
+export class MemoryCacheStore implements CacheStore {
+  readonly entries = new Map<string, CacheEntry>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async cacheGet(key: string, { ttlSeconds }: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined> {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    if (ttlSeconds !== undefined && entry.createdAt.getTime() < now - ttlSeconds * 1000) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    const hit = { ...entry, lastHitAt: new Date(now), hitCount: entry.hitCount + 1 };
+    this.entries.set(key, hit);
+    return hit;
+  }
+
+  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes: number }): Promise<void> {
+    const now = new Date(this.now());
+    const size = entry.blob?.byteLength ?? Buffer.byteLength(entry.text ?? '');
+    this.entries.set(entry.key, { ...entry, size, createdAt: now, lastHitAt: now, hitCount: 0 });
+    const newestFirst = [...this.entries.values()].sort((a, b) => b.lastHitAt.getTime() - a.lastHitAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime());
+    let running = 0;
+    for (const kept of newestFirst) {
+      running += kept.size;
+      if (running > maxBytes) this.entries.delete(kept.key);
+    }
+  }
+}
+
+export function memoryCache(store: CacheStore = new MemoryCacheStore()): ResponseCache {
   return new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
 }
