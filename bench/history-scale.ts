@@ -7,16 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { PostgresStore } from '../src/store/postgres-store.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { createTestDatabase, dropTestDatabase, queryDatabase } from '../test/support/postgres.js';
 import { ms, summary, table } from './stats.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-function seedSqlite(path: string, messages: number, sessions: number): void {
-  void new SqliteStore(path).close(); // SQLite closes at once; the promise is only the Store interface's
+async function seedSqlite(path: string, messages: number, sessions: number): Promise<void> {
+  await (await openStore({ kind: 'sqlite', path })).close();
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.transaction(() => {
@@ -33,7 +32,7 @@ function seedSqlite(path: string, messages: number, sessions: number): void {
 }
 
 async function seedPostgres(url: string, messages: number, sessions: number): Promise<void> {
-  await (await PostgresStore.open(url)).close();
+  await (await openStore({ kind: 'postgres', url })).close();
   await queryDatabase(url, `INSERT INTO sessions (id, created_at, updated_at, message_count, preview)
     SELECT 's' || i, $1::bigint + i, $1::bigint + i, 0, 'question ' || i FROM generate_series(0, $2 - 1) AS i`, [T0, sessions]);
   await queryDatabase(url, `INSERT INTO messages (session_id, role, content, status, created_at, search)
@@ -81,12 +80,12 @@ export async function historyScale(sizes: number[], runs: number): Promise<strin
         let cleanup = async (): Promise<void> => {};
         if (backend === 'SQLite') {
           const path = join(directory, `h-${messages}.db`);
-          seedSqlite(path, messages, sessions);
-          store = new SqliteStore(path);
+          await seedSqlite(path, messages, sessions);
+          store = await openStore({ kind: 'sqlite', path });
         } else {
           const url = await createTestDatabase();
           await seedPostgres(url, messages, sessions);
-          store = await PostgresStore.open(url);
+          store = await openStore({ kind: 'postgres', url });
           cleanup = () => dropTestDatabase(url);
         }
         const seeded = performance.now() - seedStart;

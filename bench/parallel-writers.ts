@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { table } from './stats.js';
 
 const WORKER = resolve(import.meta.dirname, 'append-worker.ts');
@@ -11,7 +11,7 @@ const WORKER = resolve(import.meta.dirname, 'append-worker.ts');
 export async function parallelWriters(processes: number, turnsEach: number): Promise<string> {
   const directory = mkdtempSync(join(tmpdir(), 'assistant-bench-writers-'));
   const path = join(directory, 'writers.db');
-  await new SqliteStore(path).close();
+  await (await openStore({ kind: 'sqlite', path })).close();
   const start = performance.now();
   const failures = await Promise.all(
     Array.from({ length: processes }, (_, index) =>
@@ -24,7 +24,7 @@ export async function parallelWriters(processes: number, turnsEach: number): Pro
     ),
   );
   const seconds = (performance.now() - start) / 1000;
-  const store = new SqliteStore(path);
+  const store = await openStore({ kind: 'sqlite', path });
   const messages = await store.messages('shared');
   await store.close();
   rmSync(directory, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FakeOpenAIServer } from '../test/support/openai-server.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ const log = (text: string): void => void process.stderr.write(`${text}\n`);
 async function timeToFirstAudio(runs: number): Promise<string> {
   const server = await new FakeOpenAIServer().start();
   const directory = mkdtempSync(join(tmpdir(), 'assistant-bench-ttfa-'));
-  const store = new SqliteStore(join(directory, 'ttfa.db'));
+  const store = await openStore({ kind: 'sqlite', path: join(directory, 'ttfa.db') });
   const rows: string[][] = [];
   const verdicts: string[] = [];
   try {

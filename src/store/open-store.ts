@@ -6,6 +6,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssistantError } from '../errors.js';
 import { redactUrlPassword, urlPasswords } from '../secrets.js';
+import type { SqlDatabase } from './sql-database.js';
+import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
 
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -89,11 +91,15 @@ export interface OpenStoreOptions {
 }
 
 export async function openStore(location: StoreLocation, options: OpenStoreOptions = {}): Promise<Store> {
+  return SqlStore.open(await openDatabase(location, options), options.now);
+}
+
+/** The database behind a location. Only the chosen dialect is loaded: SQLite users never pay for pg. */
+export async function openDatabase(location: StoreLocation, options: Pick<OpenStoreOptions, 'createDirectory'> = {}): Promise<SqlDatabase> {
   if (location.kind === 'postgres') {
-    // pg is loaded only here, so SQLite users never pay for it.
-    const { PostgresStore } = await import('./postgres-store.js');
-    return PostgresStore.open(location.url, options.now ? { now: options.now } : {});
+    const { openPostgresDatabase } = await import('./dialects/postgres.js');
+    return openPostgresDatabase(location.url);
   }
-  const { SqliteStore } = await import('./sqlite-store.js');
-  return new SqliteStore(location.path, options);
+  const { openSqliteDatabase } = await import('./dialects/sqlite.js');
+  return openSqliteDatabase(location.path, options.createDirectory === undefined ? {} : { createDirectory: options.createDirectory });
 }

@@ -1,5 +1,5 @@
 /**
- * Rows as both stores return them (same column names; SQLite and PostgreSQL differ only in
+ * Rows as both dialects return them (same column names; SQLite and PostgreSQL differ only in
  * how booleans and JSON arrive) turned into the Store's objects, and back for the request log.
  */
 import type { CacheEntry, CacheKind, MessageStatus, NewTurn, RequestRecord, Role, SessionSettings, SessionSummary, StoredMessage, StoredRequest, StoredTurn } from './store.js';
@@ -70,18 +70,15 @@ export interface CacheRow {
  * The SET clause that records a session's settings (system prompt, model, temperature) to the
  * latest values given; undefined fields are left as they are. The owner is not among them: it
  * is set once, when the session is created.
- * `placeholder(n)` renders the nth parameter in the store's dialect.
  */
-export function sessionSettingsUpdate(settings: SessionSettings, placeholder: (index: number) => string): { assignments: string[]; values: unknown[] } {
+export function sessionSettingsUpdate(settings: SessionSettings): { assignments: string[]; values: unknown[] } {
   const assignments: string[] = [];
   const values: unknown[] = [];
-  const set = (assignment: (parameter: string) => string, value: unknown): void => {
-    values.push(value);
-    assignments.push(assignment(placeholder(values.length)));
-  };
-  if (settings.system !== undefined) set((parameter) => `system = ${parameter}`, settings.system);
-  if (settings.model !== undefined) set((parameter) => `model = ${parameter}`, settings.model);
-  if (settings.temperature !== undefined) set((parameter) => `temperature = ${parameter}`, settings.temperature);
+  for (const column of ['system', 'model', 'temperature'] as const) {
+    if (settings[column] === undefined) continue;
+    assignments.push(`${column} = ?`);
+    values.push(settings[column]);
+  }
   return { assignments, values };
 }
 

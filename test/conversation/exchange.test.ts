@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import type { ChatEvent, ChatModel, ChatRequest } from '../../src/chat/chat-model.js';
 import { runExchange } from '../../src/conversation/exchange.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { openSqliteDatabase } from '../../src/store/dialects/sqlite.js';
+import { SqlStore } from '../../src/store/sql-store.js';
 import type { NewMessage, StoredMessage } from '../../src/store/store.js';
 
 /** A chat model that answers "ok" and keeps every request it was sent. */
@@ -24,7 +25,7 @@ class RecordingChatModel implements ChatModel {
 }
 
 /** A store on which another process deletes the session just before the next question is stored. */
-class DeletedJustBefore extends SqliteStore {
+class DeletedJustBefore extends SqlStore {
   deleteBeforeNextQuestion = false;
   override async appendMessage(message: NewMessage): Promise<StoredMessage> {
     if (this.deleteBeforeNextQuestion && message.role === 'user') {
@@ -43,7 +44,7 @@ afterEach(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('runExchange', () => {
   it('never sends as context what was deleted while the question was on its way', async () => {
-    const store = new DeletedJustBefore(join(directory, 'store.db'));
+    const store = await DeletedJustBefore.open(openSqliteDatabase(join(directory, 'store.db')));
     const chatModel = new RecordingChatModel();
     const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
     const ask = (userText: string): ReturnType<typeof runExchange> =>

@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PostgresStore } from '../../src/store/postgres-store.js';
-import { postgresMigrations } from '../../src/store/postgres-migrations.js';
-import { sqliteMigrations } from '../../src/store/sqlite-migrations.js';
+import { migrations } from '../../src/store/migrations.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { POSTGRES_URL, createTestDatabase, dropTestDatabase, queryDatabase, warnSkipped } from '../support/postgres.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 warnSkipped('postgres-store');
 const databases: string[] = [];
-const urls = new WeakMap<PostgresStore, string>();
+const urls = new WeakMap<Store, string>();
 
 afterAll(async () => {
   await Promise.all(databases.map(dropTestDatabase));
@@ -19,39 +19,36 @@ async function fresh(): Promise<string> {
   return url;
 }
 
+async function openPostgres(url: string, now?: () => number): Promise<Store> {
+  const store = await openStore({ kind: 'postgres', url }, now ? { now } : {});
+  urls.set(store, url);
+  return store;
+}
+
 describe.skipIf(!POSTGRES_URL)('PostgreSQL', () => {
   describeStoreConformance('PostgreSQL', {
-    open: async (now) => {
-      const url = await fresh();
-      const store = await PostgresStore.open(url, { now });
-      urls.set(store, url);
-      return store;
-    },
-    reopen: async (store, now) => PostgresStore.open(urls.get(store as PostgresStore)!, { now }),
+    open: async (now) => openPostgres(await fresh(), now),
+    reopen: async (store, now) => openPostgres(urls.get(store)!, now),
   });
 
-  it('has the same numbered migrations as SQLite', () => {
-    expect(postgresMigrations.map(({ version, name }) => ({ version, name }))).toEqual(sqliteMigrations.map(({ version, name }) => ({ version, name })));
-  });
-
-  it('several processes starting at once on an empty database create the schema once', async () => {
+  it('several processes starting at once on an empty database apply every step of the one list once', async () => {
     const url = await fresh();
-    const stores = await Promise.all(Array.from({ length: 5 }, () => PostgresStore.open(url)));
+    const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgres(url)));
     await Promise.all(stores.map((store) => store.close()));
-    const applied = await queryDatabase<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
-    expect(applied.map((row) => row.version)).toEqual(postgresMigrations.map((migration) => migration.version));
+    const applied = await queryDatabase<{ version: number; name: string }>(url, 'SELECT version, name FROM schema_migrations ORDER BY version');
+    expect(applied).toEqual(migrations.map(({ version, name }) => ({ version, name })));
   });
 
   it('refuses a database written by a newer schema', async () => {
     const url = await fresh();
-    await (await PostgresStore.open(url)).close();
+    await (await openPostgres(url)).close();
     await queryDatabase(url, "INSERT INTO schema_migrations VALUES (999, 'from the future', 0)");
-    await expect(PostgresStore.open(url)).rejects.toThrow(/written by a newer version of assistant \(schema 999/);
+    await expect(openPostgres(url)).rejects.toThrow(/written by a newer version of assistant \(schema 999.*the database was left untouched/);
   });
 
   it('keeps audio in bytea and search in a GIN-indexed tsvector', async () => {
     const url = await fresh();
-    const store = await PostgresStore.open(url);
+    const store = await openPostgres(url);
     await store.close();
     const columns = await queryDatabase<{ column_name: string; data_type: string }>(
       url,
@@ -67,7 +64,7 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL', () => {
     ['a wrong password', () => withPassword(POSTGRES_URL!, 'wrong-s3cret-pw'), /rejected the password/],
     ['a missing database', () => withDatabase(POSTGRES_URL!, 'no_such_database'), /database "no_such_database" does not exist at 127\.0\.0\.1:5432\/no_such_database/],
   ])('%s is a one-line error naming host and database, never the password', async (_, url, message) => {
-    const error = await PostgresStore.open(url()).then(
+    const error = await openPostgres(url()).then(
       () => undefined,
       (failure: Error) => failure,
     );

@@ -89,6 +89,22 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       ]);
     });
 
+    it('orders sessions with the same last activity by creation, then id', async () => {
+      const store = await open();
+      const start = clock;
+      await store.appendMessage({ sessionId: 'older', role: 'user', content: 'q' });
+      clock = start + 1;
+      await store.appendMessage({ sessionId: 'newer', role: 'user', content: 'q' });
+      clock = start + 2;
+      await store.appendMessage({ sessionId: 'newer', role: 'assistant', content: 'a' });
+      await store.appendMessage({ sessionId: 'older', role: 'assistant', content: 'a' });
+      expect(await store.latestSessionId()).toBe('newer');
+      await store.appendMessage({ sessionId: 'b-same', role: 'user', content: 'q' });
+      await store.appendMessage({ sessionId: 'c-same', role: 'user', content: 'q' });
+      await store.appendMessage({ sessionId: 'a-same', role: 'user', content: 'q' });
+      expect((await store.listSessions({ limit: 10 })).map((session) => session.id)).toEqual(['c-same', 'b-same', 'a-same', 'newer', 'older']);
+    });
+
     it('lists sessions by latest activity and finds the latest', async () => {
       const store = await open();
       expect(await store.latestSessionId()).toBeUndefined();
@@ -163,6 +179,23 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.cacheGet('k', { ttlSeconds: 60 })).toBeDefined();
       expect(await store.cacheGet('k', { ttlSeconds: 5 })).toBeUndefined();
       expect(await store.cacheGet('k', {})).toBeUndefined();
+    });
+
+    it('expires by the injected clock, to the millisecond, whatever the time to live\'s fraction', async () => {
+      const store = await open();
+      const putAt = clock;
+      await store.cachePut({ key: 'k', kind: 'chat', model: 'm', text: 'v' }, { maxBytes: 1e6 });
+      clock = putAt + 5000;
+      // Exactly the time to live old: still fresh.
+      expect(await store.cacheGet('k', { ttlSeconds: 5 })).toMatchObject({ hitCount: 1 });
+      clock = putAt + 5001;
+      // 0.4 ms older than a 5.0006 s time to live: expired (the limit is not rounded to the entry's favour).
+      expect(await store.cacheGet('k', { ttlSeconds: 5.0006 })).toBeUndefined();
+      expect(await store.cacheGet('k', {})).toBeUndefined();
+      await store.cachePut({ key: 'k', kind: 'chat', model: 'm', text: 'again' }, { maxBytes: 1e6 });
+      clock += 1;
+      expect(await store.cacheGet('k', { ttlSeconds: 0.002 })).toMatchObject({ text: 'again' });
+      expect(await store.cacheStats()).toEqual([{ kind: 'chat', entries: 1, bytes: 5, hits: 1 }]);
     });
 
     it('evicts least recently used entries to stay within the size bound', async () => {
@@ -270,6 +303,23 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         [undefined, undefined, undefined, undefined],
       ]);
       expect(await store.turnsMatching({ since: clock })).toHaveLength(1);
+      expect(await store.turnsMatching({})).toHaveLength(2);
+    });
+
+    it('stores turn times and resource use as whole milliseconds and bytes, the same on every store', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 'r', role: 'user', content: 'q' });
+      const timings = { speechEndedAt: 1000.4, endpointAt: 1200.5, transcriptAt: 1300.6, firstTokenAt: 1400.49, firstSentenceAt: 1500.51, firstAudioAt: 1900.6, audioDoneAt: 2500.2 };
+      const recorded = await store.recordTurn({ sessionId: 'r', input: 'voice', status: 'complete', userMessageId: undefined, assistantMessageId: undefined, cpuMilliseconds: 7.5, peakRssBytes: 1234.7, timings });
+      const [stored] = await store.turns('r');
+      expect(stored).toMatchObject({
+        id: recorded.id,
+        cpuMilliseconds: 8,
+        peakRssBytes: 1235,
+        timeToFirstAudioMilliseconds: 900,
+        timings: { speechEndedAt: 1000, endpointAt: 1201, transcriptAt: 1301, firstTokenAt: 1400, firstSentenceAt: 1501, firstAudioAt: 1901, audioDoneAt: 2500 },
+      });
+      expect(stored!.createdAt.getTime()).toBe(clock);
       expect(await store.turnsMatching({ sessionId: 'other' })).toEqual([]);
     });
   });

@@ -1,0 +1,76 @@
+/**
+ * What the one Store implementation (sql-store.ts) needs from a database: statements with `?`
+ * parameters, transactions, and the few pieces of SQL that differ between SQLite and
+ * PostgreSQL. Each dialect file (dialects/sqlite.ts, dialects/postgres.ts) implements it
+ * whole, so every difference between the two lives in one of those two files.
+ */
+
+/** Runs statements. Parameters are written `?` in every dialect; values are numbers, strings, Buffers or null. */
+export interface SqlConnection {
+  /** The rows a statement returns (a SELECT, or a write with RETURNING); column names as in the schema. */
+  all<Row = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a write; returns how many rows it changed. */
+  run(sql: string, parameters?: readonly unknown[]): Promise<number>;
+  /** Runs a script of several statements without parameters (the migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface SqlDatabase extends SqlConnection {
+  readonly dialect: Dialect;
+  /** Where the data lives, for messages to a person (never holds a password): "SQLite /path" or "PostgreSQL host:port/database". */
+  readonly description: string;
+  /** The same without the kind: the file's path, or host:port/database. */
+  readonly location: string;
+  /**
+   * Runs `work` as one transaction that holds the write lock from its start (SQLite: BEGIN
+   * IMMEDIATE; PostgreSQL: one pooled connection, row locks through Dialect.forShare/forUpdate),
+   * committed when it resolves and rolled back when it throws.
+   */
+  transaction<T>(work: (connection: SqlConnection) => Promise<T>): Promise<T>;
+  /** Bytes on disk of these tables with their indexes (SQLite: the whole file and its WAL). */
+  sizeInBytes(tables: readonly string[]): Promise<number>;
+  /** After content was deleted: SQLite copies its WAL back into the file so the deleted text does not linger there. */
+  forgetDeleted(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Column types of the schema, named by what they hold. */
+export interface ColumnTypes {
+  /** An auto-numbered integer primary key. */
+  serialKey: string;
+  /** A 64-bit integer: times in ms since the epoch, sizes, ids referring to a serial key. */
+  bigint: string;
+  boolean: string;
+  /** The literal for false, as a column default. */
+  false: string;
+  real: string;
+  blob: string;
+  /** A JSON object. */
+  json: string;
+}
+
+/** The SQL that is not the same in both dialects. */
+export interface Dialect {
+  readonly name: 'sqlite' | 'postgres';
+  readonly types: ColumnTypes;
+  /** The two-argument larger and smaller of (SQLite's scalar MAX/MIN, PostgreSQL's GREATEST/LEAST). */
+  readonly greatest: string;
+  readonly least: string;
+  /** Appended to a SELECT inside a transaction to lock its rows against concurrent deletes / writes ('' where the transaction already locks everything). */
+  readonly forShare: string;
+  readonly forUpdate: string;
+  /** One parameter: a table name; returns a row when that table exists. */
+  readonly tableExists: string;
+  /** Taken first in the migration transaction, so processes that start at once migrate one after another ('' when the transaction already does that). */
+  readonly migrationLock: string;
+  /** Said when a database written by a newer version is refused. */
+  readonly leftUntouched: string;
+  /** Extra columns of a new message for full-text search, and their values for its content (SQLite indexes by trigger: none). */
+  searchColumns(content: string): { columns: string; placeholders: string; values: unknown[] };
+  /**
+   * A full-text search for the words of plain `query` (undefined when it has none), newest
+   * first; rows carry id, session_id, role, created_at and a snippet with the matched words
+   * between SNIPPET_MARK_START/END.
+   */
+  searchQuery(query: string, limit: number): { sql: string; parameters: unknown[] } | undefined;
+}

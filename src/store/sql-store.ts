@@ -1,0 +1,311 @@
+/**
+ * The one Store: the same SQL over SQLite and PostgreSQL. What differs between the two (column
+ * types, full-text search, locks, size on disk, placeholders) is asked of the database's
+ * dialect (sql-database.ts, dialects/), so a fix here lands on both.
+ */
+import { migrate } from './migrations.js';
+import { fromRequestRow, requestColumns, sessionSettingsUpdate, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TurnRow } from './rows.js';
+import type { SqlDatabase } from './sql-database.js';
+import {
+  SessionDeletedError,
+  type CacheEntry,
+  type CacheKindStats,
+  type NewCacheEntry,
+  type NewMessage,
+  type NewTurn,
+  type RequestFilter,
+  type RequestRecord,
+  type SearchHit,
+  type SessionSummary,
+  type Store,
+  type StoreSize,
+  type StoredMessage,
+  type StoredRequest,
+  type StoredTurn,
+} from './store.js';
+import { previewOf } from './text-search.js';
+import { timeToFirstAudio } from './turn-timings.js';
+
+const MESSAGE_COLUMNS = 'id, session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at';
+const CACHE_COLUMNS = 'key, kind, model, value_text, value_blob, metadata, session_id, size, created_at, last_hit_at, hit_count';
+const TABLES = ['sessions', 'messages', 'cache', 'turns', 'requests'] as const;
+/** Sessions with the same last activity: the one created later, then the larger id, comes first. */
+const NEWEST_SESSION_FIRST = 'ORDER BY updated_at DESC, created_at DESC, id DESC';
+
+export class SqlStore implements Store {
+  readonly description: string;
+
+  /** Brings the schema up to date, then serves it; closes the database when that fails. */
+  static async open<T extends SqlStore>(this: new (database: SqlDatabase, now: () => number) => T, database: SqlDatabase, now: () => number = Date.now): Promise<T> {
+    try {
+      await migrate(database, undefined, now);
+    } catch (error) {
+      await database.close().catch(() => undefined);
+      throw error;
+    }
+    return new this(database, now);
+  }
+
+  /** `database` must be migrated already: use SqlStore.open. `now` gives the stored times, in ms since the epoch. */
+  constructor(
+    private readonly database: SqlDatabase,
+    private readonly now: () => number,
+  ) {
+    this.description = database.description;
+  }
+
+  async appendMessage(message: NewMessage): Promise<StoredMessage> {
+    const createdAt = this.now();
+    const status = message.status ?? 'complete';
+    const { greatest, forShare } = this.database.dialect;
+    const search = this.database.dialect.searchColumns(message.content);
+    const id = await this.database.transaction(async (connection) => {
+      // Locked for share: a concurrent delete of the session waits for this answer, or this answer sees it gone.
+      if (message.replyTo !== undefined && (await connection.all(`SELECT 1 FROM messages WHERE id = ? AND session_id = ?${forShare}`, [message.replyTo, message.sessionId])).length === 0) {
+        throw new SessionDeletedError(message.sessionId);
+      }
+      await connection.run('INSERT INTO sessions (id, created_at, updated_at, owner) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+        message.sessionId, createdAt, createdAt, message.session?.owner ?? null,
+      ]);
+      const settings = sessionSettingsUpdate(message.session ?? {});
+      if (settings.assignments.length > 0) {
+        await connection.run(`UPDATE sessions SET ${settings.assignments.join(', ')} WHERE id = ?`, [...settings.values, message.sessionId]);
+      }
+      const [row] = await connection.all<{ id: number }>(
+        `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at${search.columns})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?${search.placeholders}) RETURNING id`,
+        [
+          message.sessionId, message.role, message.content, status, message.model ?? null, message.usage?.promptTokens ?? null,
+          message.usage?.completionTokens ?? null, message.cached ?? false, createdAt, ...search.values,
+        ],
+      );
+      await connection.run(
+        `UPDATE sessions SET updated_at = ${greatest}(updated_at, ?), message_count = message_count + 1,
+           preview = CASE WHEN preview = '' AND ? = 'user' THEN ? ELSE preview END
+         WHERE id = ?`,
+        [createdAt, message.role, previewOf(message.content), message.sessionId],
+      );
+      return row!.id;
+    });
+    return {
+      id, sessionId: message.sessionId, role: message.role, content: message.content, status, model: message.model,
+      usage: message.usage, cached: message.cached ?? false, createdAt: new Date(createdAt),
+    };
+  }
+
+  async latestSessionId(owner?: string): Promise<string | undefined> {
+    const mine = owner === undefined ? '' : 'WHERE owner = ? OR owner IS NULL';
+    const [row] = await this.database.all<{ id: string }>(`SELECT id FROM sessions ${mine} ${NEWEST_SESSION_FIRST} LIMIT 1`, owner === undefined ? [] : [owner]);
+    return row?.id;
+  }
+
+  async getSession(id: string): Promise<SessionSummary | undefined> {
+    const [row] = await this.database.all<SessionRow>('SELECT * FROM sessions WHERE id = ?', [id]);
+    return row && toSession(row);
+  }
+
+  async listSessions({ limit }: { limit: number }): Promise<SessionSummary[]> {
+    return (await this.database.all<SessionRow>(`SELECT * FROM sessions ${NEWEST_SESSION_FIRST} LIMIT ?`, [limit])).map(toSession);
+  }
+
+  async messages(sessionId: string): Promise<StoredMessage[]> {
+    return (await this.database.all<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id`, [sessionId])).map(toMessage);
+  }
+
+  async search(query: string, { limit }: { limit: number }): Promise<SearchHit[]> {
+    const search = this.database.dialect.searchQuery(query, limit);
+    if (search === undefined) return [];
+    const rows = await this.database.all<Pick<MessageRow, 'id' | 'session_id' | 'role' | 'created_at'> & { snippet: string }>(search.sql, search.parameters);
+    return rows.map((row) => ({ sessionId: row.session_id, messageId: row.id, role: row.role, createdAt: new Date(row.created_at), snippet: row.snippet }));
+  }
+
+  async recordTurn(turn: NewTurn): Promise<StoredTurn> {
+    const createdAt = this.now();
+    const t = turn.timings;
+    const firstAudio = timeToFirstAudio(t);
+    // Whole milliseconds and bytes: the columns are integers in both dialects.
+    const [row] = await this.database.all<{ id: number }>(
+      `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
+         transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at,
+         turn_key, cpu_ms, peak_rss_bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [
+        turn.sessionId, turn.userMessageId ?? null, turn.assistantMessageId ?? null, turn.input, turn.status,
+        t.speechEndedAt ?? null, t.endpointAt ?? null, t.transcriptAt ?? null, t.firstTokenAt ?? null,
+        t.firstSentenceAt ?? null, t.firstAudioAt ?? null, t.audioDoneAt ?? null, firstAudio ?? null, createdAt,
+        turn.turnKey ?? null, turn.cpuMilliseconds ?? null, turn.peakRssBytes ?? null,
+      ].map((value) => (typeof value === 'number' ? Math.round(value) : value)),
+    );
+    return { ...turn, id: row!.id, timeToFirstAudioMilliseconds: firstAudio, createdAt: new Date(createdAt) };
+  }
+
+  async turns(sessionId: string): Promise<StoredTurn[]> {
+    return (await this.database.all<TurnRow>('SELECT * FROM turns WHERE session_id = ? ORDER BY id', [sessionId])).map(toTurn);
+  }
+
+  async turnsMatching(filter: RequestFilter): Promise<StoredTurn[]> {
+    const where = conditions([['created_at >= ?', filter.since ?? 0], ['session_id = ?', filter.sessionId]]);
+    return (await this.database.all<TurnRow>(`SELECT * FROM turns WHERE ${where.sql} ORDER BY id`, where.parameters)).map(toTurn);
+  }
+
+  async recordRequests(records: RequestRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const row = `(${requestColumns.map(() => '?').join(', ')})`;
+    await this.database.run(`INSERT INTO requests (${requestColumns.join(', ')}) VALUES ${records.map(() => row).join(', ')}`, records.flatMap(toRequestValues));
+  }
+
+  async requests(filter: RequestFilter): Promise<StoredRequest[]> {
+    const where = conditions([['at >= ?', filter.since ?? 0], ['session_id = ?', filter.sessionId], ['model = ?', filter.model]]);
+    const errors = filter.errorsOnly ? ' AND (error_class IS NOT NULL OR status >= 400)' : '';
+    const limit = filter.limit === undefined ? '' : ' LIMIT ?';
+    const rows = await this.database.all<RequestRow>(`SELECT * FROM requests WHERE ${where.sql}${errors} ORDER BY id DESC${limit}`, [
+      ...where.parameters, ...(filter.limit === undefined ? [] : [filter.limit]),
+    ]);
+    return rows.map(fromRequestRow);
+  }
+
+  async requestTotals(since: number): Promise<{ requests: number; tokens: number }> {
+    const { greatest } = this.database.dialect;
+    const [totals] = await this.database.all<{ requests: number; tokens: number }>(
+      // Negative counts (written by a lying server before they were validated) must not offset the limit.
+      `SELECT CAST(COUNT(*) AS BIGINT) AS requests,
+              CAST(COALESCE(SUM(${greatest}(COALESCE(input_tokens, 0), 0) + ${greatest}(COALESCE(output_tokens, 0), 0)), 0) AS BIGINT) AS tokens
+       FROM requests WHERE at >= ? AND NOT cached`,
+      [since],
+    );
+    return { requests: totals!.requests, tokens: totals!.tokens };
+  }
+
+  async pruneRequests(before: number): Promise<number> {
+    return this.database.run('DELETE FROM requests WHERE at < ?', [before]);
+  }
+
+  async size(): Promise<StoreSize> {
+    const rows: Record<string, number> = {};
+    for (const table of TABLES) rows[table] = (await this.database.all<{ count: number }>(`SELECT CAST(COUNT(*) AS BIGINT) AS count FROM ${table}`))[0]!.count;
+    return { bytes: await this.database.sizeInBytes(TABLES), rows };
+  }
+
+  async deleteSession(id: string): Promise<number | undefined> {
+    const removed = await this.database.transaction(async (connection) => {
+      const [session] = await connection.all<{ message_count: number }>('DELETE FROM sessions WHERE id = ? RETURNING message_count', [id]);
+      if (session === undefined) return undefined;
+      await connection.run('DELETE FROM cache WHERE session_id = ?', [id]);
+      return session.message_count;
+    });
+    if (removed !== undefined) await this.database.forgetDeleted();
+    return removed;
+  }
+
+  async cacheGet(key: string, { ttlSeconds }: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined> {
+    const now = this.now();
+    if (ttlSeconds !== undefined) {
+      // created_at < now - ttl, in whole milliseconds (the column is an integer): created_at < ceil(now - ttl).
+      const expired = await this.database.run('DELETE FROM cache WHERE key = ? AND created_at < ?', [key, Math.ceil(now - ttlSeconds * 1000)]);
+      if (expired > 0) return undefined;
+    }
+    const [row] = await this.database.all<CacheRow>(`UPDATE cache SET last_hit_at = ?, hit_count = hit_count + 1 WHERE key = ? RETURNING ${CACHE_COLUMNS}`, [now, key]);
+    return row && toCacheEntry(row);
+  }
+
+  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes: number }): Promise<void> {
+    const now = this.now();
+    const size = entry.blob?.byteLength ?? Buffer.byteLength(entry.text ?? '');
+    await this.database.transaction(async (connection) => {
+      await connection.run(
+        `INSERT INTO cache (${CACHE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+         ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, model = excluded.model, value_text = excluded.value_text,
+           value_blob = excluded.value_blob, metadata = excluded.metadata, session_id = excluded.session_id, size = excluded.size,
+           created_at = excluded.created_at, last_hit_at = excluded.last_hit_at, hit_count = 0`,
+        [entry.key, entry.kind, entry.model, ...cacheValues(entry), size, now, now],
+      );
+      // Keep the most recently used entries whose sizes add up to maxBytes; drop the rest.
+      await connection.run(
+        `DELETE FROM cache WHERE key IN (
+           SELECT key FROM (SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache) ranked
+           WHERE running > ?)`,
+        [maxBytes],
+      );
+    });
+  }
+
+  async cacheStats(): Promise<CacheKindStats[]> {
+    return this.database.all<CacheKindStats>(
+      `SELECT kind, CAST(COUNT(*) AS BIGINT) AS entries, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes, CAST(COALESCE(SUM(hit_count), 0) AS BIGINT) AS hits
+       FROM cache GROUP BY kind ORDER BY kind`,
+    );
+  }
+
+  async *cacheEntries(): AsyncIterable<CacheEntry> {
+    // Keyset pages, so a large cache is never read into memory at once.
+    let after = '';
+    for (;;) {
+      const rows = await this.database.all<CacheRow>(`SELECT ${CACHE_COLUMNS} FROM cache WHERE key > ? ORDER BY key LIMIT 200`, [after]);
+      if (rows.length === 0) return;
+      for (const row of rows) yield toCacheEntry(row);
+      after = rows.at(-1)!.key;
+    }
+  }
+
+  async importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number> {
+    const { greatest, least, forUpdate } = this.database.dialect;
+    return this.database.transaction(async (connection) => {
+      await connection.run(
+        `INSERT INTO sessions (id, created_at, updated_at, preview, owner, system, model, temperature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        [session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview, session.owner ?? null, session.system ?? null, session.model ?? null, session.temperature ?? null],
+      );
+      // Locked for update, so two copies at once cannot both add a message.
+      await connection.all(`SELECT 1 FROM sessions WHERE id = ?${forUpdate}`, [session.id]);
+      let added = 0;
+      for (const message of messages) {
+        const at = message.createdAt.getTime();
+        const same = await connection.all('SELECT 1 FROM messages WHERE session_id = ? AND created_at = ? AND role = ? AND content = ? LIMIT 1', [session.id, at, message.role, message.content]);
+        if (same.length > 0) continue;
+        const search = this.database.dialect.searchColumns(message.content);
+        await connection.run(
+          `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at${search.columns})
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?${search.placeholders})`,
+          [session.id, message.role, message.content, message.status, message.model ?? null, message.usage?.promptTokens ?? null, message.usage?.completionTokens ?? null, message.cached, at, ...search.values],
+        );
+        added += 1;
+      }
+      await connection.run(
+        `UPDATE sessions SET message_count = (SELECT COUNT(*) FROM messages WHERE session_id = ?),
+           created_at = ${least}(created_at, ?), updated_at = ${greatest}(updated_at, ?), preview = CASE WHEN preview = '' THEN ? ELSE preview END
+         WHERE id = ?`,
+        [session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview, session.id],
+      );
+      return added;
+    });
+  }
+
+  async importCacheEntry(entry: CacheEntry): Promise<boolean> {
+    const added = await this.database.run(
+      `INSERT INTO cache (${CACHE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+      [entry.key, entry.kind, entry.model, ...cacheValues(entry), entry.size, entry.createdAt.getTime(), entry.lastHitAt.getTime(), entry.hitCount],
+    );
+    return added > 0;
+  }
+
+  async cacheClear(): Promise<{ entries: number; bytes: number }> {
+    const gone = await this.database.all<{ size: number }>('DELETE FROM cache RETURNING size');
+    await this.database.forgetDeleted();
+    return { entries: gone.length, bytes: gone.reduce((total, row) => total + row.size, 0) };
+  }
+
+  async close(): Promise<void> {
+    await this.database.close();
+  }
+}
+
+/** value_text, value_blob, metadata and session_id of a cache row. */
+function cacheValues(entry: NewCacheEntry): unknown[] {
+  return [entry.text ?? null, entry.blob ? Buffer.from(entry.blob) : null, entry.metadata ? JSON.stringify(entry.metadata) : null, entry.sessionId ?? null];
+}
+
+/** `column = ?` conditions joined by AND; those whose value is undefined are left out. */
+function conditions(parts: Array<[sql: string, value: unknown]>): { sql: string; parameters: unknown[] } {
+  const given = parts.filter(([, value]) => value !== undefined);
+  return { sql: given.map(([sql]) => sql).join(' AND '), parameters: given.map(([, value]) => value) };
+}
