@@ -174,7 +174,7 @@ export async function migrate(database: SqlDatabase, steps: readonly Migration[]
   // Read first without the lock: an up-to-date database (nearly every start) takes no write lock.
   if ((await appliedVersion(database, database, latest)) === latest) return;
   await database.transaction(async (connection) => {
-    if (dialect.migrationLock !== '') await connection.all(dialect.migrationLock);
+    if (dialect.migrationLock !== undefined) await connection.all(dialect.migrationLock);
     await connection.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${dialect.types.bigint} NOT NULL)`);
     // Read again under the lock: another process may have migrated meanwhile.

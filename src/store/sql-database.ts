@@ -23,7 +23,7 @@ export interface SqlDatabase extends SqlConnection {
   readonly location: string;
   /**
    * Runs `work` as one transaction that holds the write lock from its start (SQLite: BEGIN
-   * IMMEDIATE; PostgreSQL: one pooled connection, row locks through Dialect.forShare/forUpdate),
+   * IMMEDIATE; PostgreSQL: one pooled connection, row locks through Dialect.lockRows),
    * committed when it resolves and rolled back when it throws.
    */
   transaction<T>(work: (connection: SqlConnection) => Promise<T>): Promise<T>;
@@ -53,18 +53,17 @@ export interface ColumnTypes {
 export interface Dialect {
   readonly name: 'sqlite' | 'postgres';
   readonly types: ColumnTypes;
-  /** The two-argument larger and smaller of (SQLite's scalar MAX/MIN, PostgreSQL's GREATEST/LEAST). */
-  readonly greatest: string;
-  readonly least: string;
-  /** Appended to a SELECT inside a transaction to lock its rows against concurrent deletes / writes ('' where the transaction already locks everything). */
-  readonly forShare: string;
-  readonly forUpdate: string;
   /** One parameter: a table name; returns a row when that table exists. */
   readonly tableExists: string;
-  /** Taken first in the migration transaction, so processes that start at once migrate one after another ('' when the transaction already does that). */
-  readonly migrationLock: string;
+  /** Taken first in the migration transaction, so processes that start at once migrate one after another (none where the transaction already does that). */
+  readonly migrationLock?: string;
   /** Said when a database written by a newer version is refused. */
   readonly leftUntouched: string;
+  /**
+   * A SELECT inside a transaction, made to lock the rows it reads against a concurrent delete
+   * (share) or write (update); unchanged where the transaction already locks everything.
+   */
+  lockRows(select: string, mode: 'share' | 'update'): string;
   /** Extra columns of a new message for full-text search, and their values for its content (SQLite indexes by trigger: none). */
   searchColumns(content: string): { columns: string; placeholders: string; values: unknown[] };
   /**

@@ -57,11 +57,11 @@ export class SqlStore implements Store {
   async appendMessage(message: NewMessage): Promise<StoredMessage> {
     const createdAt = this.now();
     const status = message.status ?? 'complete';
-    const { greatest, forShare } = this.database.dialect;
+    const { lockRows } = this.database.dialect;
     const search = this.database.dialect.searchColumns(message.content);
     const id = await this.database.transaction(async (connection) => {
       // Locked for share: a concurrent delete of the session waits for this answer, or this answer sees it gone.
-      if (message.replyTo !== undefined && (await connection.all(`SELECT 1 FROM messages WHERE id = ? AND session_id = ?${forShare}`, [message.replyTo, message.sessionId])).length === 0) {
+      if (message.replyTo !== undefined && (await connection.all(lockRows('SELECT 1 FROM messages WHERE id = ? AND session_id = ?', 'share'), [message.replyTo, message.sessionId])).length === 0) {
         throw new SessionDeletedError(message.sessionId);
       }
       await connection.run('INSERT INTO sessions (id, created_at, updated_at, owner) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
@@ -80,10 +80,10 @@ export class SqlStore implements Store {
         ],
       );
       await connection.run(
-        `UPDATE sessions SET updated_at = ${greatest}(updated_at, ?), message_count = message_count + 1,
+        `UPDATE sessions SET updated_at = CASE WHEN updated_at > ? THEN updated_at ELSE ? END, message_count = message_count + 1,
            preview = CASE WHEN preview = '' AND ? = 'user' THEN ? ELSE preview END
          WHERE id = ?`,
-        [createdAt, message.role, previewOf(message.content), message.sessionId],
+        [createdAt, createdAt, message.role, previewOf(message.content), message.sessionId],
       );
       return row!.id;
     });
@@ -165,11 +165,10 @@ export class SqlStore implements Store {
   }
 
   async requestTotals(since: number): Promise<{ requests: number; tokens: number }> {
-    const { greatest } = this.database.dialect;
     const [totals] = await this.database.all<{ requests: number; tokens: number }>(
       // Negative counts (written by a lying server before they were validated) must not offset the limit.
       `SELECT CAST(COUNT(*) AS BIGINT) AS requests,
-              CAST(COALESCE(SUM(${greatest}(COALESCE(input_tokens, 0), 0) + ${greatest}(COALESCE(output_tokens, 0), 0)), 0) AS BIGINT) AS tokens
+              CAST(COALESCE(SUM(CASE WHEN input_tokens > 0 THEN input_tokens ELSE 0 END + CASE WHEN output_tokens > 0 THEN output_tokens ELSE 0 END), 0) AS BIGINT) AS tokens
        FROM requests WHERE at >= ? AND NOT cached`,
       [since],
     );
@@ -248,15 +247,17 @@ export class SqlStore implements Store {
   }
 
   async importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number> {
-    const { greatest, least, forUpdate } = this.database.dialect;
+    const { lockRows } = this.database.dialect;
+    const created = session.createdAt.getTime();
+    const updated = session.updatedAt.getTime();
     return this.database.transaction(async (connection) => {
       await connection.run(
         `INSERT INTO sessions (id, created_at, updated_at, preview, owner, system, model, temperature)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-        [session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview, session.owner ?? null, session.system ?? null, session.model ?? null, session.temperature ?? null],
+        [session.id, created, updated, session.preview, session.owner ?? null, session.system ?? null, session.model ?? null, session.temperature ?? null],
       );
       // Locked for update, so two copies at once cannot both add a message.
-      await connection.all(`SELECT 1 FROM sessions WHERE id = ?${forUpdate}`, [session.id]);
+      await connection.all(lockRows('SELECT 1 FROM sessions WHERE id = ?', 'update'), [session.id]);
       let added = 0;
       for (const message of messages) {
         const at = message.createdAt.getTime();
@@ -272,9 +273,10 @@ export class SqlStore implements Store {
       }
       await connection.run(
         `UPDATE sessions SET message_count = (SELECT COUNT(*) FROM messages WHERE session_id = ?),
-           created_at = ${least}(created_at, ?), updated_at = ${greatest}(updated_at, ?), preview = CASE WHEN preview = '' THEN ? ELSE preview END
+           created_at = CASE WHEN created_at < ? THEN created_at ELSE ? END, updated_at = CASE WHEN updated_at > ? THEN updated_at ELSE ? END,
+           preview = CASE WHEN preview = '' THEN ? ELSE preview END
          WHERE id = ?`,
-        [session.id, session.createdAt.getTime(), session.updatedAt.getTime(), session.preview, session.id],
+        [session.id, created, created, updated, updated, session.preview, session.id],
       );
       return added;
     });

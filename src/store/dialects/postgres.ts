@@ -16,10 +16,9 @@ const MIGRATION_LOCK = 0x61737374;
 export const postgresDialect: Dialect = {
   name: 'postgres',
   types: { serialKey: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', boolean: 'BOOLEAN', false: 'FALSE', real: 'DOUBLE PRECISION', blob: 'BYTEA', json: 'JSONB' },
-  greatest: 'GREATEST',
-  least: 'LEAST',
-  forShare: ' FOR SHARE',
-  forUpdate: ' FOR UPDATE',
+  // Transactions run side by side here: those that must not lose a race lock the rows they read.
+  lockRows: (select, mode) => `${select} FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'}`,
+  // The schema CREATE TABLE writes to: the first of the search_path.
   tableExists: 'SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?',
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
   leftUntouched: 'the database was left untouched',

@@ -15,14 +15,10 @@ import { plainTextSearchQuery } from '../text-search.js';
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   types: { serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', boolean: 'INTEGER', false: '0', real: 'REAL', blob: 'BLOB', json: 'TEXT' },
-  greatest: 'MAX',
-  least: 'MIN',
-  // BEGIN IMMEDIATE already holds the one write lock of the file.
-  forShare: '',
-  forUpdate: '',
   tableExists: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-  migrationLock: '',
   leftUntouched: 'the file was left untouched',
+  // BEGIN IMMEDIATE already holds the one write lock of the file (and so serializes migrations too).
+  lockRows: (select) => select,
   // The FTS5 index is kept by triggers on messages.
   searchColumns: () => ({ columns: '', placeholders: '', values: [] }),
   searchQuery(query, limit) {
