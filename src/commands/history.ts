@@ -1,7 +1,7 @@
 /** `assistant history`: sessions, one session's transcript, search, delete. */
 import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { validateSessionId } from '../session-id.js';
-import { SNIPPET_MARK_END, SNIPPET_MARK_START, type StoredMessage, type Store } from '../store/store.js';
+import { SNIPPET_MARK_END, SNIPPET_MARK_START, type StoredMessage, type SessionStore } from '../store/store.js';
 import { formatTable, formatTime } from '../ui/format.js';
 import { joinMarkup, markup, type Markup, type Printable, type Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
@@ -33,7 +33,7 @@ export async function history(options: HistoryOptions, context: CommandContext):
   return list(options, store, context.terminal);
 }
 
-async function list(options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+async function list(options: HistoryOptions, store: SessionStore, terminal: Terminal): Promise<ExitCodeValue> {
   const sessions = await store.listSessions({ limit: options.limit ?? DEFAULT_LIMIT });
   if (options.json) {
     terminal.json(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() })));
@@ -48,7 +48,7 @@ async function list(options: HistoryOptions, store: Store, terminal: Terminal): 
   return ExitCode.Success;
 }
 
-async function transcript(id: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+async function transcript(id: string, options: HistoryOptions, store: SessionStore, terminal: Terminal): Promise<ExitCodeValue> {
   const session = await store.getSession(id);
   if (!session) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
   const all = await store.messages(id);
@@ -92,7 +92,7 @@ function heading(message: StoredMessage, failed: boolean, terminal: Terminal): M
   return markup`${name} · ${joinMarkup(details, ' · ')}`;
 }
 
-async function search(query: string, options: HistoryOptions, store: Store, terminal: Terminal): Promise<ExitCodeValue> {
+async function search(query: string, options: HistoryOptions, store: SessionStore, terminal: Terminal): Promise<ExitCodeValue> {
   if (query.trim() === '') throw usageError('--search needs some text to look for.');
   const hits = await store.search(query, { limit: options.limit ?? DEFAULT_LIMIT });
   const plain = (snippet: string): string => snippet.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, '');
@@ -113,7 +113,7 @@ async function search(query: string, options: HistoryOptions, store: Store, term
   return ExitCode.Success;
 }
 
-async function remove(id: string, options: HistoryOptions, store: Store, context: CommandContext): Promise<ExitCodeValue> {
+async function remove(id: string, options: HistoryOptions, store: SessionStore, context: CommandContext): Promise<ExitCodeValue> {
   const { terminal } = context;
   const session = await store.getSession(id);
   if (!session) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);

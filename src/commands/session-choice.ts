@@ -2,7 +2,7 @@
 import type { ResolvedConfig } from '../config.js';
 import { usageError } from '../errors.js';
 import { newSessionId, validateSessionId } from '../session-id.js';
-import type { SessionSummary, Store } from '../store/store.js';
+import type { SessionStore, SessionSummary } from '../store/store.js';
 import type { Terminal } from '../ui/terminal.js';
 
 export interface SessionFlags {
@@ -34,7 +34,7 @@ export function validateSessionFlags(flags: SessionFlags): void {
  * `--continue` takes the latest session of `owner` ("user@host"), so on a shared store it
  * never continues someone else's conversation.
  */
-export async function chooseSession(flags: SessionFlags, store: Store, terminal: Terminal, owner: string, config: ResolvedConfig): Promise<ChosenSession> {
+export async function chooseSession(flags: SessionFlags, store: SessionStore, terminal: Terminal, owner: string, config: ResolvedConfig): Promise<ChosenSession> {
   let id: string | undefined = flags.session;
   if (id === undefined && flags.continue) {
     id = await store.latestSessionId(owner);

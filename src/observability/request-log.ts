@@ -4,7 +4,7 @@
  * no secrets. Writing is best effort: a failing log never fails the user's request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RequestEndpoint, RequestRecord, Store } from '../store/store.js';
+import type { RequestEndpoint, RequestRecord, RequestStore } from '../store/store.js';
 
 export interface RequestLog {
   record(records: RequestRecord[]): void;
@@ -212,7 +212,7 @@ export class StoreRequestLog implements RequestLog {
   private pruned = false;
 
   constructor(
-    private readonly openStore: () => Promise<Store>,
+    private readonly openStore: () => Promise<RequestStore>,
     private readonly retentionDays: number,
     private readonly now: () => number = Date.now,
   ) {}
