@@ -59,6 +59,7 @@ export interface CacheRow {
   value_blob: Buffer | null;
   /** JSON text on SQLite, already parsed (JSONB) on PostgreSQL. */
   metadata: string | Record<string, unknown> | null;
+  /** Missing (undefined) in databases of the first development build (6d82f73), whose migration 1 predates it. */
   session_id: string | null;
   size: number;
   created_at: number;

@@ -27,6 +27,7 @@ import { previewOf } from './text-search.js';
 import { timeToFirstAudio } from './turn-timings.js';
 
 const MESSAGE_COLUMNS = 'id, session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at';
+/** Written by name; read with *, as databases of the first development builds lack session_id (see rows.ts). */
 const CACHE_COLUMNS = 'key, kind, model, value_text, value_blob, metadata, session_id, size, created_at, last_hit_at, hit_count';
 const TABLES = ['sessions', 'messages', 'cache', 'turns', 'requests'] as const;
 /** Sessions with the same last activity: the one created later, then the larger id, comes first. */
@@ -203,7 +204,7 @@ export class SqlStore implements Store {
       const expired = await this.database.run('DELETE FROM cache WHERE key = ? AND created_at < ?', [key, Math.ceil(now - ttlSeconds * 1000)]);
       if (expired > 0) return undefined;
     }
-    const [row] = await this.database.all<CacheRow>(`UPDATE cache SET last_hit_at = ?, hit_count = hit_count + 1 WHERE key = ? RETURNING ${CACHE_COLUMNS}`, [now, key]);
+    const [row] = await this.database.all<CacheRow>(`UPDATE cache SET last_hit_at = ?, hit_count = hit_count + 1 WHERE key = ? RETURNING *`, [now, key]);
     return row && toCacheEntry(row);
   }
 
@@ -239,7 +240,7 @@ export class SqlStore implements Store {
     // Keyset pages, so a large cache is never read into memory at once.
     let after = '';
     for (;;) {
-      const rows = await this.database.all<CacheRow>(`SELECT ${CACHE_COLUMNS} FROM cache WHERE key > ? ORDER BY key LIMIT 200`, [after]);
+      const rows = await this.database.all<CacheRow>(`SELECT * FROM cache WHERE key > ? ORDER BY key LIMIT 200`, [after]);
       if (rows.length === 0) return;
       for (const row of rows) yield toCacheEntry(row);
       after = rows.at(-1)!.key;
