@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
+import { describeCacheStoreConformance } from './cache-store-conformance.js';
 
 export interface StoreFactory {
   /** A new, empty store; `now` drives its clock in milliseconds. */
@@ -13,6 +14,8 @@ export interface StoreFactory {
 }
 
 export function describeStoreConformance(name: string, factory: StoreFactory): void {
+  describeCacheStoreConformance(name, { open: (now) => factory.open(now), close: (store) => store.close() });
+
   describe(`${name} store conformance`, () => {
     let clock = 1_700_000_000_000;
     const now = (): number => clock;
@@ -170,49 +173,6 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       ]);
       expect(await store.cacheClear()).toEqual({ entries: 2, bytes: 10 });
       expect(await store.cacheStats()).toEqual([]);
-    });
-
-    it('expires entries past their time to live', async () => {
-      const store = await open();
-      await store.cachePut({ key: 'k', kind: 'chat', model: 'm', text: 'v' }, { maxBytes: 1e6 });
-      clock += 10_000;
-      expect(await store.cacheGet('k', { ttlSeconds: 60 })).toBeDefined();
-      expect(await store.cacheGet('k', { ttlSeconds: 5 })).toBeUndefined();
-      expect(await store.cacheGet('k', {})).toBeUndefined();
-    });
-
-    it('expires by the injected clock, to the millisecond, whatever the time to live\'s fraction', async () => {
-      const store = await open();
-      const putAt = clock;
-      await store.cachePut({ key: 'k', kind: 'chat', model: 'm', text: 'v' }, { maxBytes: 1e6 });
-      clock = putAt + 5000;
-      // Exactly the time to live old: still fresh.
-      expect(await store.cacheGet('k', { ttlSeconds: 5 })).toMatchObject({ hitCount: 1 });
-      clock = putAt + 5001;
-      // 0.4 ms older than a 5.0006 s time to live: expired (the limit is not rounded to the entry's favour).
-      expect(await store.cacheGet('k', { ttlSeconds: 5.0006 })).toBeUndefined();
-      expect(await store.cacheGet('k', {})).toBeUndefined();
-      await store.cachePut({ key: 'k', kind: 'chat', model: 'm', text: 'again' }, { maxBytes: 1e6 });
-      clock += 1;
-      expect(await store.cacheGet('k', { ttlSeconds: 0.002 })).toMatchObject({ text: 'again' });
-      expect(await store.cacheStats()).toEqual([{ kind: 'chat', entries: 1, bytes: 5, hits: 1 }]);
-    });
-
-    it('evicts least recently used entries to stay within the size bound', async () => {
-      const store = await open();
-      for (const key of ['a', 'b', 'c']) {
-        clock += 1000;
-        await store.cachePut({ key, kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 300 });
-      }
-      clock += 1000;
-      await store.cacheGet('a', {});
-      clock += 1000;
-      await store.cachePut({ key: 'd', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 300 });
-      expect(await store.cacheGet('b', {})).toBeUndefined();
-      for (const key of ['a', 'c', 'd']) expect(await store.cacheGet(key, {}), key).toBeDefined();
-      // An entry larger than the whole bound is not kept.
-      await store.cachePut({ key: 'huge', kind: 'chat', model: 'm', text: 'x'.repeat(301) }, { maxBytes: 300 });
-      expect(await store.cacheGet('huge', {})).toBeUndefined();
     });
 
     it('loses nothing when many connections append to one session at once', async () => {
