@@ -2,8 +2,9 @@
  * The behaviour of the two cache methods (CacheStore), for every store and for the in-memory
  * fake the tests pass to a ResponseCache: expiry by the injected clock and the size bound.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheStore } from '../../src/store/store.js';
+import { closedAfterEach } from './closed-after-each.js';
 
 export interface CacheStoreFactory<S extends CacheStore> {
   /** A new, empty cache; `now` drives its clock in milliseconds. */
@@ -15,15 +16,7 @@ export function describeCacheStoreConformance<S extends CacheStore>(name: string
   describe(`${name} cache store conformance`, () => {
     let clock = 1_700_000_000_000;
     const now = (): number => clock;
-    const opened: S[] = [];
-    const open = async (): Promise<S> => {
-      const store = await factory.open(now);
-      opened.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((store) => factory.close(store)));
-    });
+    const { open } = closedAfterEach(() => factory.open(now), (store) => factory.close(store));
 
     it('expires entries past their time to live', async () => {
       const store = await open();

@@ -2,9 +2,10 @@
  * The behaviour every Store must have. Each implementation's test file calls
  * describeStoreConformance with a factory that opens a fresh, empty store.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { describeCacheStoreConformance } from './cache-store-conformance.js';
+import { closedAfterEach } from './closed-after-each.js';
 
 export interface StoreFactory {
   /** A new, empty store; `now` drives its clock in milliseconds. */
@@ -19,15 +20,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
   describe(`${name} store conformance`, () => {
     let clock = 1_700_000_000_000;
     const now = (): number => clock;
-    const opened: Store[] = [];
-    const open = async (): Promise<Store> => {
-      const store = await factory.open(now);
-      opened.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((store) => store.close()));
-    });
+    const { open, track } = closedAfterEach(() => factory.open(now), (store) => store.close());
 
     it('creates a session on its first message and keeps messages in order', async () => {
       const store = await open();
@@ -178,7 +171,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     it('loses nothing when many connections append to one session at once', async () => {
       const first = await open();
       const others = await Promise.all(Array.from({ length: 4 }, () => factory.reopen(first, now)));
-      opened.push(...others);
+      track(...others);
       const writers = [first, ...others];
       await Promise.all(
         writers.flatMap((store, writer) =>
