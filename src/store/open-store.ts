@@ -1,6 +1,6 @@
 /**
  * Chooses the store from DATABASE_URL: a plain path or a sqlite:/file: URL is SQLite.
- * postgres:// or postgresql:// is PostgreSQL. Only the chosen implementation is loaded.
+ * postgres:// or postgresql:// is PostgreSQL. Both are served by SqlStore; only the chosen dialect is loaded.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +95,7 @@ export async function openStore(location: StoreLocation, options: OpenStoreOptio
 }
 
 /** The database behind a location. Only the chosen dialect is loaded: SQLite users never pay for pg. */
-export async function openDatabase(location: StoreLocation, options: Pick<OpenStoreOptions, 'createDirectory'> = {}): Promise<SqlDatabase> {
+async function openDatabase(location: StoreLocation, options: Pick<OpenStoreOptions, 'createDirectory'> = {}): Promise<SqlDatabase> {
   if (location.kind === 'postgres') {
     const { openPostgresDatabase } = await import('./dialects/postgres.js');
     return openPostgresDatabase(location.url);
