@@ -3,11 +3,9 @@
  * raw PCM. A small --buffer makes SoX deliver 20 ms chunks (its default is about 0.5 s)
  * and lose almost nothing when stopped.
  */
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { AssistantError } from '../errors.js';
 import { stderrTail, stopChild, track } from './child-processes.js';
+import { realProcessRuntime, type ProcessRuntime, type RecordingCommand } from './process-launcher.js';
 import { RECORDING_FORMAT } from './wav.js';
 
 export interface Recorder {
@@ -33,26 +31,35 @@ export interface SoxRecorderOptions {
   /** The SoX binary. Default "sox". */
   command?: string;
   env?: NodeJS.ProcessEnv;
+  /** How SoX is started and stopped. Default: node-record-lpcm16 and the real clock. */
+  runtime?: ProcessRuntime;
 }
+
+/**
+ * How long SoX may take, once it has exited, to close its output (something it started
+ * may hold it open), or, once its output has ended, to exit. Past it the recording is over.
+ */
+export const RECORDING_END_GRACE_MILLISECONDS = 1000;
 
 export const SOX_INSTALL_HINT =
   'Install SoX: Debian/Ubuntu: sudo apt install sox libsox-fmt-all; macOS: brew install sox; Windows: choco install sox.portable (or use --text).';
 
 export class SoxRecorder implements Recorder {
   readonly live: boolean;
+  private readonly runtime: ProcessRuntime;
 
   constructor(private readonly options: SoxRecorderOptions = {}) {
+    this.runtime = options.runtime ?? realProcessRuntime;
     const separator = options.device?.indexOf(':') ?? -1;
     this.live = separator <= 0 || AUDIO_DRIVERS.has(options.device!.slice(0, separator));
   }
 
   /** Fails with the install hint when SoX is missing, before anything starts. */
   checkAvailable(): void {
-    const result = spawnSync(this.options.command ?? 'sox', ['--version'], { stdio: 'ignore' });
-    if (result.error) throw new AssistantError(`SoX is not installed (no "${this.options.command ?? 'sox'}" on PATH). ${SOX_INSTALL_HINT}`);
+    if (this.runtime.launcher.findExecutable(this.options.command ?? 'sox', this.options.env ?? process.env) === undefined) throw new AssistantError(`SoX is not installed (no "${this.options.command ?? 'sox'}" on PATH). ${SOX_INSTALL_HINT}`);
   }
 
-  command(): { cmd: string; args: string[]; spawnOptions: { env: NodeJS.ProcessEnv } } {
+  command(): RecordingCommand {
     const env = { ...(this.options.env ?? process.env) };
     const { sampleRate, channels } = RECORDING_FORMAT;
     let input = ['-d'];
@@ -68,39 +75,70 @@ export class SoxRecorder implements Recorder {
 
   async *record({ signal }: { signal: AbortSignal }): AsyncIterable<Buffer> {
     this.checkAvailable();
-    const require = createRequire(import.meta.url);
-    const { record } = require('node-record-lpcm16') as typeof import('node-record-lpcm16');
+    const { launcher, clock } = this.runtime;
     const command = this.command();
-    const recording = record({
-      recorder: fileURLToPath(new URL('./command-recorder.cjs', import.meta.url)),
-      command,
-      audioType: 'raw',
-    } as never);
-    const child = track(recording.process);
+    const child = track(launcher.record(command), launcher);
     const tail = stderrTail(child);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, killedBy) => resolve({ code, signal: killedBy })));
-    const stream = recording.stream();
-    // The library reports a non-zero exit as a stream error; the exit itself is read below.
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let startError: Error | undefined;
+    child.on('error', (error) => (startError = error));
+    const stream = child.stdout!;
+    // node-record-lpcm16 reports a non-zero exit as a stream error; the exit itself is read below.
     stream.on('error', () => {});
+    const outputEnded = new AbortController();
+    let chunks = 0;
+    let abandoned = false;
+    let outputGuard = Promise.resolve();
+    child.once('exit', (code, killedBy) => {
+      exit = { code, signal: killedBy };
+      // SoX is gone, but something it started may hold its output open: once it has been
+      // quiet for the grace time, the recording is over. What is still in the pipe is read first.
+      outputGuard = (async () => {
+        let seen = -1;
+        while (seen !== chunks || stream.readableLength > 0) {
+          seen = chunks;
+          await clock.sleep(RECORDING_END_GRACE_MILLISECONDS, outputEnded.signal);
+        }
+        abandoned = true;
+        stream.destroy();
+      })().catch(() => {}); // the output ended in time
+    });
+    const closed = new Promise<void>((resolve) =>
+      child.once('close', (code, killedBy) => {
+        exit ??= { code, signal: killedBy };
+        resolve();
+      }),
+    );
     let stopping = false;
     const stop = (): void => {
       stopping = true;
-      void stopChild(child);
+      void stopChild(child, this.runtime);
     };
     signal.addEventListener('abort', stop, { once: true });
     try {
       try {
-        for await (const chunk of stream) yield chunk as Buffer;
+        for await (const chunk of stream) {
+          chunks += 1;
+          yield chunk as Buffer;
+        }
       } catch {
         // The stream ended with an error: the exit status below says why.
       }
+      outputEnded.abort();
       if (stopping) return;
-      const { code, signal: killedBy } = await exited;
+      if (!abandoned) {
+        // The exit status comes with 'close', once stderr is read too; a SoX that closed its output but runs on has stopped recording all the same.
+        const waited = new AbortController();
+        await Promise.race([closed, clock.sleep(RECORDING_END_GRACE_MILLISECONDS, waited.signal).catch(() => {})]);
+        waited.abort();
+      }
       if (stopping) return;
       const detail = tail();
       const device = this.options.device ? `"${this.options.device}"` : 'the default input';
-      if (code !== 0 || killedBy !== null) {
-        const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
+      if (startError) throw new AssistantError(`Cannot start SoX (${command.cmd}): ${startError.message}. ${SOX_INSTALL_HINT}`);
+      if (exit === undefined) throw new AssistantError(`Recording stopped: ${device} ended the recording by itself (${command.cmd} closed its output but did not exit). Check the input device (--device).`);
+      if (exit.code !== 0 || exit.signal !== null) {
+        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
         throw new AssistantError(`Recording failed: ${command.cmd} ${how}${detail ? `: ${detail}` : ''}. Check the input device (--device). ${SOX_INSTALL_HINT}`);
       }
       // A microphone never runs out: a recording that ends by itself means the device went away.
@@ -108,7 +146,9 @@ export class SoxRecorder implements Recorder {
     } finally {
       signal.removeEventListener('abort', stop);
       stopping = true;
-      await stopChild(child);
+      outputEnded.abort();
+      await stopChild(child, this.runtime);
+      await outputGuard;
     }
   }
 }
