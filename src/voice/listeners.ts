@@ -4,6 +4,7 @@
  * when the person ended the session.
  */
 import type { Recorder } from '../audio/recorder.js';
+import { AssistantError } from '../errors.js';
 import { VoiceActivityDetector, containsSpeech, type VoiceActivityEvent, type VoiceActivityOptions } from '../audio/voice-activity.js';
 import { RECORDING_FORMAT } from '../audio/wav.js';
 import type { Keyboard } from './keyboard.js';
@@ -102,6 +103,7 @@ export class MicrophoneListener implements TurnInput {
       }
       const last = this.detector.end();
       if (last) this.handle([last]);
+      endedByItself(this.options.recorder, this.stopRecording.signal);
     } catch (error) {
       this.failed = error;
     }
@@ -205,10 +207,22 @@ export class PushToTalkListener implements TurnInput {
       for await (const chunk of this.recorder.record({ signal: this.stopRecording.signal })) {
         if (this.recording) this.chunks.push(chunk);
       }
+      endedByItself(this.recorder, this.stopRecording.signal);
     } catch (error) {
       this.failed = error;
     }
     this.ended = true;
     this.onEnd?.();
+  }
+}
+
+/**
+ * A live microphone never runs out: a recording of one that ends without an error and without
+ * being stopped means the device went away. Without this the session would end in silence,
+ * as if the person had ended it; it ends with this error instead.
+ */
+function endedByItself(recorder: Recorder, stopped: AbortSignal): void {
+  if (recorder.live !== false && !stopped.aborted) {
+    throw new AssistantError('The microphone stopped: its recording ended by itself. Check the input device (--device).');
   }
 }
