@@ -4,7 +4,8 @@
  * no sound card and no waiting: grace times run on a fake clock.
  */
 import { describe, expect, it } from 'vitest';
-import { RECORDING_END_GRACE_MILLISECONDS, SoxRecorder, type SoxRecorderOptions } from '../../src/audio/recorder.js';
+import { SoxRecorder, type SoxRecorderOptions } from '../../src/audio/recorder.js';
+import { RECORDING_END_GRACE_MILLISECONDS } from '../../src/audio/recording-process.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 import { FakeProcessLauncher } from '../support/fake-process-launcher.js';
 
