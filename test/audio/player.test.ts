@@ -141,14 +141,20 @@ describe('a streaming player at work', () => {
   });
 });
 
+/** A file player (afplay) that has been given one clip and is playing it. */
+async function playingOneClip(withoutSpeech?: string) {
+  const { launcher, clock } = runtime();
+  const sink = createPlayer('afplay', { runtime: { launcher, clock }, ...(withoutSpeech ? { withoutSpeech } : {}) }).open(FORMAT);
+  await sink.write(Buffer.alloc(480));
+  const ending = sink.endClip();
+  ending.catch(() => {}); // each test awaits it
+  await settle();
+  return { launcher, sink, ending, launch: launcher.last };
+}
+
 describe('file players (through play-sound)', () => {
   it('each clip is a WAV file given to the player, which runs in its own process group; files are removed after', async () => {
-    const { launcher, clock } = runtime();
-    const sink = createPlayer('afplay', { runtime: { launcher, clock } }).open(FORMAT);
-    await sink.write(Buffer.alloc(480));
-    const ending = sink.endClip();
-    await settle();
-    const launch = launcher.last;
+    const { sink, ending, launch } = await playingOneClip();
     expect(launch).toMatchObject({ kind: 'playFile', command: '/usr/bin/afplay', detached: true });
     const file = launch.args[0]!;
     expect(parseWavHeader(readFileSync(file))).toEqual({ format: FORMAT, dataOffset: 44 });
@@ -159,22 +165,14 @@ describe('file players (through play-sound)', () => {
   });
 
   it('killed by a signal is a failure (play-sound itself would call it success)', async () => {
-    const { launcher, clock } = runtime();
-    const sink = createPlayer('afplay', { runtime: { launcher, clock }, withoutSpeech: 'use --mute' }).open(FORMAT);
-    await sink.write(Buffer.alloc(480));
-    const ending = sink.endClip();
-    await settle();
-    launcher.last.child.exit(null, 'SIGSEGV');
+    const { ending, launch } = await playingOneClip('use --mute');
+    launch.child.exit(null, 'SIGSEGV');
     await expect(ending).rejects.toThrow(/^The audio player \/usr\/bin\/afplay was killed by SIGSEGV\. .*or use --mute\.$/);
   });
 
   it('exits non-zero: a failure with its code', async () => {
-    const { launcher, clock } = runtime();
-    const sink = createPlayer('afplay', { runtime: { launcher, clock } }).open(FORMAT);
-    await sink.write(Buffer.alloc(480));
-    const ending = sink.endClip();
-    await settle();
-    launcher.last.child.exit(3);
+    const { ending, launch } = await playingOneClip();
+    launch.child.exit(3);
     await expect(ending).rejects.toThrow(/^The audio player \/usr\/bin\/afplay exited with code 3\./);
   });
 
@@ -187,11 +185,7 @@ describe('file players (through play-sound)', () => {
   });
 
   it('stop() while a clip plays stops its process group and is not a failure', async () => {
-    const { launcher, clock } = runtime();
-    const sink = createPlayer('afplay', { runtime: { launcher, clock } }).open(FORMAT);
-    await sink.write(Buffer.alloc(480));
-    const ending = sink.endClip();
-    await settle();
+    const { launcher, sink, ending } = await playingOneClip();
     await sink.stop();
     await expect(ending).resolves.toBeUndefined();
     expect(launcher.groupSignals.map((sent) => sent.signal)).toEqual(['SIGTERM', 'SIGKILL']);

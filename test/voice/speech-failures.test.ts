@@ -17,6 +17,12 @@ const settings = { model: 'tts', voice: 'alloy', speed: 1 };
 
 /** Like openai-node's fetchWithTimeout, it never removes the abort listener it adds to a request's signal (openai/openai-node#1811). */
 const leakySynthesizer = (): FakeSynthesizer => new FakeSynthesizer({ leaksAbortListeners: true });
+/** A reply speaker for one turn, with a fake player. */
+function speaking(synthesizer: FakeSynthesizer): { player: FakePlayer; turn: AbortController; speaker: ReplySpeaker } {
+  const player = new FakePlayer();
+  const turn = new AbortController();
+  return { player, turn, speaker: new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal }) };
+}
 const spoken = (synthesizer: FakeSynthesizer, ...texts: string[]): string => texts.map((text) => synthesizer.pcmFor(text).toString()).join('');
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
@@ -32,9 +38,7 @@ afterEach(() => void process.off('warning', onWarning));
 describe('speech failure while the reply is still streaming', () => {
   it('stops speaking at the failed sentence, keeps the answer, and reports the failure once at the end', async () => {
     const synthesizer = leakySynthesizer().fail('Two fails.');
-    const player = new FakePlayer();
-    const turn = new AbortController();
-    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal });
+    const { player, turn, speaker } = speaking(synthesizer);
     speaker.text('One is fine. Two fails. ');
     // Before the fix the playback promise rejected here, unobserved, and nothing stopped the player.
     await player.stopped;
@@ -79,9 +83,7 @@ describe('a player or a speech server that misbehaves', () => {
 
   it('a speech request that is never answered: stop() cancels it and returns', async () => {
     const synthesizer = leakySynthesizer().stall('Never answered.');
-    const player = new FakePlayer();
-    const turn = new AbortController();
-    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal });
+    const { player, turn, speaker } = speaking(synthesizer);
     speaker.text('Never answered. Behind it. ');
     await settle();
     // Requests go out in order: the one behind waits for this one to be answered.
@@ -115,9 +117,7 @@ describe('listeners on the turn signal', () => {
 
   it('stop() on a turn that never settles (the exchange threw) stops the player, cancels downloads and lets go of the signal', async () => {
     const synthesizer = leakySynthesizer();
-    const player = new FakePlayer();
-    const turn = new AbortController();
-    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal });
+    const { player, turn, speaker } = speaking(synthesizer);
     speaker.text('First sentence. Second sentence. Third');
     await speaker.stop();
     expect(abortListeners(turn.signal)).toBe(0);
