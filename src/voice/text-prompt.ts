@@ -10,6 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { sanitizeForTerminal } from '../ui/sanitize.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, PasteSplitter, pastedMessage, type InputPiece } from './bracketed-paste.js';
 import { decodeKeys } from './keyboard.js';
+import { ANSWERING_KEY_INTENTS, type Intent } from './intents.js';
 import type { Heard, TurnInput } from './listeners.js';
 
 /** A terminal's stdin: raw mode lets keys arrive one by one. */
@@ -26,10 +27,8 @@ export interface TextListenerOptions {
   prompt?: string;
   /** Earlier questions for Up, newest first (this session's, from the store). */
   history?: string[];
-  /** Enter or Esc while an answer streams. */
-  onStopAnswer?: () => void;
-  /** Ctrl-C while an answer streams, or on an empty prompt. */
-  onInterrupt?: () => void;
+  /** A key while an answer streams (ANSWERING_KEY_INTENTS), or Ctrl-C on an empty prompt. */
+  onIntent?: (intent: Intent) => void;
   now?: () => number;
 }
 
@@ -65,7 +64,7 @@ export class TextListener implements TurnInput {
       });
       // In raw mode Ctrl-C is a key; readline reports it here. With text typed it clears the line, as shells do.
       this.readline.on('SIGINT', () => {
-        if (this.readline.line === '') options.onInterrupt?.();
+        if (this.readline.line === '') options.onIntent?.('interrupt');
         else this.clearLine();
       });
       output.write(ENABLE_BRACKETED_PASTE);
@@ -140,8 +139,8 @@ export class TextListener implements TurnInput {
       // A paste or typing while the answer streams is not kept: the prompt is not there yet.
       if (piece.kind === 'paste') return;
       for (const key of decodeKeys(piece.text)) {
-        if (key === 'enter' || key === 'escape') this.options.onStopAnswer?.();
-        else if (key === 'ctrl-c') this.options.onInterrupt?.();
+        const intent = ANSWERING_KEY_INTENTS[key];
+        if (intent) this.options.onIntent?.(intent);
       }
     } else if (piece.kind === 'keys') {
       this.keys!.type(piece.text);
