@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
+import { Channel } from '../async/channel.js';
 import { sanitizeForTerminal } from '../ui/sanitize.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, PasteSplitter, pastedMessage, type InputPiece } from './bracketed-paste.js';
 import { decodeKeys } from './keyboard.js';
@@ -33,9 +34,8 @@ export interface TextListenerOptions {
 }
 
 export class TextListener implements TurnInput {
-  private readonly messages: string[] = [];
-  private ended = false;
-  private waiter: (() => void) | undefined;
+  /** Typed or pasted messages in order; closed when the input ends. */
+  private readonly messages = new Channel<string>();
   private readonly readline: Interface;
   private readonly keys: TerminalKeys | undefined;
   private readonly output: NodeJS.WritableStream | undefined;
@@ -73,34 +73,20 @@ export class TextListener implements TurnInput {
     }
     this.readline.on('line', (line) => {
       this.promptShown = false;
-      this.deliver(line.trim());
+      this.messages.push(line.trim());
     });
-    this.readline.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
+    this.readline.on('close', () => this.messages.close());
   }
 
   async listen(signal: AbortSignal): Promise<Heard | undefined> {
     for (;;) {
-      const message = this.messages.shift();
-      if (message !== undefined) {
-        if (message !== '') return { kind: 'text', text: message, at: this.now() };
-        continue;
-      }
-      if (this.ended || signal.aborted) return undefined;
-      if (this.keys && !this.promptShown) {
+      if (this.keys && !this.promptShown && this.messages.wouldWait(signal)) {
         this.promptShown = true;
         this.readline.prompt();
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.waiter = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-      });
+      const next = await this.messages.read(signal);
+      if (next.done) return undefined;
+      if (next.value !== '') return { kind: 'text', text: next.value, at: this.now() };
     }
   }
 
@@ -157,24 +143,13 @@ export class TextListener implements TurnInput {
     // readline drew the prompt; the message goes after it as it was pasted, line breaks and all.
     this.output!.write(`${sanitizeForTerminal(message)}\n`);
     this.promptShown = false;
-    this.deliver(message);
+    this.messages.push(message);
   }
 
   /** Ctrl-E then Ctrl-U: readline's own way to empty the line, which also redraws it. */
   private clearLine(): void {
     this.readline.write(null, { ctrl: true, name: 'e' });
     this.readline.write(null, { ctrl: true, name: 'u' });
-  }
-
-  private deliver(message: string): void {
-    this.messages.push(message);
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
   }
 }
 
