@@ -6,13 +6,11 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
-import { BIN, TempHome, collect } from '../support/cli.js';
+import { BIN, TempHome, collect, waitForOutput } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kill -9 at random moments while several processes write', () => {
   it('leaves a sound database in which every finished exchange is complete', { timeout: 180_000 }, async () => {
@@ -123,7 +121,8 @@ describe('signals during talk', () => {
     const child = home.start(['talk', '--text', '--mute'], { keepStdinOpen: true });
     const done = collect(child);
     child.stdin!.write('go\n');
-    await sleep(700);
+    // Mid-answer: the first words are out, the rest still coming (a chunk every 200 ms).
+    await waitForOutput(child, 'slow');
     child.kill('SIGHUP');
     const result = await done;
     expect(result.code).toBe(129);
