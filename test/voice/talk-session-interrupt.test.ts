@@ -80,7 +80,7 @@ function talkSession(lines: string[]): { session: TalkSession; chatModel: Endles
       chatModel,
       cache: new ResponseCache(store, { enabled: false, maxBytes: 0, ttlSeconds: undefined }),
       transcriber: undefined,
-      speech: undefined,
+      voice: undefined,
       input,
       terminal,
       status: new StatusLine(terminal, now),
