@@ -6,18 +6,11 @@ import { silence, speechLike } from '../support/audio-fixtures.js';
 import { collect, type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
-
-async function transcriptionArrived(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (server.transcriptionRequests.length === 0) {
-    if (Date.now() > deadline) throw new Error('no transcription request arrived');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('ask --audio stopped while transcribing', () => {
   it.each([
@@ -29,7 +22,7 @@ describe('ask --audio stopped while transcribing', () => {
     server.transcriptions.push({ hang: true });
     const child = home.start(['ask', '--audio', memo]);
     const done = collect(child);
-    await transcriptionArrived();
+    await waitUntil(() => server.transcriptionRequests.length > 0, 'the transcription request');
     child.kill(signal);
     const result = await done;
     expect(result.code).toBe(code);
