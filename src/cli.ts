@@ -52,8 +52,8 @@ function buildProgram(run: CommandRunner, terminal: Terminal): Command {
       examples(
         ['assistant ask "hello"', 'cat notes.md | assistant ask "summarize"', 'assistant talk', 'assistant chat', 'assistant history'],
         `Data: $XDG_DATA_HOME/assistant/assistant.db (~/.local/share/assistant/assistant.db), or DATABASE_URL.
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 rate or spend limit reached, 130 interrupted (Ctrl-C),
-129/143/131 ended by SIGHUP/SIGTERM/SIGQUIT (what arrived is kept).`,
+Exit codes: ${ExitCode.Success} ok, ${ExitCode.Failure} failure, ${ExitCode.Usage} usage error, ${ExitCode.LimitReached} rate or spend limit reached, ${ExitCode.Interrupted} interrupted (Ctrl-C),
+${ExitCode.HangUp}/${ExitCode.Terminated}/${ExitCode.Quit} ended by SIGHUP/SIGTERM/SIGQUIT (what arrived is kept).`,
       ),
     );
   for (const define of COMMANDS) define(program, run);

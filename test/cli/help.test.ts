@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TEST_STORE, type TempHome } from '../support/cli.js';
+import { ExitCode } from '../../src/errors.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -60,6 +61,11 @@ describe('help beside every command', () => {
     for (const [words] of COMMANDS) for (const match of (await help(words)).matchAll(/\benv\s+([A-Z_]+)/g)) named.add(match[1]!);
     expect(named.size).toBeGreaterThan(10);
     expect([...named].filter((variable) => !known.has(variable))).toEqual([]);
+  });
+
+  it('assistant --help explains every exit code', async () => {
+    const exitCodes = (await help([])).split('Exit codes:')[1]!;
+    for (const code of Object.values(ExitCode)) expect(exitCodes).toMatch(new RegExp(`(^|[\\s/])${code}[\\s/]`));
   });
 
   it('the conversation options say the same in ask, talk and chat, with the variable and the default', async () => {
