@@ -47,7 +47,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
       '--device <name>',
       'microphone for SoX: driver:name (pulseaudio:mic) or an AUDIODEV name (env ASSISTANT_DEVICE); a file (wav:questions.wav) is answered utterance by utterance, and its end ends the session',
     )
-    .option('--player <command>', 'play (SoX), paplay, pacat, aplay, ffplay, or a file player such as afplay (env ASSISTANT_PLAYER)')
+    .option('--player <command>', 'play (SoX), paplay, pacat, aplay, ffplay, or a file player such as afplay (env ASSISTANT_PLAYER, default play)')
     .option('--voice <name>', 'text-to-speech voice (env ASSISTANT_VOICE, default alloy)')
     .option('--speed <n>', 'speaking speed, 0.25 to 4 (env ASSISTANT_SPEED, default 1)')
     .option('--stt-model <name>', 'speech-to-text model (env ASSISTANT_STT_MODEL, default gpt-4o-mini-transcribe)')

@@ -63,6 +63,27 @@ describe('help beside every command', () => {
     expect([...named].filter((variable) => !known.has(variable))).toEqual([]);
   });
 
+  it('an option that names its environment variable also names the default the configuration has', async () => {
+    const config = await home.run(['config', '--json']);
+    const settings = Object.values((JSON.parse(config.stdout) as { settings: Record<string, { variable: string; value?: string; source: string }> }).settings);
+    const defaults = new Map(settings.flatMap((setting) => (setting.source === 'default' && setting.value !== undefined ? [[setting.variable, setting.value]] : [])));
+    // The one default shown in a unit of its own: bytes as MB.
+    const shown = (variable: string, value: string): string => (variable === 'ASSISTANT_MAX_INPUT' ? `${Number(value) / 1_000_000}MB` : value);
+    let checked = 0;
+    for (const [words] of COMMANDS) {
+      // One entry per option: its first line, and the wrapped lines under it.
+      const entries = (await help(words)).replace(/\n {10,}/g, ' ').split('\n').filter((line) => /^ {2}-/.test(line));
+      for (const entry of entries) {
+        const variable = /\benv ([A-Z_]+)/.exec(entry)?.[1];
+        const value = variable === undefined ? undefined : defaults.get(variable);
+        if (variable === undefined || value === undefined) continue;
+        expect(entry).toContain(`default ${shown(variable, value)}`);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(8);
+  });
+
   it('assistant --help explains every exit code', async () => {
     const exitCodes = (await help([])).split('Exit codes:')[1]!;
     for (const code of Object.values(ExitCode)) expect(exitCodes).toMatch(new RegExp(`(^|[\\s/])${code}[\\s/]`));
