@@ -5,16 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { defineAsk } from './commands/ask.command.js';
-import { defineCache } from './commands/cache.command.js';
-import { defineChat } from './commands/chat.command.js';
-import { defineConfig } from './commands/config.command.js';
-import { defineDb } from './commands/db.command.js';
 import { examples, type CommandDefinition, type CommandRunner } from './commands/definition.js';
-import { defineHistory } from './commands/history.command.js';
-import { defineLog } from './commands/log.command.js';
-import { defineStats } from './commands/stats.command.js';
-import { defineTalk } from './commands/talk.command.js';
 import { loadConfig } from './config.js';
 import { AssistantError, ExitCode } from './errors.js';
 import { buildContext, type ProcessHooks } from './real-dependencies.js';
@@ -27,15 +18,38 @@ export interface ProcessIO extends ProcessHooks {
   stderr: OutputStream;
 }
 
-/** The commands, in the order `assistant --help` lists them. */
-const COMMANDS: readonly CommandDefinition[] = [defineAsk, defineTalk, defineChat, defineHistory, defineCache, defineStats, defineLog, defineDb, defineConfig];
+/**
+ * The commands, in the order `assistant --help` lists them. A definition is loaded when it is
+ * needed: running one command needs only its own (a cached `ask` stays fast).
+ */
+const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
+  ask: async () => (await import('./commands/ask.command.js')).defineAsk,
+  talk: async () => (await import('./commands/talk.command.js')).defineTalk,
+  chat: async () => (await import('./commands/chat.command.js')).defineChat,
+  history: async () => (await import('./commands/history.command.js')).defineHistory,
+  cache: async () => (await import('./commands/cache.command.js')).defineCache,
+  stats: async () => (await import('./commands/stats.command.js')).defineStats,
+  log: async () => (await import('./commands/log.command.js')).defineLog,
+  db: async () => (await import('./commands/db.command.js')).defineDb,
+  config: async () => (await import('./commands/config.command.js')).defineConfig,
+};
+
+/**
+ * The definitions a command line needs: when its first word names a command, that one;
+ * anything else (help, a global option, a mistyped name to suggest from) needs them all.
+ */
+function definitionsFor(argv: readonly string[]): Promise<CommandDefinition[]> {
+  const named = argv[2];
+  const chosen = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  return Promise.all(chosen.map((load) => load()));
+}
 
 function version(): string {
   const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return packageJson.version;
 }
 
-function buildProgram(run: CommandRunner, terminal: Terminal): Command {
+function buildProgram(definitions: readonly CommandDefinition[], run: CommandRunner, terminal: Terminal): Command {
   const program = new Command('assistant')
     .description('Talk to an AI model from your terminal: OpenAI or any OpenAI-compatible server (OPENAI_BASE_URL).')
     .version(version(), '-v, --version', 'print the version')
@@ -56,7 +70,7 @@ Exit codes: ${ExitCode.Success} ok, ${ExitCode.Failure} failure, ${ExitCode.Usag
 ${ExitCode.HangUp}/${ExitCode.Terminated}/${ExitCode.Quit} ended by SIGHUP/SIGTERM/SIGQUIT (what arrived is kept).`,
       ),
     );
-  for (const define of COMMANDS) define(program, run);
+  for (const define of definitions) define(program, run);
   return program;
 }
 
@@ -77,7 +91,7 @@ export async function main(io: ProcessIO): Promise<number> {
   };
 
   try {
-    await buildProgram(run, terminal).parseAsync(io.argv);
+    await buildProgram(await definitionsFor(io.argv), run, terminal).parseAsync(io.argv);
   } catch (error) {
     exitCode = report(error, terminal, secrets, io.env);
   } finally {

@@ -98,24 +98,29 @@ describe('help beside every command', () => {
 describe('start-up loads only what is used', () => {
   const HOOK = resolve(import.meta.dirname, '../support/module-trace.mjs');
 
-  async function packagesLoaded(args: string[]): Promise<Set<string>> {
+  /** The URLs of the modules the CLI loaded for these arguments. */
+  async function modulesLoaded(args: string[]): Promise<string[]> {
     const trace = join(home.root, `trace-${args.join('-')}.txt`);
     const result = await home.run(args, { env: { NODE_OPTIONS: `--import ${HOOK}`, ASSISTANT_TEST_MODULE_TRACE: trace } });
     expect(result.code).toBe(0);
     const urls = readFileSync(trace, 'utf8').trim().split('\n');
     expect(urls.some((url) => url.endsWith('/dist/cli.js'))).toBe(true);
-    return new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    return urls;
   }
+  const packagesOf = (urls: string[]): Set<string> => new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+  const definitionsOf = (urls: string[]): string[] => urls.flatMap((url) => /\/dist\/commands\/(\w+)\.command\.js$/.exec(url)?.[1] ?? []).sort();
 
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
-    const loaded = await packagesLoaded(['--help']);
-    for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(loaded).not.toContain(heavy);
+    const urls = await modulesLoaded(['--help']);
+    for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'stats', 'talk']);
   });
 
-  it('a cached ask loads no openai or ora (nor pg on SQLite)', async () => {
+  it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {
     expect((await home.run(['ask', '--cache', 'cached question'])).code).toBe(0);
-    const loaded = await packagesLoaded(['ask', '--cache', 'cached question']);
+    const urls = await modulesLoaded(['ask', '--cache', 'cached question']);
     expect(server.chatRequests).toHaveLength(1);
-    for (const heavy of ['openai', 'ora', ...(TEST_STORE === 'sqlite' ? ['pg'] : [])]) expect(loaded).not.toContain(heavy);
+    for (const heavy of ['openai', 'ora', ...(TEST_STORE === 'sqlite' ? ['pg'] : [])]) expect(packagesOf(urls)).not.toContain(heavy);
+    expect(definitionsOf(urls)).toEqual(['ask']);
   });
 });
