@@ -85,7 +85,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   }
 
   session = new TalkSession(
-    { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice, input, terminal, status, keyboard },
+    { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice, input, terminal, status },
     {
       sessionId,
       ...chosen.settings,
@@ -125,9 +125,9 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
       act('end');
     }),
   ];
-  // The session reads the other microphone keys itself; Ctrl-C needs the exit above.
   const stopKeys = keyboard?.onKey((key) => {
-    if (MICROPHONE_KEY_INTENTS[key] === 'interrupt') act('interrupt');
+    const intent = MICROPHONE_KEY_INTENTS[key];
+    if (intent) act(intent);
   });
 
   keyboard?.start();

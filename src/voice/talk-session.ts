@@ -17,8 +17,6 @@ import type { TurnTimings } from '../store/store.js';
 import { timeToFirstAudio } from '../store/turn-timings.js';
 import { markup, type Terminal } from '../ui/terminal.js';
 import type { Intent } from './intents.js';
-import { MICROPHONE_KEY_INTENTS } from './intents.js';
-import type { Keyboard } from './keyboard.js';
 import type { Heard, TurnInput } from './listeners.js';
 import type { StatusLine } from './status-line.js';
 
@@ -34,7 +32,6 @@ export interface TalkDependencies {
   input: TurnInput;
   terminal: Terminal;
   status: StatusLine;
-  keyboard: Keyboard | undefined;
   now?: () => number;
 }
 
@@ -111,12 +108,7 @@ export class TalkSession {
   }
 
   async run(): Promise<void> {
-    const { input, keyboard } = this.dependencies;
-    // Ctrl-C from the keyboard goes to the front end, which decides about exiting at once.
-    const unsubscribe = keyboard?.onKey((key) => {
-      const intent = MICROPHONE_KEY_INTENTS[key];
-      if (intent && intent !== 'interrupt') this.apply(intent);
-    });
+    const { input } = this.dependencies;
     try {
       while (!this.ending.signal.aborted) {
         input.resume();
@@ -126,7 +118,6 @@ export class TalkSession {
         await this.runTurn(heard);
       }
     } finally {
-      unsubscribe?.();
       this.dependencies.status.clear();
       await input.close();
     }

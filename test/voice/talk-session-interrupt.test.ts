@@ -84,7 +84,6 @@ function talkSession(lines: string[]): { session: TalkSession; chatModel: Endles
       input,
       terminal,
       status: new StatusLine(terminal, now),
-      keyboard: undefined,
       now,
     },
     {
