@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark against the local OpenAI-compatible server, side by side
  * in one run, written to BENCHMARKS.md. `npm run bench -- --quick` runs a smaller set.
- * Benchmarks report; they never fail on a number.
+ * `--only <words>` runs the matching sections and prints them. Benchmarks report; they never fail on a number.
  */
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -21,6 +21,9 @@ import { DELAYS, REPLIES, measureOnce, type Measurement } from './time-to-first-
 import { ms, summary, table } from './stats.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only start-up`: just the benchmarks whose title holds these words, printed instead of written to BENCHMARKS.md. */
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1]?.toLowerCase();
 const sections: string[] = [];
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
 
@@ -75,6 +78,7 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
 ];
 
 for (const [title, run] of benchmarks) {
+  if (only !== undefined && !title.toLowerCase().includes(only)) continue;
   log(`${title}…`);
   const started = performance.now();
   sections.push(`## ${title}\n\n${await run()}\n\n_(took ${ms(performance.now() - started)})_`);
@@ -96,5 +100,9 @@ const document = [
   ...sections,
   '',
 ].join('\n');
-writeFileSync(resolve(import.meta.dirname, '../BENCHMARKS.md'), document);
-log('Wrote BENCHMARKS.md');
+if (only === undefined) {
+  writeFileSync(resolve(import.meta.dirname, '../BENCHMARKS.md'), document);
+  log('Wrote BENCHMARKS.md');
+} else {
+  process.stdout.write(document);
+}

@@ -4,6 +4,7 @@
  * first use, so a command pays only for what it touches.
  */
 import { createPlayer, type Player } from './audio/player.js';
+import { realProcessRuntime } from './audio/process-launcher.js';
 import { SoxRecorder } from './audio/recorder.js';
 import { OpenAIChatModel } from './chat/openai-chat-model.js';
 import type { OpenAIConnection } from './chat/openai-client.js';
@@ -68,8 +69,8 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
     chatModel: once(() => new OpenAIChatModel(connection(undefined))),
     transcriber: once(() => new OpenAITranscriber(connection(settings.sttBaseURL))),
     synthesizer: once(() => new OpenAISynthesizer(connection(settings.ttsBaseURL))),
-    player: (withoutSpeech): Player => createPlayer(settings.player, { env: hooks.env, withoutSpeech }),
-    recorder: once(() => new SoxRecorder({ device: settings.device, env: hooks.env })),
+    player: (withoutSpeech): Player => createPlayer(settings.player, { env: hooks.env, withoutSpeech, runtime: realProcessRuntime }),
+    recorder: once(() => new SoxRecorder({ device: settings.device, env: hooks.env, runtime: realProcessRuntime })),
     onInterrupt: (handler) => {
       let interrupts = 0;
       return hooks.onSignal('SIGINT', () => {

@@ -2,16 +2,23 @@
  * Every audio child (SoX, the player) is tracked here, so none outlives `assistant`,
  * whatever ends it: a normal exit, an error, or a signal.
  */
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import { delimiter, join } from 'node:path';
+import type { AudioProcess, ProcessLauncher, ProcessRuntime } from './process-launcher.js';
 
-const alive = new Set<ChildProcess>();
+/** Each live child, with the launcher that can signal its group. */
+const alive = new Map<AudioProcess, ProcessLauncher>();
+/** Children that could not start: they never exit, only emit 'error' and 'close'. */
+const neverStarted = new WeakSet<AudioProcess>();
 let hooked = false;
 
-export function track(child: ChildProcess): ChildProcess {
-  alive.add(child);
+export function track<Child extends AudioProcess>(child: Child, launcher: ProcessLauncher): Child {
+  alive.set(child, launcher);
   child.once('exit', () => alive.delete(child));
+  child.once('error', () => {
+    if (child.pid === undefined) {
+      neverStarted.add(child);
+      alive.delete(child);
+    }
+  });
   if (!hooked) {
     hooked = true;
     // 'exit' handlers must be synchronous: SIGKILL cannot be refused or delayed.
@@ -21,8 +28,8 @@ export function track(child: ChildProcess): ChildProcess {
 }
 
 export function killAll(): void {
-  for (const child of alive) {
-    if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGKILL');
+  for (const [child, launcher] of alive) {
+    if (!hasExited(child)) signalGroup(child, 'SIGKILL', launcher);
   }
   alive.clear();
 }
@@ -34,57 +41,43 @@ export function killAll(): void {
  */
 export const OWN_PROCESS_GROUP = { detached: true } as const;
 
+export function hasExited(child: AudioProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null || neverStarted.has(child);
+}
+
 /** Signals the child's process group when it leads one (OWN_PROCESS_GROUP), else the child. */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+function signalGroup(child: AudioProcess, signal: NodeJS.Signals, launcher: ProcessLauncher): void {
   try {
-    if (child.pid !== undefined) return void process.kill(-child.pid, signal);
+    if (child.pid !== undefined) return launcher.signalGroup(child.pid, signal);
   } catch {
     // Not a group leader (SoX through node-record-lpcm16), or already gone.
   }
   child.kill(signal);
 }
 
-/** SIGTERM, then SIGKILL if the child is still there after `graceMilliseconds`. */
-export function stopChild(child: ChildProcess, graceMilliseconds = 300): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMilliseconds);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      // What it started may still run: the group goes too.
-      signalGroup(child, 'SIGKILL');
-      resolve();
-    });
-    signalGroup(child, 'SIGTERM');
-  });
+/** SIGTERM, then SIGKILL if the child is still there after `graceMilliseconds` of the runtime's clock. */
+export async function stopChild(child: AudioProcess, { launcher, clock }: ProcessRuntime, graceMilliseconds = 300): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const grace = new AbortController();
+  const fallback = clock.sleep(graceMilliseconds, grace.signal).then(
+    () => signalGroup(child, 'SIGKILL', launcher),
+    () => {}, // it exited within the grace time
+  );
+  signalGroup(child, 'SIGTERM', launcher);
+  await exited;
+  grace.abort();
+  await fallback;
+  // What it started may still run: the group goes too.
+  signalGroup(child, 'SIGKILL', launcher);
 }
 
 /** Keeps the last few hundred characters a child wrote to stderr, for error messages. */
-export function stderrTail(child: ChildProcess, limit = 400): () => string {
+export function stderrTail(child: AudioProcess, limit = 400): () => string {
   let tail = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-limit);
   });
   return () => tail.replace(/\s+/g, ' ').trim();
-}
-
-/** The full path of a command on PATH, or undefined. */
-export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (name.includes('/')) return accessSync(name) ? name : undefined;
-  for (const directory of (env.PATH ?? '').split(delimiter)) {
-    if (directory === '') continue;
-    const candidate = join(directory, name);
-    if (accessSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function accessSync(path: string): boolean {
-  try {
-    fs.accessSync(path, fs.constants.X_OK);
-    return fs.statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -5,12 +5,12 @@
  * a time. Every player is named explicitly: auto-detection picks players that play WAV as
  * silence or MP3 as noise.
  */
-import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssistantError } from '../errors.js';
-import { OWN_PROCESS_GROUP, findExecutable, stderrTail, stopChild, track } from './child-processes.js';
+import { OWN_PROCESS_GROUP, hasExited, stderrTail, stopChild, track } from './child-processes.js';
+import { realProcessRuntime, type AudioProcess, type ProcessRuntime } from './process-launcher.js';
 import { encodeWav, type PcmFormat } from './wav.js';
 
 export interface AudioSink {
@@ -29,8 +29,6 @@ export interface Player {
   open(format: PcmFormat): AudioSink;
 }
 
-type Spawn = typeof nodeSpawn;
-
 /** Arguments that make each player read raw signed 16-bit little-endian PCM from stdin. */
 const STREAMING_ARGUMENTS: Record<string, (format: PcmFormat) => string[]> = {
   play: (f) => ['-q', '-V1', '-t', 'raw', '-r', String(f.sampleRate), '-e', 'signed-integer', '-b', '16', '-c', String(f.channels), '-'],
@@ -42,7 +40,8 @@ const STREAMING_ARGUMENTS: Record<string, (format: PcmFormat) => string[]> = {
 
 export interface PlayerOptions {
   env?: NodeJS.ProcessEnv;
-  spawn?: Spawn;
+  /** How players are started and stopped. Default: the real processes and clock. */
+  runtime?: ProcessRuntime;
   extraArguments?: string[];
   /**
    * How to go on without speech, in the words of the command at hand, for the advice in
@@ -57,12 +56,13 @@ export function playerInstallHint(withoutSpeech = 'turn speech off'): string {
 
 /** The player named in the configuration ("play", "paplay", "aplay", "ffplay", "pacat", or any file player such as "afplay"). */
 export function createPlayer(name: string, options: PlayerOptions = {}): Player {
-  const executable = findExecutable(name, options.env);
+  const runtime = options.runtime ?? realProcessRuntime;
+  const executable = runtime.launcher.findExecutable(name, options.env ?? process.env);
   if (!executable) throw new AssistantError(`The audio player "${name}" is not installed. ${playerInstallHint(options.withoutSpeech)}`);
   const base = name.split('/').pop()!;
   const streaming = STREAMING_ARGUMENTS[base];
-  if (streaming) return new StreamingPlayer(executable, streaming, options);
-  return new FilePlayer(executable, options.withoutSpeech ?? 'turn speech off');
+  if (streaming) return new StreamingPlayer(executable, streaming, options, runtime);
+  return new FilePlayer(executable, options.withoutSpeech ?? 'turn speech off', runtime);
 }
 
 class StreamingPlayer implements Player {
@@ -70,18 +70,19 @@ class StreamingPlayer implements Player {
     readonly name: string,
     private readonly argumentsFor: (format: PcmFormat) => string[],
     private readonly options: PlayerOptions,
+    private readonly runtime: ProcessRuntime,
   ) {}
 
   open(format: PcmFormat): AudioSink {
-    const spawn = this.options.spawn ?? nodeSpawn;
     const child = track(
-      spawn(this.name, [...(this.options.extraArguments ?? []), ...this.argumentsFor(format)], {
+      this.runtime.launcher.spawn(this.name, [...(this.options.extraArguments ?? []), ...this.argumentsFor(format)], {
         stdio: ['pipe', 'ignore', 'pipe'],
         env: this.options.env ?? process.env,
         ...OWN_PROCESS_GROUP,
       }),
+      this.runtime.launcher,
     );
-    return new ProcessSink(child, this.name, format, this.options.withoutSpeech ?? 'turn speech off');
+    return new ProcessSink(child, this.name, format, this.options.withoutSpeech ?? 'turn speech off', this.runtime);
   }
 }
 
@@ -93,10 +94,11 @@ class ProcessSink implements AudioSink {
   private spawnError: Error | undefined;
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: AudioProcess,
     private readonly name: string,
     private readonly format: PcmFormat,
     private readonly withoutSpeech: string,
+    private readonly runtime: ProcessRuntime,
   ) {
     this.tail = stderrTail(child);
     child.on('error', (error) => (this.spawnError = error));
@@ -121,27 +123,35 @@ class ProcessSink implements AudioSink {
     this.child.stdin!.end();
     // A player that hangs (no sound server) must not hang us: allow the audio's length plus slack.
     const seconds = this.bytes / (this.format.sampleRate * this.format.channels * 2);
-    const guard = setTimeout(() => void stopChild(this.child), (seconds + 10) * 1000);
+    const exited = new AbortController();
+    const guard = this.runtime.clock.sleep((seconds + 10) * 1000, exited.signal).then(
+      () => stopChild(this.child, this.runtime),
+      () => {}, // it exited in time
+    );
     const { code, signal } = await this.exited;
-    clearTimeout(guard);
+    exited.abort();
+    await guard;
     if (!this.stopped && (code !== 0 || signal !== null)) throw this.failure(code, signal);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await stopChild(this.child, 200);
+    await stopChild(this.child, this.runtime, 200);
   }
 
   private failIfGone(): void {
     if (this.spawnError) throw new AssistantError(`Cannot start the audio player ${this.name}: ${this.spawnError.message}. ${playerInstallHint(this.withoutSpeech)}`);
-    if (this.child.exitCode !== null || this.child.signalCode !== null) throw this.failure(this.child.exitCode, this.child.signalCode);
+    if (hasExited(this.child)) throw this.failure(this.child.exitCode, this.child.signalCode);
   }
 
   private failure(code: number | null, signal: NodeJS.Signals | null): AssistantError {
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const detail = this.tail();
-    return new AssistantError(`The audio player ${this.name} ${how}${detail ? `: ${detail}` : ''}. Is a sound server running? Choose another with --player, or ${this.withoutSpeech}.`);
+    return playerFailure(this.name, code, signal, this.tail(), this.withoutSpeech);
   }
+}
+
+function playerFailure(name: string, code: number | null, signal: NodeJS.Signals | null, detail: string, withoutSpeech: string): AssistantError {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return new AssistantError(`The audio player ${name} ${how}${detail ? `: ${detail}` : ''}. Is a sound server running? Choose another with --player, or ${withoutSpeech}.`);
 }
 
 /** For players that only take files (afplay, mpg123 ...): each clip becomes a temporary WAV. */
@@ -149,13 +159,13 @@ class FilePlayer implements Player {
   constructor(
     readonly name: string,
     private readonly withoutSpeech: string,
+    private readonly runtime: ProcessRuntime,
   ) {}
 
   open(format: PcmFormat): AudioSink {
-    const player = this.name;
-    const withoutSpeech = this.withoutSpeech;
+    const { name: player, withoutSpeech, runtime } = this;
     let pending: Uint8Array[] = [];
-    let current: ChildProcess | null = null;
+    let current: AudioProcess | null = null;
     let stopped = false;
     const directory = mkdtempSync(join(tmpdir(), 'assistant-audio-'));
     let clips = 0;
@@ -164,15 +174,17 @@ class FilePlayer implements Player {
       const file = join(directory, `clip-${(clips += 1)}.wav`);
       writeFileSync(file, encodeWav(Buffer.concat(pending), format), { mode: 0o600 });
       pending = [];
-      const { default: playSound } = await import('play-sound');
-      await new Promise<void>((resolve, reject) => {
-        current = playSound({ player }).play(file, { ...OWN_PROCESS_GROUP }, (error) => {
-          current = null;
-          if (error && !stopped) reject(new AssistantError(`The audio player ${player} failed: ${error.message}. Choose another with --player, or ${withoutSpeech}.`));
-          else resolve();
-        });
-        if (current) track(current);
+      const child = track(runtime.launcher.playFile(player, file, { ...OWN_PROCESS_GROUP }), runtime.launcher);
+      current = child;
+      // The outcome comes from the child itself: play-sound's callback calls a player killed by a signal a success.
+      const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+        child.once('error', (error) => resolve({ code: null, signal: null, error }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
       });
+      current = null;
+      if (stopped) return;
+      if (outcome.error) throw new AssistantError(`Cannot start the audio player ${player}: ${outcome.error.message}. ${playerInstallHint(withoutSpeech)}`);
+      if (outcome.code !== 0 || outcome.signal !== null) throw playerFailure(player, outcome.code, outcome.signal, '', withoutSpeech);
     };
     return {
       write: async (pcm) => {
@@ -188,7 +200,7 @@ class FilePlayer implements Player {
       },
       stop: async () => {
         stopped = true;
-        if (current) await stopChild(current, 200);
+        if (current) await stopChild(current, runtime, 200);
         rmSync(directory, { recursive: true, force: true });
       },
     };

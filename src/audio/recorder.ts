@@ -3,11 +3,9 @@
  * raw PCM. A small --buffer makes SoX deliver 20 ms chunks (its default is about 0.5 s)
  * and lose almost nothing when stopped.
  */
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { AssistantError } from '../errors.js';
-import { stderrTail, stopChild, track } from './child-processes.js';
+import { realProcessRuntime, type ProcessRuntime, type RecordingCommand } from './process-launcher.js';
+import { RecordingProcess } from './recording-process.js';
 import { RECORDING_FORMAT } from './wav.js';
 
 export interface Recorder {
@@ -33,6 +31,8 @@ export interface SoxRecorderOptions {
   /** The SoX binary. Default "sox". */
   command?: string;
   env?: NodeJS.ProcessEnv;
+  /** How SoX is started and stopped. Default: node-record-lpcm16 and the real clock. */
+  runtime?: ProcessRuntime;
 }
 
 export const SOX_INSTALL_HINT =
@@ -40,19 +40,20 @@ export const SOX_INSTALL_HINT =
 
 export class SoxRecorder implements Recorder {
   readonly live: boolean;
+  private readonly runtime: ProcessRuntime;
 
   constructor(private readonly options: SoxRecorderOptions = {}) {
+    this.runtime = options.runtime ?? realProcessRuntime;
     const separator = options.device?.indexOf(':') ?? -1;
     this.live = separator <= 0 || AUDIO_DRIVERS.has(options.device!.slice(0, separator));
   }
 
   /** Fails with the install hint when SoX is missing, before anything starts. */
   checkAvailable(): void {
-    const result = spawnSync(this.options.command ?? 'sox', ['--version'], { stdio: 'ignore' });
-    if (result.error) throw new AssistantError(`SoX is not installed (no "${this.options.command ?? 'sox'}" on PATH). ${SOX_INSTALL_HINT}`);
+    if (this.runtime.launcher.findExecutable(this.options.command ?? 'sox', this.options.env ?? process.env) === undefined) throw new AssistantError(`SoX is not installed (no "${this.options.command ?? 'sox'}" on PATH). ${SOX_INSTALL_HINT}`);
   }
 
-  command(): { cmd: string; args: string[]; spawnOptions: { env: NodeJS.ProcessEnv } } {
+  command(): RecordingCommand {
     const env = { ...(this.options.env ?? process.env) };
     const { sampleRate, channels } = RECORDING_FORMAT;
     let input = ['-d'];
@@ -68,47 +69,34 @@ export class SoxRecorder implements Recorder {
 
   async *record({ signal }: { signal: AbortSignal }): AsyncIterable<Buffer> {
     this.checkAvailable();
-    const require = createRequire(import.meta.url);
-    const { record } = require('node-record-lpcm16') as typeof import('node-record-lpcm16');
     const command = this.command();
-    const recording = record({
-      recorder: fileURLToPath(new URL('./command-recorder.cjs', import.meta.url)),
-      command,
-      audioType: 'raw',
-    } as never);
-    const child = track(recording.process);
-    const tail = stderrTail(child);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, killedBy) => resolve({ code, signal: killedBy })));
-    const stream = recording.stream();
-    // The library reports a non-zero exit as a stream error; the exit itself is read below.
-    stream.on('error', () => {});
-    let stopping = false;
-    const stop = (): void => {
-      stopping = true;
-      void stopChild(child);
-    };
+    const sox = new RecordingProcess(command, this.runtime);
+    const stop = (): void => void sox.stop();
     signal.addEventListener('abort', stop, { once: true });
     try {
-      try {
-        for await (const chunk of stream) yield chunk as Buffer;
-      } catch {
-        // The stream ended with an error: the exit status below says why.
-      }
-      if (stopping) return;
-      const { code, signal: killedBy } = await exited;
-      if (stopping) return;
-      const detail = tail();
+      yield* sox.output();
+      const outcome = await sox.outcome();
       const device = this.options.device ? `"${this.options.device}"` : 'the default input';
-      if (code !== 0 || killedBy !== null) {
-        const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
-        throw new AssistantError(`Recording failed: ${command.cmd} ${how}${detail ? `: ${detail}` : ''}. Check the input device (--device). ${SOX_INSTALL_HINT}`);
+      switch (outcome.kind) {
+        case 'stopped':
+          return;
+        case 'not started':
+          throw new AssistantError(`Cannot start SoX (${command.cmd}): ${outcome.error.message}. ${SOX_INSTALL_HINT}`);
+        case 'output closed':
+          throw new AssistantError(`Recording stopped: ${device} ended the recording by itself (${command.cmd} closed its output but did not exit). Check the input device (--device).`);
+        case 'exited': {
+          const { code, signal: killedBy, stderr } = outcome;
+          if (code !== 0 || killedBy !== null) {
+            const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
+            throw new AssistantError(`Recording failed: ${command.cmd} ${how}${stderr ? `: ${stderr}` : ''}. Check the input device (--device). ${SOX_INSTALL_HINT}`);
+          }
+          // A microphone never runs out: a recording that ends by itself means the device went away.
+          if (this.live) throw new AssistantError(`Recording stopped: ${device} ended the recording by itself${stderr ? ` (${stderr})` : ''}. Check the input device (--device).`);
+        }
       }
-      // A microphone never runs out: a recording that ends by itself means the device went away.
-      if (this.live) throw new AssistantError(`Recording stopped: ${device} ended the recording by itself${detail ? ` (${detail})` : ''}. Check the input device (--device).`);
     } finally {
       signal.removeEventListener('abort', stop);
-      stopping = true;
-      await stopChild(child);
+      await sox.close();
     }
   }
 }

@@ -1,16 +1,12 @@
 /** `assistant ask`: one question, the answer streamed to stdout, the exchange kept in a session. */
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { lastFailedQuestion } from '../conversation/context-window.js';
-import { runExchange, type ExchangeResult } from '../conversation/exchange.js';
+import { runTurn, type TurnInput, type TurnOutcome } from '../conversation/turn.js';
 import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { checkInputSize, composePrompt, readPipedInput } from '../input/prompt-input.js';
-import { randomUUID } from 'node:crypto';
-import type { Store, TurnTimings } from '../store/store.js';
-import type { Terminal } from '../ui/terminal.js';
-import { ReplySpeaker } from '../voice/reply-speaker.js';
-import { resourceUse } from '../observability/resource-use.js';
-import { transcribeCached } from '../voice/transcribe.js';
+import type { Store } from '../store/store.js';
+import type { Spinner, Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
 import { chooseSession, validateSessionFlags, type ChosenSession } from './session-choice.js';
 
@@ -40,7 +36,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
 
   const settings = config.values;
   const chatModel = context.chatModel();
-  const speech = options.speak
+  const voice = options.speak
     ? { synthesizer: context.synthesizer(), player: context.player('leave out --speak'), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } }
     : undefined;
   const instruction = options.text.length > 0 ? options.text.join(' ') : undefined;
@@ -56,25 +52,15 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     { enabled: options.cache !== false, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
     context.requestLog,
   );
-  const turnKey = randomUUID();
-  const cpuAtStart = process.cpuUsage();
-  const timings: TurnTimings = { speechEndedAt: Date.now() };
-  let spoken: string | undefined;
-  if (audio && transcriber) {
-    const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Transcribing…');
-    try {
-      ({ text: spoken } = await transcribeCached(audio.audio, audio.filename, { transcriber, cache, model: settings.sttModel, language: settings.language, trace: { sessionId, turnKey } }));
-      timings.transcriptAt = Date.now();
-    } finally {
-      spinner.stop();
-    }
-    if (spoken === '') throw new AssistantError(`No words were recognised in ${audio.filename}; nothing was asked.`);
-    if (!options.json && terminal.stderrIsTTY) terminal.note(`Heard: ${spoken}`);
-  }
   const limit = settings.maxInputBytes;
-  const prompt = options.retry
-    ? await failedQuestionToRetry(store, session, await readPipedInput(context.stdin, limit), terminal)
-    : checkInputSize(composePrompt(audio ? spoken : await readPipedInput(context.stdin, limit), instruction), limit);
+  const input: TurnInput = audio
+    ? { kind: 'audio-file', audio: audio.audio, filename: audio.filename, question: (spoken) => checkInputSize(composePrompt(spoken, instruction), limit) }
+    : {
+        kind: 'text',
+        text: options.retry
+          ? await failedQuestionToRetry(store, session, await readPipedInput(context.stdin, limit), terminal)
+          : checkInputSize(composePrompt(await readPipedInput(context.stdin, limit), instruction), limit),
+      };
 
   // Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and a stdout that fails all end the answer the same way: what
   // arrived is stored (interrupted), then the exit code says why.
@@ -91,57 +77,52 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
       error.code === 'EPIPE' ? stop(ExitCode.Success) : stop(ExitCode.Failure, `Cannot write the answer to stdout (${error.code ?? error.message}).`),
     ),
   ];
-  const speaker = speech
-    ? new ReplySpeaker({ ...speech, cache, signal: controller.signal, trace: { sessionId, turnKey }, onFirstSentence: () => (timings.firstSentenceAt = Date.now()), onFirstAudio: () => (timings.firstAudioAt = Date.now()) })
-    : undefined;
-  const spinner = options.json ? { stop: () => {} } : await terminal.spinner('Thinking…');
+  let spinner: Spinner | undefined;
   const answer = terminal.untrustedWriter();
-  let result: ExchangeResult;
+  let outcome: TurnOutcome;
   try {
-    result = await runExchange(
-      { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true) },
+    outcome = await runTurn(
+      { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice },
       {
         sessionId,
-        userText: prompt,
         ...session.settings,
         stream: options.stream,
-        turnKey,
         contextBudgetTokens: settings.contextTokens,
         answerCache: answerCacheUse(options.cache, settings.cacheAnswers, session.settings.temperature),
         owner: context.owner,
+        sttModel: settings.sttModel,
+        language: settings.language,
+        keep: 'printed',
       },
+      input,
       {
-        signal: controller.signal,
-        onText: (text) => {
-          timings.firstTokenAt ??= Date.now();
-          spinner.stop();
-          if (!options.json) answer.write(text);
-          speaker?.text(text);
+        onStage: async (stage) => {
+          spinner?.stop();
+          if (!options.json) spinner = await terminal.spinner(stage === 'transcribing' ? 'Transcribing…' : 'Thinking…');
         },
-        // Spoken or not, ask's answer was printed: what arrived is what is kept (talk keeps what was heard).
-        // A signal during speech still interrupts: the answer is whole, the turn is not.
-        ...(speaker
-          ? {
-              beforeStore: async (outcome) => {
-                const spoken = await speaker.settle(outcome);
-                return { content: outcome.answer, status: spoken.status === 'interrupted' ? 'interrupted' : outcome.status };
-              },
-            }
-          : {}),
+        onHeard: (spoken) => {
+          spinner?.stop();
+          if (!options.json && terminal.stderrIsTTY) terminal.note(`Heard: ${spoken}`);
+        },
+        onText: (text) => {
+          spinner?.stop();
+          if (!options.json) answer.write(text);
+        },
       },
+      controller.signal,
     );
   } finally {
-    spinner.stop();
+    spinner?.stop();
     for (const unsubscribeOne of unsubscribe) unsubscribeOne();
     if (ending === undefined || ending.code !== ExitCode.Success) answer.end();
-    // On every exit: no player or download outlives the answer (settle already stopped it on the usual path).
-    await speaker?.stop();
   }
-  if (speaker) timings.audioDoneAt = Date.now();
-  await store.recordTurn({
-    sessionId, turnKey, input: audio ? 'audio-file' : 'text', status: result.status, timings,
-    userMessageId: result.userMessageId, assistantMessageId: result.assistantMessageId, ...resourceUse(cpuAtStart),
-  });
+  if (outcome.kind === 'unheard') {
+    if (outcome.reason === 'no-words') throw new AssistantError(`No words were recognised in ${audio!.filename}; nothing was asked.`);
+    if (ending?.error !== undefined) throw new AssistantError(`${ending.error} Nothing was asked.`);
+    if (ending?.code !== ExitCode.Success) terminal.note('Interrupted while transcribing; nothing was asked.');
+    return ending?.code ?? ExitCode.Interrupted;
+  }
+  const { result, speechFailure } = outcome;
 
   if (options.json) {
     terminal.json(
@@ -161,7 +142,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   if (!options.json && terminal.stderrIsTTY) {
     terminal.note(`${result.cached ? 'cached answer · ' : ''}session ${sessionId}`);
   }
-  if (speaker?.failure !== undefined) terminal.error(`Speaking failed: ${errorMessage(speaker.failure)}`);
+  if (speechFailure !== undefined) terminal.error(`Speaking failed: ${errorMessage(speechFailure)}`);
   if (result.finishReason === 'length') terminal.warn('the answer was cut off at the model\'s output limit.');
 
   if (result.status === 'interrupted') {
@@ -180,7 +161,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     });
   }
   // The answer was printed and stored, but what was asked for (--speak) did not happen.
-  return speaker?.failure !== undefined ? ExitCode.Failure : ExitCode.Success;
+  return speechFailure !== undefined ? ExitCode.Failure : ExitCode.Success;
 }
 
 /** The question `--retry` sends again: the session's last one, when it got no answer. */

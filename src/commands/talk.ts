@@ -4,7 +4,8 @@ import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, usageErr
 import { Keyboard } from '../voice/keyboard.js';
 import { MicrophoneListener, PushToTalkListener, type TurnInput } from '../voice/listeners.js';
 import { StatusLine, type StatusHints } from '../voice/status-line.js';
-import { TalkSession, type InterruptOutcome } from '../voice/talk-session.js';
+import { TalkSession } from '../voice/talk-session.js';
+import { MICROPHONE_KEY_INTENTS, SIGNAL_INTENTS, type Intent } from '../voice/intents.js';
 import { TextListener } from '../voice/text-prompt.js';
 import type { Store } from '../store/store.js';
 import type { CommandContext } from './context.js';
@@ -45,7 +46,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   const recorder = options.text ? undefined : context.recorder();
   recorder?.checkAvailable();
   const transcriber = options.text ? undefined : context.transcriber();
-  const speech = options.mute
+  const voice = options.mute
     ? undefined
     : { synthesizer: context.synthesizer(), player: context.player('use --mute'), settings: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } };
 
@@ -68,8 +69,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
       output: promptOutput as NodeJS.WritableStream | undefined,
       prompt: String(promptStyle.cyan.bold('You: ')),
       history: promptOutput ? await earlierQuestions(store, sessionId) : [],
-      onStopAnswer: () => session?.stopAnswer(),
-      onInterrupt: () => onInterrupt(session?.interrupt()),
+      onIntent: (intent) => act(intent),
     });
     input = textPrompt;
   } else if (options.pushToTalk) {
@@ -80,12 +80,12 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
       status,
       detector: { trailingSilenceMilliseconds: settings.silenceMilliseconds, maximumUtteranceMilliseconds: settings.maxUtteranceSeconds * 1000 },
       bargeIn: options.bargeIn,
-      onBargeIn: () => session?.stopAnswer(),
+      onBargeIn: () => act('stop-answer'),
     });
   }
 
   session = new TalkSession(
-    { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, speech, input, terminal, status, keyboard },
+    { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice, input, terminal, status },
     {
       sessionId,
       ...chosen.settings,
@@ -103,8 +103,9 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
 
   let exitCode: ExitCodeValue = ExitCode.Success;
   let outputFailure: string | undefined;
-  const onInterrupt = (outcome: InterruptOutcome | undefined): void => {
-    if (outcome !== 'exit-now') return;
+  // Every key and signal becomes an intent (src/voice/intents.ts); only a quick second Ctrl-C exits from here.
+  const act = (intent: Intent): void => {
+    if (session?.apply(intent) !== 'exit-now') return;
     keyboard?.stop();
     textPrompt?.restoreTerminal();
     status.clear();
@@ -112,21 +113,21 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     context.exit(ExitCode.Interrupted);
   };
   const unsubscribe = [
-    context.onSignal('SIGINT', () => onInterrupt(session?.interrupt())),
-    ...ENDING_SIGNAL_NAMES.map((signal) =>
+    ...(['SIGINT', ...ENDING_SIGNAL_NAMES] as const).map((signal) =>
       context.onSignal(signal, () => {
-        exitCode = ENDING_SIGNALS[signal];
-        session?.end();
+        if (signal !== 'SIGINT') exitCode = ENDING_SIGNALS[signal];
+        act(SIGNAL_INTENTS[signal]);
       }),
     ),
     // Stdout went away (| head) or filled up: the turn in progress is stored, then the session ends.
     context.onOutputError((error) => {
       outputFailure = error.code === 'EPIPE' ? undefined : `Cannot write to stdout (${error.code ?? error.message}).`;
-      session?.end();
+      act('end');
     }),
   ];
   const stopKeys = keyboard?.onKey((key) => {
-    if (key === 'ctrl-c') onInterrupt(session?.interrupt());
+    const intent = MICROPHONE_KEY_INTENTS[key];
+    if (intent) act(intent);
   });
 
   keyboard?.start();

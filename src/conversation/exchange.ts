@@ -47,7 +47,7 @@ export interface ExchangeResult {
 }
 
 export interface ExchangeDependencies {
-  store: Store;
+  store: Pick<Store, 'appendMessage' | 'messages'>;
   chatModel: ChatModel;
   cache: ResponseCache;
   /** Checked just before the model is called (not for cache hits): the rate and spend limits. */

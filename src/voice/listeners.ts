@@ -3,10 +3,12 @@
  * talk), or typed lines (--text). Each `listen` resolves with what was said, or undefined
  * when the person ended the session.
  */
+import { Channel } from '../async/channel.js';
 import type { Recorder } from '../audio/recorder.js';
+import { AssistantError } from '../errors.js';
 import { VoiceActivityDetector, containsSpeech, type VoiceActivityEvent, type VoiceActivityOptions } from '../audio/voice-activity.js';
 import { RECORDING_FORMAT } from '../audio/wav.js';
-import type { Keyboard } from './keyboard.js';
+import type { Key, Keyboard } from './keyboard.js';
 import type { StatusLine } from './status-line.js';
 
 export type Heard =
@@ -42,11 +44,8 @@ export class MicrophoneListener implements TurnInput {
   private readonly stopRecording = new AbortController();
   private pump: Promise<void> | undefined;
   private paused = false;
-  private ended = false;
-  private readonly ready: Heard[] = [];
-  /** Wakes a pending listen() when something was heard, the input ended or failed. */
-  private wake: (() => void) | undefined;
-  private failed: unknown;
+  /** Utterances in order; closed when the recording ends, failed with the recorder's error. */
+  private readonly heard = new Channel<Heard>();
   private readonly now: () => number;
   /** A live microphone hears the assistant: skip what it records while the assistant speaks. */
   private readonly halfDuplex: boolean;
@@ -59,24 +58,9 @@ export class MicrophoneListener implements TurnInput {
 
   async listen(signal: AbortSignal): Promise<Heard | undefined> {
     this.pump ??= this.run();
-    let announced = false;
-    for (;;) {
-      const queued = this.ready.shift();
-      if (queued) return queued;
-      if (this.failed !== undefined) throw this.failed;
-      if (this.ended || signal.aborted) return undefined;
-      if (!announced) this.options.status.set('listening');
-      announced = true;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          signal.removeEventListener('abort', done);
-          this.wake = undefined;
-          resolve();
-        };
-        signal.addEventListener('abort', done, { once: true });
-        this.wake = done;
-      });
-    }
+    if (this.heard.wouldWait(signal)) this.options.status.set('listening');
+    const next = await this.heard.read(signal);
+    return next.done ? undefined : next.value;
   }
 
   pause(): void {
@@ -102,11 +86,11 @@ export class MicrophoneListener implements TurnInput {
       }
       const last = this.detector.end();
       if (last) this.handle([last]);
+      endedByItself(this.options.recorder, this.stopRecording.signal);
+      this.heard.close();
     } catch (error) {
-      this.failed = error;
+      this.heard.fail(error);
     }
-    this.ended = true;
-    this.notify();
   }
 
   private handle(events: VoiceActivityEvent[]): void {
@@ -120,15 +104,10 @@ export class MicrophoneListener implements TurnInput {
       } else {
         const endpointAt = this.now();
         const trailing = this.options.detector.trailingSilenceMilliseconds ?? 700;
-        this.ready.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: event.reason === 'silence' ? endpointAt - trailing : endpointAt });
-        this.notify();
+        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: event.reason === 'silence' ? endpointAt - trailing : endpointAt });
       }
     }
     if (!this.paused) this.options.status.meter(this.detector.lastLevel);
-  }
-
-  private notify(): void {
-    this.wake?.();
   }
 }
 
@@ -138,10 +117,8 @@ export class PushToTalkListener implements TurnInput {
   private pump: Promise<void> | undefined;
   private recording = false;
   private chunks: Buffer[] = [];
-  private ended = false;
-  private failed: unknown;
-  /** Wakes a pending wait for Enter when the recording ends. */
-  private onEnd: (() => void) | undefined;
+  /** Enter or Space while a listen waits for it; closed when the recording ends, failed with its error. */
+  private readonly presses = new Channel<Key>();
 
   constructor(
     private readonly recorder: Recorder,
@@ -154,13 +131,13 @@ export class PushToTalkListener implements TurnInput {
     this.pump ??= this.run();
     for (;;) {
       this.status.set('listening');
-      if (!(await this.nextEnter(signal))) return this.outcome();
+      if (!(await this.nextEnter(signal))) return undefined;
       this.chunks = [];
       this.recording = true;
       this.status.set('recording');
       const stopped = await this.nextEnter(signal);
       this.recording = false;
-      if (!stopped) return this.outcome();
+      if (!stopped) return undefined;
       const pcm = Buffer.concat(this.chunks);
       if (containsSpeech(pcm, RECORDING_FORMAT.sampleRate)) return { kind: 'voice', pcm, speechEndedAt: this.now(), endpointAt: this.now() };
     }
@@ -174,29 +151,22 @@ export class PushToTalkListener implements TurnInput {
     await this.pump;
   }
 
-  /** Why no utterance came: the recorder's failure, or the end of the session. */
-  private outcome(): undefined {
-    if (this.failed !== undefined) throw this.failed;
-    return undefined;
-  }
-
-  /** True on Enter; false when the session ends (Ctrl-C, Ctrl-D, the signal) or the recording does. */
-  private nextEnter(signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (signal.aborted || this.ended) return resolve(false);
-      const done = (value: boolean): void => {
-        unsubscribe();
-        signal.removeEventListener('abort', onAbort);
-        this.onEnd = undefined;
-        resolve(value);
-      };
-      const onAbort = (): void => done(false);
-      const unsubscribe = this.keyboard.onKey((key) => {
-        if (key === 'enter' || key === 'space') done(true);
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.onEnd = onAbort;
+  /**
+   * True on Enter; false when the session ends (Ctrl-C, Ctrl-D, the signal) or the recording
+   * does; rejects with the recorder's failure. Keys count only while waiting: one press is
+   * taken, the rest of a burst (or keys after the signal) are not kept for the next wait.
+   */
+  private async nextEnter(signal: AbortSignal): Promise<boolean> {
+    const unsubscribe = this.keyboard.onKey((key) => {
+      if ((key !== 'enter' && key !== 'space') || signal.aborted) return;
+      unsubscribe();
+      this.presses.push(key);
     });
+    try {
+      return !(await this.presses.read(signal)).done;
+    } finally {
+      unsubscribe();
+    }
   }
 
   /** Never rejects: the outcome is left for listen(). */
@@ -205,10 +175,21 @@ export class PushToTalkListener implements TurnInput {
       for await (const chunk of this.recorder.record({ signal: this.stopRecording.signal })) {
         if (this.recording) this.chunks.push(chunk);
       }
+      endedByItself(this.recorder, this.stopRecording.signal);
+      this.presses.close();
     } catch (error) {
-      this.failed = error;
+      this.presses.fail(error);
     }
-    this.ended = true;
-    this.onEnd?.();
+  }
+}
+
+/**
+ * A live microphone never runs out: a recording of one that ends without an error and without
+ * being stopped means the device went away. Without this the session would end in silence,
+ * as if the person had ended it; it ends with this error instead.
+ */
+function endedByItself(recorder: Recorder, stopped: AbortSignal): void {
+  if (recorder.live !== false && !stopped.aborted) {
+    throw new AssistantError('The microphone stopped: its recording ended by itself. Check the input device (--device).');
   }
 }

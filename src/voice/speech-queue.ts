@@ -10,7 +10,7 @@ import { AssistantError } from '../errors.js';
 import { hostOf } from '../chat/openai-errors.js';
 import type { TraceContext } from '../observability/request-log.js';
 import type { Synthesizer } from '../speech/speech-models.js';
-import { ChunkChannel } from './chunk-channel.js';
+import { Channel } from '../async/channel.js';
 import { linkedAbort } from './linked-abort.js';
 
 export interface VoiceSettings {
@@ -36,7 +36,7 @@ export interface SpeechQueueOptions {
 
 interface Clip {
   text: string;
-  audio: ChunkChannel<Uint8Array>;
+  audio: Channel<Uint8Array>;
   /** When the player will have finished this clip (ms since the epoch), once known. */
   endsAt?: number;
 }
@@ -48,11 +48,11 @@ interface Clip {
  */
 export class SpeechQueue {
   private readonly clips: Clip[] = [];
+  /** Clips in order for playback; closed when no more sentences come (finish or stop). */
+  private readonly toPlay = new Channel<Clip>();
   private readonly waiting: Clip[] = [];
   private readonly downloads = new Set<Promise<void>>();
   private running = 0;
-  private noMore = false;
-  private wakePlayback: (() => void) | undefined;
   private playback: Promise<void> | undefined;
   private sink: AudioSink | undefined;
   private readonly now: () => number;
@@ -76,19 +76,18 @@ export class SpeechQueue {
 
   /** Queues a sentence; ignored once the queue is finishing, stopped or failed. */
   add(sentence: string): void {
-    if (this.noMore) return;
-    const clip: Clip = { text: sentence, audio: new ChunkChannel() };
+    if (this.toPlay.ended) return;
+    const clip: Clip = { text: sentence, audio: new Channel() };
     this.clips.push(clip);
+    this.toPlay.push(clip);
     this.waiting.push(clip);
     this.startDownloads();
     this.playback ??= this.play();
-    this.notifyPlayback();
   }
 
   /** Resolves when every added sentence has been played; rejects with the first failure (after stopping). */
   async finish(): Promise<void> {
-    this.noMore = true;
-    this.notifyPlayback();
+    this.toPlay.close();
     await this.playback;
     if (this.failure === undefined && !this.cancel.signal.aborted) {
       try {
@@ -125,11 +124,10 @@ export class SpeechQueue {
   }
 
   private async halt(): Promise<void> {
-    this.noMore = true;
+    this.toPlay.close();
     this.cancel.abort();
     this.release();
     for (const clip of this.clips) clip.audio.close();
-    this.notifyPlayback();
     await this.sink?.stop().catch(() => {});
     await this.settleDownloads();
   }
@@ -210,12 +208,7 @@ export class SpeechQueue {
 
   private async playClips(): Promise<void> {
     let format: PcmFormat | undefined;
-    for (let index = 0; ; index += 1) {
-      while (index >= this.clips.length) {
-        if (this.noMore || this.cancel.signal.aborted) return;
-        await new Promise<void>((resolve) => (this.wakePlayback = resolve));
-      }
-      const clip = this.clips[index]!;
+    for await (const clip of this.toPlay) {
       let header = Buffer.alloc(0);
       let parsed = false;
       for await (const chunk of clip.audio) {
@@ -249,12 +242,6 @@ export class SpeechQueue {
       await this.sink?.endClip();
       clip.endsAt = Math.max(this.playheadEndsAt, this.now());
     }
-  }
-
-  private notifyPlayback(): void {
-    const wake = this.wakePlayback;
-    this.wakePlayback = undefined;
-    wake?.();
   }
 }
 

@@ -1,42 +1,37 @@
 /**
- * The voice loop: listen -> transcribe -> stream the reply (printed, and spoken sentence
- * by sentence while it is generated) -> listen again. Every turn is stored like `ask`'s,
- * with its stage timings. A failed turn is reported and the loop listens again.
+ * The voice loop: listen -> the turn (transcribe, stream the reply, printed and spoken
+ * sentence by sentence while it is generated, stored with its timings) -> listen again.
+ * A failed turn is reported and the loop listens again. Keys and signals reach it as
+ * intents (src/voice/intents.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatModel } from '../chat/chat-model.js';
 import type { ResponseCache } from '../cache/response-cache.js';
-import type { Player } from '../audio/player.js';
 import { encodeWav } from '../audio/wav.js';
-import { runExchange, type ExchangeDependencies, type ExchangeRequest, type ExchangeResult } from '../conversation/exchange.js';
+import { runTurn, type TurnDependencies, type TurnInput as SaidInput, type TurnRequest, type Voice } from '../conversation/turn.js';
+import type { ExchangeResult } from '../conversation/exchange.js';
 import { errorMessage } from '../errors.js';
-import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
-import type { Store, TurnTimings } from '../store/store.js';
+import type { Transcriber } from '../speech/speech-models.js';
+import type { TurnTimings } from '../store/store.js';
 import { timeToFirstAudio } from '../store/turn-timings.js';
 import { markup, type Terminal } from '../ui/terminal.js';
-import type { Keyboard } from './keyboard.js';
+import type { Intent } from './intents.js';
 import type { Heard, TurnInput } from './listeners.js';
-import { ReplySpeaker } from './reply-speaker.js';
-import type { VoiceSettings } from './speech-queue.js';
 import type { StatusLine } from './status-line.js';
-import { transcribeCached } from './transcribe.js';
-import { resourceUse } from '../observability/resource-use.js';
 
 export interface TalkDependencies {
-  store: Store;
+  store: TurnDependencies['store'];
   chatModel: ChatModel;
   cache: ResponseCache;
-  guard?: ExchangeDependencies['guard'];
+  guard?: TurnDependencies['guard'];
   /** Needed when the input is a microphone. */
   transcriber: Transcriber | undefined;
   /** Undefined when muted. */
-  speech: { synthesizer: Synthesizer; player: Player; settings: VoiceSettings } | undefined;
+  voice: Voice | undefined;
   input: TurnInput;
   terminal: Terminal;
   status: StatusLine;
-  keyboard: Keyboard | undefined;
   now?: () => number;
 }
 
@@ -46,7 +41,7 @@ export interface TalkSettings {
   system: string | undefined;
   temperature: number | undefined;
   contextBudgetTokens: number;
-  answerCache: ExchangeRequest['answerCache'];
+  answerCache: TurnRequest['answerCache'];
   owner: string;
   sttModel: string;
   language: string | undefined;
@@ -79,6 +74,14 @@ export class TalkSession {
     return this.turns;
   }
 
+  /** Acts on what a key or a signal asks (see intents.ts); says what Ctrl-C did. */
+  apply(intent: Intent): InterruptOutcome | undefined {
+    if (intent === 'interrupt') return this.interrupt();
+    if (intent === 'stop-answer') this.turn?.abort();
+    else this.end();
+    return undefined;
+  }
+
   /** Ctrl-C: stops the answer in progress; at the prompt, ends the session; twice quickly, exits. */
   interrupt(): InterruptOutcome {
     const now = this.now();
@@ -95,7 +98,7 @@ export class TalkSession {
 
   /** Space or Enter during an answer: stop it and listen again. */
   stopAnswer(): void {
-    this.turn?.abort();
+    this.apply('stop-answer');
   }
 
   /** Ctrl-D, end of input, SIGTERM: finish the turn in progress (stored as interrupted) and stop. */
@@ -105,11 +108,7 @@ export class TalkSession {
   }
 
   async run(): Promise<void> {
-    const { input, keyboard } = this.dependencies;
-    const unsubscribe = keyboard?.onKey((key) => {
-      if (key === 'space' || key === 'enter') this.stopAnswer();
-      else if (key === 'ctrl-d') this.end();
-    });
+    const { input } = this.dependencies;
     try {
       while (!this.ending.signal.aborted) {
         input.resume();
@@ -119,118 +118,78 @@ export class TalkSession {
         await this.runTurn(heard);
       }
     } finally {
-      unsubscribe?.();
       this.dependencies.status.clear();
       await input.close();
     }
   }
 
   private async runTurn(heard: Heard): Promise<void> {
-    const { terminal, status, store } = this.dependencies;
+    const { terminal, status } = this.dependencies;
+    const settings = this.settings;
     const turn = new AbortController();
     this.turn = turn;
-    const turnKey = randomUUID();
-    const cpuAtStart = process.cpuUsage();
-    const timings: TurnTimings = heard.kind === 'voice' ? { speechEndedAt: heard.speechEndedAt, endpointAt: heard.endpointAt } : { speechEndedAt: heard.at };
-    let speaker: ReplySpeaker | undefined;
-    try {
-      const text = heard.kind === 'voice' ? await this.transcribe(heard.pcm, turn.signal, turnKey) : heard.text;
-      if (text === undefined) return;
-      timings.transcriptAt = this.now();
+    const style = terminal.answerStyle;
+    const you = (text: string): void => {
       status.clear();
-      const style = terminal.answerStyle;
-      if (heard.kind === 'voice' || this.settings.echoTyped) terminal.line(markup`${style.cyan.bold('You:')} ${text}`);
-      status.set('thinking');
-      // The label goes out with the first words: the status line shares this terminal line until then.
-      const label = style.green.bold('Assistant:');
-      const answer = terminal.untrustedWriter();
-
-      const voice = this.speaker(turn.signal, timings, turnKey);
-      speaker = voice;
-      let first = true;
-      const result = await runExchange(
-        { store, chatModel: this.dependencies.chatModel, cache: this.dependencies.cache, guard: this.dependencies.guard },
+      terminal.line(markup`${style.cyan.bold('You:')} ${text}`);
+    };
+    // The label goes out with the first words: the status line shares this terminal line until then.
+    const label = style.green.bold('Assistant:');
+    const answer = terminal.untrustedWriter();
+    let first = true;
+    try {
+      if (heard.kind === 'text' && settings.echoTyped) you(heard.text);
+      const outcome = await runTurn(
+        { ...this.dependencies, now: this.now },
         {
-          sessionId: this.settings.sessionId, userText: text, model: this.settings.model, system: this.settings.system, temperature: this.settings.temperature,
-          stream: true, turnKey, contextBudgetTokens: this.settings.contextBudgetTokens, answerCache: this.settings.answerCache, owner: this.settings.owner,
+          sessionId: settings.sessionId, model: settings.model, system: settings.system, temperature: settings.temperature, stream: true,
+          contextBudgetTokens: settings.contextBudgetTokens, answerCache: settings.answerCache, owner: settings.owner,
+          sttModel: settings.sttModel, language: settings.language, keep: 'heard',
         },
+        this.said(heard),
         {
-          signal: turn.signal,
+          onStage: (stage) => status.set(stage),
+          onHeard: you,
           onText: (delta) => {
             if (first) {
-              timings.firstTokenAt = this.now();
               status.clear();
               terminal.write(markup`${label} `);
               first = false;
             }
             answer.write(delta);
-            voice?.text(delta);
           },
-          ...(voice ? { beforeStore: (outcome) => voice.settle(outcome) } : {}),
+          onFirstAudio: () => status.clear(),
         },
+        turn.signal,
       );
-      if (voice) timings.audioDoneAt = this.now();
       answer.end();
       status.clear();
+      if (outcome.kind === 'unheard') {
+        if (outcome.reason === 'no-words') terminal.note('(heard nothing; listening again)');
+        return;
+      }
       terminal.line(first ? label : '');
-      this.report(result, voice?.failure);
+      this.report(outcome.result, outcome.speechFailure);
       this.turns += 1;
-      await store.recordTurn({
-        sessionId: this.settings.sessionId,
-        turnKey,
-        ...resourceUse(cpuAtStart),
-        userMessageId: result.userMessageId,
-        assistantMessageId: result.assistantMessageId,
-        input: heard.kind,
-        status: result.status,
-        timings,
-      });
-      if (this.settings.verbose) terminal.note(describeTimings(timings));
+      if (settings.verbose) terminal.note(describeTimings(outcome.timings));
     } catch (error) {
       status.clear();
       terminal.error(`${errorMessage(error)} Listening again.`);
     } finally {
-      // Whatever ended the turn, its voice ends with it: the next turn starts in silence.
-      await speaker?.stop();
       this.turn = undefined;
     }
   }
 
-  /** The transcript, or undefined when nothing was said (listen again). */
-  private async transcribe(pcm: Buffer, signal: AbortSignal, turnKey: string): Promise<string | undefined> {
-    const { transcriber, cache, status, terminal } = this.dependencies;
-    if (!transcriber) throw new Error('no transcriber configured');
-    status.set('transcribing');
-    const wav = encodeWav(pcm);
-    if (this.settings.keepAudioDirectory) {
-      mkdirSync(this.settings.keepAudioDirectory, { recursive: true, mode: 0o700 });
-      writeFileSync(join(this.settings.keepAudioDirectory, `${this.settings.sessionId}-${this.turns + 1}-${this.now()}.wav`), wav, { mode: 0o600 });
+  /** What was heard, as the turn takes it; the utterance is kept on disk first with --keep-audio. */
+  private said(heard: Heard): SaidInput {
+    if (heard.kind === 'text') return { kind: 'text', text: heard.text, at: heard.at };
+    const wav = encodeWav(heard.pcm);
+    const directory = this.settings.keepAudioDirectory;
+    if (directory) {
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      writeFileSync(join(directory, `${this.settings.sessionId}-${this.turns + 1}-${this.now()}.wav`), wav, { mode: 0o600 });
     }
-    const trace = { sessionId: this.settings.sessionId, turnKey };
-    const { text } = await transcribeCached(wav, 'speech.wav', { transcriber, cache, model: this.settings.sttModel, language: this.settings.language, signal, trace });
-    if (text === '') {
-      status.clear();
-      terminal.note('(heard nothing; listening again)');
-      return undefined;
-    }
-    return text;
-  }
-
-  private speaker(signal: AbortSignal, timings: TurnTimings, turnKey: string): ReplySpeaker | undefined {
-    const speech = this.dependencies.speech;
-    if (!speech) return undefined;
-    return new ReplySpeaker({
-      ...speech,
-      trace: { sessionId: this.settings.sessionId, turnKey },
-      cache: this.dependencies.cache,
-      signal,
-      now: this.now,
-      onFirstSentence: () => (timings.firstSentenceAt = this.now()),
-      onFirstAudio: () => {
-        timings.firstAudioAt = this.now();
-        this.dependencies.status.clear();
-      },
-    });
+    return { kind: 'voice', audio: wav, filename: 'speech.wav', speechEndedAt: heard.speechEndedAt, endpointAt: heard.endpointAt };
   }
 
   private report(result: ExchangeResult, speechFailure: unknown): void {

@@ -7,9 +7,11 @@
 import { EventEmitter } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
+import { Channel } from '../async/channel.js';
 import { sanitizeForTerminal } from '../ui/sanitize.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, PasteSplitter, pastedMessage, type InputPiece } from './bracketed-paste.js';
 import { decodeKeys } from './keyboard.js';
+import { ANSWERING_KEY_INTENTS, type Intent } from './intents.js';
 import type { Heard, TurnInput } from './listeners.js';
 
 /** A terminal's stdin: raw mode lets keys arrive one by one. */
@@ -26,17 +28,14 @@ export interface TextListenerOptions {
   prompt?: string;
   /** Earlier questions for Up, newest first (this session's, from the store). */
   history?: string[];
-  /** Enter or Esc while an answer streams. */
-  onStopAnswer?: () => void;
-  /** Ctrl-C while an answer streams, or on an empty prompt. */
-  onInterrupt?: () => void;
+  /** A key while an answer streams (ANSWERING_KEY_INTENTS), or Ctrl-C on an empty prompt. */
+  onIntent?: (intent: Intent) => void;
   now?: () => number;
 }
 
 export class TextListener implements TurnInput {
-  private readonly messages: string[] = [];
-  private ended = false;
-  private waiter: (() => void) | undefined;
+  /** Typed or pasted messages in order; closed when the input ends. */
+  private readonly messages = new Channel<string>();
   private readonly readline: Interface;
   private readonly keys: TerminalKeys | undefined;
   private readonly output: NodeJS.WritableStream | undefined;
@@ -65,7 +64,7 @@ export class TextListener implements TurnInput {
       });
       // In raw mode Ctrl-C is a key; readline reports it here. With text typed it clears the line, as shells do.
       this.readline.on('SIGINT', () => {
-        if (this.readline.line === '') options.onInterrupt?.();
+        if (this.readline.line === '') options.onIntent?.('interrupt');
         else this.clearLine();
       });
       output.write(ENABLE_BRACKETED_PASTE);
@@ -74,34 +73,20 @@ export class TextListener implements TurnInput {
     }
     this.readline.on('line', (line) => {
       this.promptShown = false;
-      this.deliver(line.trim());
+      this.messages.push(line.trim());
     });
-    this.readline.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
+    this.readline.on('close', () => this.messages.close());
   }
 
   async listen(signal: AbortSignal): Promise<Heard | undefined> {
     for (;;) {
-      const message = this.messages.shift();
-      if (message !== undefined) {
-        if (message !== '') return { kind: 'text', text: message, at: this.now() };
-        continue;
-      }
-      if (this.ended || signal.aborted) return undefined;
-      if (this.keys && !this.promptShown) {
+      if (this.keys && !this.promptShown && this.messages.wouldWait(signal)) {
         this.promptShown = true;
         this.readline.prompt();
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.waiter = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-      });
+      const next = await this.messages.read(signal);
+      if (next.done) return undefined;
+      if (next.value !== '') return { kind: 'text', text: next.value, at: this.now() };
     }
   }
 
@@ -140,8 +125,8 @@ export class TextListener implements TurnInput {
       // A paste or typing while the answer streams is not kept: the prompt is not there yet.
       if (piece.kind === 'paste') return;
       for (const key of decodeKeys(piece.text)) {
-        if (key === 'enter' || key === 'escape') this.options.onStopAnswer?.();
-        else if (key === 'ctrl-c') this.options.onInterrupt?.();
+        const intent = ANSWERING_KEY_INTENTS[key];
+        if (intent) this.options.onIntent?.(intent);
       }
     } else if (piece.kind === 'keys') {
       this.keys!.type(piece.text);
@@ -158,24 +143,13 @@ export class TextListener implements TurnInput {
     // readline drew the prompt; the message goes after it as it was pasted, line breaks and all.
     this.output!.write(`${sanitizeForTerminal(message)}\n`);
     this.promptShown = false;
-    this.deliver(message);
+    this.messages.push(message);
   }
 
   /** Ctrl-E then Ctrl-U: readline's own way to empty the line, which also redraws it. */
   private clearLine(): void {
     this.readline.write(null, { ctrl: true, name: 'e' });
     this.readline.write(null, { ctrl: true, name: 'u' });
-  }
-
-  private deliver(message: string): void {
-    this.messages.push(message);
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
   }
 }
 

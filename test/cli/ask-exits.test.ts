@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, collect, waitForOutput, type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -89,26 +90,18 @@ describe('ask --speak ended early', () => {
     const child = home.start(['ask', '--speak', '--player', player, 'three sentences']);
     const done = collect(child);
     await waitForOutput(child, 'Third sentence here.');
-    await waitUntil(() => processesMatching('sleep 31.4159').length > 0);
+    await waitUntil(() => processesMatching('sleep 31.4159').length > 0, "the player's child");
     child.kill('SIGTERM');
     const result = await done;
     expect(result, result.stderr).toMatchObject({ code: 143 });
     const [[status, content]] = (await answers()) as [[string, string]];
     expect(status).toBe('interrupted');
     expect(content).toBe('First sentence here. Second sentence here. Third sentence here.');
-    await waitUntil(() => processesMatching('sleep 31.4159').length === 0);
+    await waitUntil(() => processesMatching('sleep 31.4159').length === 0, "the player's child to end");
   });
 });
 
 function processesMatching(text: string): string[] {
   const listing = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
   return listing.split('\n').filter((line) => line.includes(text) && !line.includes('ps -eo'));
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

@@ -98,9 +98,18 @@ describe('the response cache', () => {
 
   it('ignores entries older than ASSISTANT_CACHE_TTL', async () => {
     await home.run(['ask', '--cache', 'hello']);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await home.run(['ask', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1s' } });
-    await home.run(['ask', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1h' } });
+    // Ten minutes pass: the entry is made older in the store instead of waiting.
+    await home.execute("UPDATE cache SET created_at = created_at - 600000 WHERE kind = 'chat'");
+    const young = await home.run(['ask', '--json', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1h' } });
+    expect(JSON.parse(young.stdout)).toMatchObject({ cached: true });
+    expect(server.chatRequests).toHaveLength(1);
+
+    const old = await home.run(['ask', '--json', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1s' } });
+    expect(JSON.parse(old.stdout)).toMatchObject({ cached: false });
+    expect(server.chatRequests).toHaveLength(2);
+    // The fresh answer replaced the expired one.
+    const fresh = await home.run(['ask', '--json', '--cache', 'hello'], { env: { ASSISTANT_CACHE_TTL: '1h' } });
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ cached: true });
     expect(server.chatRequests).toHaveLength(2);
   });
 

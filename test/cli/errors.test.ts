@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { PLANTED_KEY, TempHome, collect, waitForOutput } from '../support/cli.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -206,7 +207,7 @@ describe('Ctrl-C', () => {
     server.enqueue({ hang: true });
     const child = home.start(['ask', 'anyone there?']);
     const done = collect(child);
-    await waitUntil(() => server.chatRequests.length === 1);
+    await waitUntil(() => server.chatRequests.length === 1, 'the chat request');
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);
@@ -220,12 +221,4 @@ async function freePort(): Promise<number> {
   const port = (probe.address() as { port: number }).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,18 +1,43 @@
 /** Process and file faults: kill -9, read-only, full disk, corrupted or newer database. SQLite. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
-import { BIN, TempHome, collect } from '../support/cli.js';
+import { BIN, TempHome, collect, waitForOutput } from '../support/cli.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Where in an exchange a kill -9 lands, chosen at random for each process. Each is found by
+ * what can be seen (the request at the server, words on stdout), not by a timer, so a slow
+ * machine moves the kills with the exchange instead of landing them all in start-up.
+ */
+const KILL_POINTS = ['starting', 'question sent', 'answer arriving', 'answer printed'] as const;
+/** The share of processes left to finish: their exchanges must be complete in the store. */
+const UNKILLED_SHARE = 0.1;
+
+function randomKillPoint(): (typeof KILL_POINTS)[number] | 'never' {
+  return Math.random() < UNKILLED_SHARE ? 'never' : KILL_POINTS[Math.floor(Math.random() * KILL_POINTS.length)]!;
+}
+
+async function killAt(point: ReturnType<typeof randomKillPoint>, child: ChildProcess, question: string): Promise<void> {
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer | string) => (stdout += chunk.toString()));
+  const printed = (text: string): Promise<void> => waitUntil(() => exited() || stdout.includes(text), `${JSON.stringify(text)} on stdout`);
+  if (point === 'never') return;
+  if (point === 'question sent') await waitUntil(() => exited() || server.chatRequests.some((request) => request.body.messages.at(-1).content === question), `${question} at the server`);
+  if (point === 'answer arriving') await printed('answer');
+  if (point === 'answer printed') await printed(`answer to ${question}`);
+  // Then anywhere in the next few milliseconds: between the writes to the store, or in one.
+  setTimeout(() => child.kill('SIGKILL'), Math.random() * 15);
+}
 
 describe('kill -9 at random moments while several processes write', () => {
   it('leaves a sound database in which every finished exchange is complete', { timeout: 180_000 }, async () => {
@@ -26,10 +51,8 @@ describe('kill -9 at random moments while several processes write', () => {
         const question = `question-${(started += 1)}`;
         const child = home.start(['ask', '--session', 'shared', question]);
         const done = collect(child);
-        // Start-up takes about 150-300 ms here: about half the kills land mid-exchange, half after it.
-        const timer = setTimeout(() => child.kill('SIGKILL'), Math.random() * 700);
+        await killAt(randomKillPoint(), child, question);
         const result = await done;
-        clearTimeout(timer);
         if (result.signal === 'SIGKILL') killed += 1;
         else {
           expect(result.stderr).toBe('');
@@ -123,7 +146,8 @@ describe('signals during talk', () => {
     const child = home.start(['talk', '--text', '--mute'], { keepStdinOpen: true });
     const done = collect(child);
     child.stdin!.write('go\n');
-    await sleep(700);
+    // Mid-answer: the first words are out, the rest still coming (a chunk every 200 ms).
+    await waitForOutput(child, 'slow');
     child.kill('SIGHUP');
     const result = await done;
     expect(result.code).toBe(129);

@@ -10,6 +10,7 @@ import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { speechLike } from '../support/audio-fixtures.js';
 import { encodeWav } from '../../src/audio/wav.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -174,7 +175,8 @@ describe('deleting a session while an answer to it is written', () => {
     server.enqueue({ text: 'one two three four five six seven eight', chunkDelayMs: 150 });
     const child = home.start(['ask', '--session', 'doomed', 'count']);
     const done = collect(child);
-    await waitFor(async () => (await home.rows("SELECT id FROM sessions WHERE id = 'doomed'")).length === 1);
+    // The store may not exist yet when the child has only just started: waitUntil counts that as not yet.
+    await waitUntil(async () => (await home.rows("SELECT id FROM sessions WHERE id = 'doomed'")).length === 1, 'the session to be stored');
     const removed = await home.run(['history', '--delete', 'doomed']);
     expect(removed.code).toBe(0);
     const result = await done;
@@ -234,12 +236,3 @@ describe('history --delete on a terminal', () => {
     expect(await home.rows('SELECT id FROM sessions')).toEqual([]);
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  // The store may not exist yet when the child has only just started.
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

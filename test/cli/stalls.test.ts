@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { collect, waitForOutput, type TempHome } from '../support/cli.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -16,14 +17,6 @@ const env = { TIMEOUT: '0.5' };
 
 async function statuses(): Promise<string[][]> {
   return (await home.messageRows()).map((row) => [row.role, row.content, row.status]);
-}
-
-/** Resolves once the server has received `count` chat requests (an observable event, not a sleep). */
-async function requestsSeen(count: number): Promise<void> {
-  for (let waited = 0; server.chatRequests.length < count; waited += 20) {
-    if (waited > 15_000) throw new Error(`the server saw ${server.chatRequests.length} requests, not ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('a server that stops sending after the headers', () => {
@@ -108,7 +101,7 @@ describe('retry-after', () => {
     server.enqueue({ status: 429, errorMessage: 'slow down', headers: { 'retry-after': '50' } });
     const child = home.start(['ask', 'patient question'], { env: { ASSISTANT_MAX_RETRIES: '2' } });
     const done = collect(child);
-    await requestsSeen(1);
+    await waitUntil(() => server.chatRequests.length >= 1, 'the chat request');
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);

@@ -8,6 +8,7 @@ import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import type { TempHome } from '../support/cli.js';
 import { TmuxTerminal, tmuxMissing } from '../support/tmux.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -17,15 +18,6 @@ let terminal: TmuxTerminal | undefined;
 afterEach(() => terminal?.close());
 
 const PROMPT_AT_END = /\nYou:$/;
-
-/** Waits until the server has received `count` chat requests (an Enter sent earlier would stop a request not yet made). */
-async function chatRequestsReach(count: number): Promise<void> {
-  const start = Date.now();
-  while (server.chatRequests.length < count) {
-    if (Date.now() - start > 15_000) throw new Error(`the server received ${server.chatRequests.length} chat requests, not ${count}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function start(args: string[], env: Record<string, string> = {}): Promise<TmuxTerminal> {
   terminal = await TmuxTerminal.start(home, args, env);
@@ -95,7 +87,8 @@ describe.skipIf(tmuxMissing('talk-prompt'))('talk --text on a terminal', () => {
     await screen.press('Enter');
     // The hint names exactly the keys that work here.
     await screen.waitFor(/\n● thinking…  Enter, Esc or Ctrl-C to stop$/);
-    await chatRequestsReach(1);
+    // An Enter sent earlier would stop a request not yet made.
+    await waitUntil(() => server.chatRequests.length >= 1, 'the chat request');
     await screen.press('Enter');
     await screen.waitFor(/\(interrupted\)\nYou:$/);
 

@@ -11,8 +11,18 @@ import { encodeWav } from '../../src/audio/wav.js';
 import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { BIN, TempHome, collect, waitForOutput } from '../support/cli.js';
-import { spawn } from 'node:child_process';
-import { playIntoMicrophone, processesMatching, recordSpeaker, speakIntoMicrophone, startSoundCard } from '../support/sound-card.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  playIntoMicrophone,
+  playingOnSpeaker,
+  processesMatching,
+  recordSpeaker,
+  recordingFromMicrophone,
+  soundThenSilence,
+  speakIntoMicrophone,
+  startSoundCard,
+} from '../support/sound-card.js';
+import { waitUntil } from '../support/wait-for.js';
 
 const card = startSoundCard();
 if (!card.ok) {
@@ -25,14 +35,14 @@ let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `child` (or a process it started) records from the virtual microphone. */
+function microphoneOpenedBy(child: ChildProcess): Promise<void> {
+  return waitUntil(() => recordingFromMicrophone(child.pid!), 'the recorder to open the microphone');
+}
 
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+/** Resolves once `child` (or a process it started) plays into the virtual speaker. */
+function speakerPlayedBy(child: ChildProcess): Promise<void> {
+  return waitUntil(() => playingOnSpeaker(child.pid!), 'the player to start');
 }
 
 /** Loudest 100 ms of the recording, in dBFS. */
@@ -53,11 +63,11 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
     const speaker = recordSpeaker();
     const child = home.start(['talk', '--device', 'pulseaudio:mic', '--player', 'paplay', '--verbose', '--session', 'voice'], { keepStdinOpen: true });
     const done = collect(child);
-    await sleep(1200); // recorder started and calibrated on the room
+    await microphoneOpenedBy(child);
     await speakIntoMicrophone('What is the weather like today?', home.root);
-    await waitFor(() => server.speechRequests.length === 3, 'three speech requests');
+    await waitUntil(() => server.speechRequests.length === 3, 'three speech requests');
     await waitForOutput(child, 'Enjoy the day.');
-    await waitFor(async () => (await home.rows('SELECT 1 FROM turns')).length === 1, 'the stored turn');
+    await waitUntil(async () => (await home.rows('SELECT 1 FROM turns')).length === 1, 'the stored turn');
     child.kill('SIGINT');
     const result = await done;
     const heard = await speaker.stop();
@@ -107,38 +117,48 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
 
   it('sends nothing for transcription when only silence reaches the microphone', async () => {
     const silent = join(home.root, 'silence.wav');
-    writeFileSync(silent, encodeWav(Buffer.alloc(16_000 * 2 * 2)));
+    writeFileSync(silent, encodeWav(Buffer.alloc(16_000 * 2 * 3)));
+    server.transcriptions.push({ text: 'After the silence.' });
     const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute'], { keepStdinOpen: true });
     const done = collect(child);
-    await sleep(800);
+    await microphoneOpenedBy(child);
     await playIntoMicrophone(silent);
-    await sleep(1200);
+    // Words after the silence show, without waiting for nothing to happen, how the silence was
+    // taken: it had no upload of its own, and it is not part of the words' upload.
+    await speakIntoMicrophone('After the silence.', home.root);
+    await waitForOutput(child, 'You said: After the silence.');
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(0);
-    expect(server.transcriptionRequests).toHaveLength(0);
-    expect(server.chatRequests).toHaveLength(0);
+    expect(server.transcriptionRequests).toHaveLength(1);
+    const upload = parseMultipart(server.transcriptionRequests[0]!)!;
+    // About 2.2 s: pre-roll, 1.3 s of words and the trailing silence; with the 3 s of silence it would be over 5 s.
+    expect((upload.file.length - 44) / 32_000).toBeLessThan(3);
+    expect(server.chatRequests).toHaveLength(1);
     expect(audioChildren()).toEqual([]);
   });
 
   it('an interrupted spoken answer is stored as what was heard, marked interrupted', async () => {
-    server.defaultSpeech = { millisecondsPerCharacter: 40 };
+    // 2.8 s for the first sentence: paplay starts playing only once about 2 s are buffered.
+    server.defaultSpeech = { millisecondsPerCharacter: 100 };
     try {
-      server.enqueue({ text: 'The first sentence is heard. The second sentence is heard too. The third is never reached. Nor the fourth one.' });
+      server.enqueue({ text: 'The first sentence is heard. The second sentence is never heard. The third is never reached. Nor the fourth one.' });
+      // The second sentence's audio never comes: once the first has played, the speaker stays silent until Ctrl-C.
+      server.speechByInput.set('The second sentence is never heard.', { stallAfterBytes: 0 });
+      const speaker = recordSpeaker();
       const child = home.start(['talk', '--text', '--player', 'paplay', '--session', 'cut'], { keepStdinOpen: true });
       const done = collect(child);
       child.stdin!.write('tell me four things\n');
-      await waitFor(() => server.speechRequests.length >= 2, 'speech requests');
-      await sleep(1900); // about one and a half sentences of audio
+      await waitUntil(() => soundThenSilence(speaker.soFar()), 'the first sentence to be played');
+      await speaker.stop();
       child.kill('SIGINT');
-      await waitFor(async () => (await home.messageRows()).length === 2, 'the stored answer');
+      await waitUntil(async () => (await home.messageRows()).length === 2, 'the stored answer');
       child.stdin!.end();
       const result = await done;
       expect(result.code).toBe(0);
       const answer = (await home.messageRows())[1]!;
       expect(answer.status).toBe('interrupted');
-      expect(answer.content).toMatch(/^The first sentence is heard\./);
-      expect(answer.content).not.toContain('third');
+      expect(answer.content).toBe('The first sentence is heard.');
       expect(audioChildren()).toEqual([]);
     } finally {
       server.defaultSpeech = {};
@@ -211,13 +231,11 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       const command = `stty cols 100 rows 30; exec '${process.execPath}' '${BIN}' talk --device pulseaudio:mic --player paplay --session keys`;
       const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: home.root, env: home.environment(), stdio: ['pipe', 'pipe', 'pipe'] });
       const done = collect(child);
-      await sleep(1200);
+      await microphoneOpenedBy(child);
       await speakIntoMicrophone('Tell me a long story.', home.root);
-      await waitFor(() => server.speechRequests.length >= 1, 'speech');
-      await sleep(1500);
+      await speakerPlayedBy(child);
       child.stdin!.write(' ');
-      await waitFor(async () => (await home.messageRows()).length === 2, 'the stored answer');
-      await sleep(300);
+      await waitUntil(async () => (await home.messageRows()).length === 2, 'the stored answer');
       child.stdin!.write('\u0004');
       const result = await done;
 
@@ -243,7 +261,7 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
         env: { ASSISTANT_STT_BASE_URL: whisper.url },
       });
       const done = collect(child);
-      await sleep(1000);
+      await microphoneOpenedBy(child);
       await speakIntoMicrophone('Testing one two three.', home.root);
       await waitForOutput(child, 'You said: local whisper heard this');
       child.kill('SIGINT');
@@ -264,13 +282,12 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       server.enqueue({ text: 'Once upon a time there was a voice. It spoke for a very long while. It never seemed to stop.' });
       const child = home.start(['talk', '--device', 'pulseaudio:mic', '--player', 'paplay', '--barge-in', '--session', 'barge'], { keepStdinOpen: true });
       const done = collect(child);
-      await sleep(1200);
+      await microphoneOpenedBy(child);
       await speakIntoMicrophone('Tell me a long story.', home.root);
-      await waitFor(() => server.speechRequests.length >= 1, 'speech');
-      await sleep(1000);
+      await speakerPlayedBy(child);
       await speakIntoMicrophone('Stop, that is enough.', home.root);
       await waitForOutput(child, 'You said: Stop, that is enough.');
-      await waitFor(async () => (await home.messageRows()).length === 4, 'both turns stored');
+      await waitUntil(async () => (await home.messageRows()).length === 4, 'both turns stored');
       child.kill('SIGINT');
       expect((await done).code).toBe(0);
       const rows = (await home.messageRows());
@@ -315,10 +332,9 @@ describe.skipIf(!card.ok)('assistant talk with a (virtual) microphone and speake
       server.enqueue({ text: 'This is a long answer that keeps going. It has a second sentence too.' });
       const child = home.start(['talk', '--device', 'pulseaudio:mic', '--player', 'paplay', '--session', 'term'], { keepStdinOpen: true });
       const done = collect(child);
-      await sleep(1200);
+      await microphoneOpenedBy(child);
       await speakIntoMicrophone('Talk for a while.', home.root);
-      await waitFor(() => server.speechRequests.length >= 1, 'speech');
-      await sleep(800);
+      await speakerPlayedBy(child);
       child.kill('SIGTERM');
       const result = await done;
       expect(result.code).toBe(143);

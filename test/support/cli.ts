@@ -125,8 +125,9 @@ export class TempHome {
     });
     // The CLI may stop reading stdin early (input over its limit): that is expected, not a test error.
     child.stdin!.on('error', () => {});
-    const seen = { stdout: '' };
+    const seen = { stdout: '', stderr: '' };
     child.stdout!.on('data', (chunk: Buffer | string) => (seen.stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer | string) => (seen.stderr += chunk.toString()));
     outputSoFar.set(child, seen);
     if (options.input !== undefined) child.stdin!.end(options.input);
     else if (!options.keepStdinOpen) child.stdin!.end();
@@ -157,16 +158,25 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-const outputSoFar = new WeakMap<ChildProcess, { stdout: string }>();
+const outputSoFar = new WeakMap<ChildProcess, { stdout: string; stderr: string }>();
 
 /** Resolves once the child's stdout (since it started) contains `text`. */
-export async function waitForOutput(child: ChildProcess, text: string, timeoutMs = 15_000): Promise<void> {
+export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 15_000): Promise<void> {
+  return waitForPrinted(child, 'stdout', text, timeoutMs);
+}
+
+/** Resolves once the child's stderr (notes, errors; since it started) contains `text`. */
+export function waitForStderr(child: ChildProcess, text: string, timeoutMs = 15_000): Promise<void> {
+  return waitForPrinted(child, 'stderr', text, timeoutMs);
+}
+
+async function waitForPrinted(child: ChildProcess, stream: 'stdout' | 'stderr', text: string, timeoutMs: number): Promise<void> {
   const seen = outputSoFar.get(child);
-  if (!seen) throw new Error('waitForOutput needs a child made by TempHome.start');
+  if (!seen) throw new Error('waiting for output needs a child made by TempHome.start');
   const start = Date.now();
-  while (!seen.stdout.includes(text)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before printing ${JSON.stringify(text)}; printed ${JSON.stringify(seen.stdout)}`);
-    if (Date.now() - start > timeoutMs) throw new Error(`no ${JSON.stringify(text)} within ${timeoutMs} ms; printed ${JSON.stringify(seen.stdout)}`);
+  while (!seen[stream].includes(text)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before printing ${JSON.stringify(text)} on ${stream}; printed ${JSON.stringify(seen[stream])}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`no ${JSON.stringify(text)} on ${stream} within ${timeoutMs} ms; printed ${JSON.stringify(seen[stream])}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -4,7 +4,9 @@
  * audio tests are skipped with a message saying how to enable them.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { decibels } from '../../src/audio/voice-activity.js';
 
 const SCRIPT = resolve(import.meta.dirname, 'virtual-sound-card.sh');
 export const ENABLE_HINT = 'install them (apt install sox libsox-fmt-all pulseaudio pulseaudio-utils espeak-ng); CI does (.ci/run)';
@@ -28,10 +30,19 @@ export function startSoundCard(): { ok: true } | { ok: false; reason: string } {
   }
 }
 
-/** Says `text` into the virtual microphone (espeak-ng, then paplay into micfeed); resolves when done. */
+/**
+ * Silence said before the words. The recorder spends its first 300 ms of audio learning the
+ * room's noise: this covers them in audio time, so a test need only wait until the recorder
+ * is connected (recordingFromMicrophone), not for a guessed number of milliseconds.
+ */
+const LEAD_IN_SECONDS = 0.8;
+
+/** Says `text` into the virtual microphone (espeak-ng after a moment of silence, then paplay into micfeed); resolves when played. */
 export async function speakIntoMicrophone(text: string, directory: string): Promise<void> {
-  const file = resolve(directory, `spoken-${Date.now()}.wav`);
-  execFileSync('espeak-ng', ['-w', file, text]);
+  const spoken = resolve(directory, `spoken-${Date.now()}.wav`);
+  const file = resolve(directory, `spoken-${Date.now()}-lead-in.wav`);
+  execFileSync('espeak-ng', ['-w', spoken, text]);
+  execFileSync('sox', [spoken, file, 'pad', String(LEAD_IN_SECONDS), '0']);
   await playIntoMicrophone(file);
 }
 
@@ -43,8 +54,8 @@ export function playIntoMicrophone(file: string): Promise<void> {
   });
 }
 
-/** Records what the virtual speaker plays, as 16 kHz mono PCM, until stop() is called. */
-export function recordSpeaker(): { stop(): Promise<Buffer> } {
+/** Records what the virtual speaker plays, as 16 kHz mono PCM, until stop() is called; soFar() is what arrived until now. */
+export function recordSpeaker(): { soFar(): Buffer; stop(): Promise<Buffer> } {
   const child = spawn('sox', ['-q', '-t', 'pulseaudio', 'speaker.monitor', '-r', '16000', '-c', '1', '-e', 'signed-integer', '-b', '16', '-t', 'raw', '-'], {
     env: { ...process.env, AUDIODRIVER: 'pulseaudio' },
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -52,12 +63,65 @@ export function recordSpeaker(): { stop(): Promise<Buffer> } {
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   return {
+    soFar: () => Buffer.concat(chunks),
     stop: () =>
       new Promise((resolvePromise) => {
         child.once('close', () => resolvePromise(Buffer.concat(chunks)));
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Whether a process started by `ancestor` (its pid) records from the virtual microphone: its stream is connected. */
+export function recordingFromMicrophone(ancestor: number): boolean {
+  return streamsOf('source-outputs', 'mic', ancestor) > 0;
+}
+
+/** Whether a process started by `ancestor` (its pid) plays into the virtual speaker. */
+export function playingOnSpeaker(ancestor: number): boolean {
+  return streamsOf('sink-inputs', 'speaker', ancestor) > 0;
+}
+
+/** PulseAudio's recording (source-outputs) or playing (sink-inputs) streams on `device` that belong to descendants of `ancestor`. */
+function streamsOf(kind: 'source-outputs' | 'sink-inputs', device: string, ancestor: number): number {
+  const devices = pactlJson<Array<{ index: number; name: string }>>(kind === 'source-outputs' ? 'sources' : 'sinks');
+  const index = devices.find((candidate) => candidate.name === device)?.index;
+  const streams = pactlJson<Array<{ source?: number; sink?: number; properties: Record<string, string> }>>(kind);
+  return streams.filter((stream) => {
+    const pid = Number(stream.properties['application.process.id']);
+    return (stream.source ?? stream.sink) === index && Number.isInteger(pid) && descendsFrom(pid, ancestor);
+  }).length;
+}
+
+function pactlJson<T>(what: string): T {
+  return JSON.parse(execFileSync('pactl', ['--format=json', 'list', what], { encoding: 'utf8', env: process.env })) as T;
+}
+
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let current = pid; current > 1; current = parentOf(current)) if (current === ancestor) return true;
+  return false;
+}
+
+/** The parent's pid, from /proc (0 once the process is gone). */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (command) state ppid ...": the command may hold spaces and parentheses.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** True once the recording holds sound (a 100 ms block above -40 dBFS) followed by at least `quietMs` of silence (below -60 dBFS). */
+export function soundThenSilence(pcm: Buffer, quietMs = 400): boolean {
+  const block = 3200; // 100 ms of 16 kHz 16-bit mono
+  const levels: number[] = [];
+  for (let offset = 0; offset + block <= pcm.length; offset += block) levels.push(decibels(pcm.subarray(offset, offset + block)));
+  const lastSound = levels.findLastIndex((level) => level > -40);
+  if (lastSound === -1) return false;
+  const quiet = levels.slice(lastSound + 1);
+  return quiet.length * 100 >= quietMs && quiet.every((level) => level < -60);
 }
 
 /** The names of running processes whose command line contains `text`, other than this test's own. */

@@ -50,6 +50,12 @@ describe('MicrophoneListener', () => {
     await input.close();
   });
 
+  it('a live device whose recording ends without an error: listen rejects with a clear message (it used to end the session in silence)', async () => {
+    const input = listener(new ScriptedRecorder(silence(400), true));
+    await expect(input.listen(new AbortController().signal)).rejects.toThrow(/^The microphone stopped: its recording ended by itself\. Check the input device \(--device\)\.$/);
+    await input.close();
+  });
+
   it('Ctrl-C while listening resolves undefined', async () => {
     const ending = new AbortController();
     const input = listener(new ScriptedRecorder(silence(60_000), true));
@@ -67,6 +73,16 @@ describe('PushToTalkListener', () => {
     keyboard.start();
     const input = new PushToTalkListener(new ScriptedRecorder(silence(400), true, new Error('Recording stopped: the default input ended the recording by itself.')), keyboard, new StatusLine(quietTerminal()));
     await expect(input.listen(new AbortController().signal)).rejects.toThrow(/ended the recording by itself/);
+    await input.close();
+    keyboard.stop();
+  });
+
+  it('a live device whose recording ends without an error while it waits for Enter: listen rejects', async () => {
+    const keys = Object.assign(new EventEmitter(), { isTTY: true, setRawMode: () => {}, resume: () => {}, pause: () => {} });
+    const keyboard = new Keyboard(keys);
+    keyboard.start();
+    const input = new PushToTalkListener(new ScriptedRecorder(silence(400), true), keyboard, new StatusLine(quietTerminal()));
+    await expect(input.listen(new AbortController().signal)).rejects.toThrow(/^The microphone stopped: its recording ended by itself\./);
     await input.close();
     keyboard.stop();
   });

@@ -6,58 +6,24 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AudioSink, Player } from '../../src/audio/player.js';
-import { wavHeader, type PcmFormat } from '../../src/audio/wav.js';
-import type { SpeechRequest, Synthesizer } from '../../src/speech/speech-models.js';
 import { ReplySpeaker } from '../../src/voice/reply-speaker.js';
 import { SpeechQueue } from '../../src/voice/speech-queue.js';
+import { settle } from '../support/fake-clock.js';
+import { FakePlayer } from '../support/fake-player.js';
+import { FakeSynthesizer } from '../support/fake-synthesizer.js';
 import { memoryCache } from '../support/memory-cache.js';
 
-const FORMAT: PcmFormat = { sampleRate: 8000, channels: 1, bitsPerSample: 16 };
 const settings = { model: 'tts', voice: 'alloy', speed: 1 };
 
-/**
- * Like openai-node's fetchWithTimeout: adds an abort listener to the signal it is given and
- * never removes it (openai/openai-node#1811). Sentences in `failing` are refused.
- */
-class LeakySynthesizer implements Synthesizer {
-  readonly baseURL = 'http://fake/v1';
-  readonly requests: string[] = [];
-  readonly signals: AbortSignal[] = [];
-  constructor(private readonly failing = new Set<string>()) {}
-  async synthesize(request: SpeechRequest, { signal }: { signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
-    this.requests.push(request.text);
-    if (signal) {
-      this.signals.push(signal);
-      signal.addEventListener('abort', () => {}, { once: true });
-    }
-    if (this.failing.has(request.text)) throw new Error(`no voice for "${request.text}"`);
-    return (async function* () {
-      yield wavHeader(FORMAT, 0xffffffff - 36);
-      yield Buffer.from(request.text.padEnd(16, '.'));
-    })();
-  }
+/** Like openai-node's fetchWithTimeout, it never removes the abort listener it adds to a request's signal (openai/openai-node#1811). */
+const leakySynthesizer = (): FakeSynthesizer => new FakeSynthesizer({ leaksAbortListeners: true });
+/** A reply speaker for one turn, with a fake player. */
+function speaking(synthesizer: FakeSynthesizer): { player: FakePlayer; turn: AbortController; speaker: ReplySpeaker } {
+  const player = new FakePlayer();
+  const turn = new AbortController();
+  return { player, turn, speaker: new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal }) };
 }
-
-/** Records what it plays; `stopped` resolves when the queue stops it. */
-class RecordingPlayer implements Player {
-  readonly name = 'recording';
-  readonly played: string[] = [];
-  stops = 0;
-  private onStop: (() => void) | undefined;
-  readonly stopped = new Promise<void>((resolve) => (this.onStop = resolve));
-  open(): AudioSink {
-    return {
-      write: async (pcm) => void this.played.push(Buffer.from(pcm).toString().replace(/\.+$/, '.')),
-      endClip: async () => {},
-      finish: async () => {},
-      stop: async () => {
-        this.stops += 1;
-        this.onStop?.();
-      },
-    };
-  }
-}
+const spoken = (synthesizer: FakeSynthesizer, ...texts: string[]): string => texts.map((text) => synthesizer.pcmFor(text).toString()).join('');
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
@@ -71,10 +37,8 @@ afterEach(() => void process.off('warning', onWarning));
 
 describe('speech failure while the reply is still streaming', () => {
   it('stops speaking at the failed sentence, keeps the answer, and reports the failure once at the end', async () => {
-    const synthesizer = new LeakySynthesizer(new Set(['Two fails.']));
-    const player = new RecordingPlayer();
-    const turn = new AbortController();
-    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal });
+    const synthesizer = leakySynthesizer().fail('Two fails.');
+    const { player, turn, speaker } = speaking(synthesizer);
     speaker.text('One is fine. Two fails. ');
     // Before the fix the playback promise rejected here, unobserved, and nothing stopped the player.
     await player.stopped;
@@ -84,31 +48,58 @@ describe('speech failure while the reply is still streaming', () => {
 
     expect(settled).toEqual({ content: answer, status: 'complete' });
     expect(String(speaker.failure)).toBe('Error: no voice for "Two fails."');
-    expect(player.played).toEqual(['One is fine.']);
+    expect(player.playedText).toBe(spoken(synthesizer, 'One is fine.'));
     // Nothing more is synthesized once speaking has failed.
-    expect(synthesizer.requests).not.toContain('Three comes later.');
-    expect(synthesizer.requests).not.toContain('Four too.');
+    expect(synthesizer.texts).not.toContain('Three comes later.');
+    expect(synthesizer.texts).not.toContain('Four too.');
     expect(abortListeners(turn.signal)).toBe(0);
   });
 
   it('the queue rejects finish() with the first failure, after stopping; stop() can be called again', async () => {
-    const player = new RecordingPlayer();
-    const queue = new SpeechQueue({ synthesizer: new LeakySynthesizer(new Set(['Bad.'])), cache: memoryCache(), player, settings, signal: new AbortController().signal });
+    const player = new FakePlayer();
+    const synthesizer = leakySynthesizer().fail('Bad.');
+    const queue = new SpeechQueue({ synthesizer, cache: memoryCache(), player, settings, signal: new AbortController().signal });
     queue.add('Good.');
     queue.add('Bad.');
     queue.add('Never played.');
     await expect(queue.finish()).rejects.toThrow('no voice for "Bad."');
     await queue.stop();
-    expect(player.played).toEqual(['Good.']);
+    expect(player.playedText).toBe(spoken(synthesizer, 'Good.'));
     expect(player.stops).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a player or a speech server that misbehaves', () => {
+  it('a player that dies: speaking fails with its error, the answer is kept whole', async () => {
+    const player = new FakePlayer();
+    player.fail(new Error('The audio player paplay exited with code 1'));
+    const speaker = new ReplySpeaker({ synthesizer: leakySynthesizer(), cache: memoryCache(), player, settings, signal: new AbortController().signal });
+    speaker.text('First. Second. ');
+    const settled = await speaker.settle({ answer: 'First. Second.', status: 'complete' });
+    expect(settled).toEqual({ content: 'First. Second.', status: 'complete' });
+    expect(String(speaker.failure)).toBe('Error: The audio player paplay exited with code 1');
+    expect(player.stops).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a speech request that is never answered: stop() cancels it and returns', async () => {
+    const synthesizer = leakySynthesizer().stall('Never answered.');
+    const { player, turn, speaker } = speaking(synthesizer);
+    speaker.text('Never answered. Behind it. ');
+    await settle();
+    // Requests go out in order: the one behind waits for this one to be answered.
+    expect(synthesizer.texts).toEqual(['Never answered.']);
+    await speaker.stop();
+    expect(synthesizer.signals[0]?.aborted).toBe(true);
+    expect(player.played).toEqual([]);
+    expect(abortListeners(turn.signal)).toBe(0);
   });
 });
 
 describe('listeners on the turn signal', () => {
   it('a 20-sentence reply leaves at most one listener on the turn signal, none after, and no warning', async () => {
-    const synthesizer = new LeakySynthesizer();
+    const synthesizer = leakySynthesizer();
     const turn = new AbortController();
-    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player: new RecordingPlayer(), settings, signal: turn.signal });
+    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player: new FakePlayer(), settings, signal: turn.signal });
     let most = 0;
     const answer = Array.from({ length: 20 }, (_, index) => `Sentence ${index + 1}.`).join(' ');
     for (const word of answer.split(' ')) {
@@ -125,21 +116,19 @@ describe('listeners on the turn signal', () => {
   });
 
   it('stop() on a turn that never settles (the exchange threw) stops the player, cancels downloads and lets go of the signal', async () => {
-    const synthesizer = new LeakySynthesizer();
-    const player = new RecordingPlayer();
-    const turn = new AbortController();
-    const speaker = new ReplySpeaker({ synthesizer, cache: memoryCache(), player, settings, signal: turn.signal });
+    const synthesizer = leakySynthesizer();
+    const { player, turn, speaker } = speaking(synthesizer);
     speaker.text('First sentence. Second sentence. Third');
     await speaker.stop();
     expect(abortListeners(turn.signal)).toBe(0);
     expect(synthesizer.signals.every((signal) => signal.aborted)).toBe(true);
     speaker.text(' sentence. Fourth sentence.');
-    expect(synthesizer.requests.length).toBeLessThanOrEqual(2);
+    expect(synthesizer.texts.length).toBeLessThanOrEqual(2);
   });
 
   it('Ctrl-C during the reply: stored as what was heard, the player stopped, no listener left', async () => {
-    const synthesizer = new LeakySynthesizer();
-    const player = new RecordingPlayer();
+    const synthesizer = leakySynthesizer();
+    const player = new FakePlayer();
     const turn = new AbortController();
     let playing!: () => void;
     const firstAudio = new Promise<void>((resolve) => (playing = resolve));

@@ -1,0 +1,42 @@
+/**
+ * The options every conversation (ask, talk, chat) takes: which session, and the model's
+ * settings. Defined once so the three commands say the same thing about them.
+ */
+import type { Command } from 'commander';
+import type { ConfigFlags } from '../config.js';
+
+export interface SessionOptionValues {
+  session?: string;
+  continue?: boolean;
+}
+
+export interface ModelOptionValues {
+  system?: string;
+  model?: string;
+  temperature?: string;
+}
+
+/** -s/--session and -c/--continue. */
+export function addSessionOptions(command: Command): Command {
+  return command
+    .option('-s, --session <id>', 'continue (or create) the named session')
+    .option('-c, --continue', 'continue your most recent session (yours: this user@host, or ASSISTANT_OWNER)');
+}
+
+/** --system, -m/--model and -t/--temperature: settings a continued session keeps unless given again. */
+export function addModelOptions(command: Command): Command {
+  return command
+    .option('--system <text>', 'system prompt (env ASSISTANT_SYSTEM)')
+    .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
+    .option('-t, --temperature <n>', "sampling temperature, 0 to 2 (env ASSISTANT_TEMPERATURE, default: the server's)");
+}
+
+/** The configuration flags the model options set. */
+export function modelFlags(options: ModelOptionValues): ConfigFlags {
+  return { system: options.system, model: options.model, temperature: options.temperature };
+}
+
+/** The session flags as the commands take them (`--session` only when given). */
+export function sessionChoice(options: SessionOptionValues): { session?: string; continue: boolean } {
+  return { ...(options.session !== undefined ? { session: options.session } : {}), continue: options.continue === true };
+}

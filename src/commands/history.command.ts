@@ -1,0 +1,34 @@
+/** `assistant history`: its options and help. The command itself is history.ts. */
+import { examples, type CommandDefinition } from './definition.js';
+
+interface HistoryOptionValues {
+  session?: string;
+  search?: string;
+  delete?: string;
+  yes?: boolean;
+  limit?: number;
+  json?: boolean;
+}
+
+const EXAMPLES = examples([
+  'assistant history                      the latest sessions',
+  "assistant history --session work       one session's transcript",
+  'assistant history --search "release"   messages that mention release',
+  'assistant history --delete work        remove a session for good',
+]);
+
+export const defineHistory: CommandDefinition = (program, run) => {
+  program
+    .command('history')
+    .description('list sessions, show one, search or delete')
+    .option('-s, --session <id>', 'show the whole transcript of a session')
+    .option('--search <text>', 'full-text search over every message')
+    .option('--delete <id>', 'delete a session, its messages and what it cached (answers, speech, transcriptions)')
+    .option('-y, --yes', 'delete without asking (a terminal asks for confirmation)')
+    .option('-n, --limit <n>', 'at most n sessions or search hits (default 20); with --session, the last n messages', Number)
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXAMPLES)
+    .action((options: HistoryOptionValues) =>
+      run({}, async (context) => (await import('./history.js')).history({ ...options, json: options.json === true, yes: options.yes === true }, context)),
+    );
+};
