@@ -17,6 +17,8 @@ export interface Migration {
   /** Run after `sql` on that dialect only. */
   sqlite?: string;
   postgres?: string;
+  /** Run last, for a step that must look at the schema first (a repair). */
+  repair?: (connection: SqlConnection, dialect: Dialect) => Promise<void>;
 }
 
 export const migrations: readonly Migration[] = [
@@ -160,6 +162,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sessions_by_owner ON sessions (owner, updated_at DESC);
     `,
   },
+  {
+    version: 5,
+    name: 'repair: cache sessions for databases of the first release',
+    // Step 1 was changed after the first release (6d82f73) had shipped it: its databases, already
+    // at version 1, lack cache.session_id, and writing the cache or deleting a session failed.
+    sql: () => '',
+    // Idempotent: deleted messages leave the index at once (step 1 sets it on newer files).
+    sqlite: `INSERT INTO messages_search (messages_search, rank) VALUES ('secure-delete', 1);`,
+    repair: async (connection, dialect) => {
+      if ((await connection.all(dialect.columnExists, ['cache', 'session_id'])).length === 0) {
+        await connection.exec('ALTER TABLE cache ADD COLUMN session_id TEXT');
+      }
+      await connection.exec('CREATE INDEX IF NOT EXISTS cache_by_session ON cache (session_id) WHERE session_id IS NOT NULL');
+    },
+  },
 ];
 
 /** The SQL of one step in one dialect. */
@@ -182,6 +199,7 @@ export async function migrate(database: SqlDatabase, steps: readonly Migration[]
     for (const step of steps) {
       if (step.version <= start) continue;
       await connection.exec(migrationSql(step, dialect));
+      await step.repair?.(connection, dialect);
       await connection.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [step.version, step.name, now()]);
     }
   });

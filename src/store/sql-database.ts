@@ -55,6 +55,8 @@ export interface Dialect {
   readonly types: ColumnTypes;
   /** One parameter: a table name; returns a row when that table exists. */
   readonly tableExists: string;
+  /** Two parameters: a table and a column name; returns a row when that column exists. */
+  readonly columnExists: string;
   /** Taken first in the migration transaction, so processes that start at once migrate one after another (none where the transaction already does that). */
   readonly migrationLock?: string;
   /** Said when a database written by a newer version is refused. */

@@ -20,6 +20,7 @@ export const postgresDialect: Dialect = {
   lockRows: (select, mode) => `${select} FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'}`,
   // The schema CREATE TABLE writes to: the first of the search_path.
   tableExists: 'SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?',
+  columnExists: 'SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?',
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
   leftUntouched: 'the database was left untouched',
   searchColumns: (content) => ({ columns: ', search', placeholders: ", to_tsvector('simple', ?)", values: [foldForSearch(content)] }),

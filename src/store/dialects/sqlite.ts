@@ -16,6 +16,7 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   types: { serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', boolean: 'INTEGER', false: '0', real: 'REAL', blob: 'BLOB', json: 'TEXT' },
   tableExists: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+  columnExists: 'SELECT 1 FROM pragma_table_info(?) WHERE name = ?',
   leftUntouched: 'the file was left untouched',
   // BEGIN IMMEDIATE already holds the one write lock of the file (and so serializes migrations too).
   lockRows: (select) => select,
