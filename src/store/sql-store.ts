@@ -122,8 +122,8 @@ export class SqlStore implements Store {
 
   async recordTurn(turn: NewTurn): Promise<StoredTurn> {
     const createdAt = this.now();
-    const t = turn.timings;
-    const firstAudio = timeToFirstAudio(t);
+    const timings = turn.timings;
+    const firstAudio = timeToFirstAudio(timings);
     // Whole milliseconds and bytes: the columns are integers in both dialects.
     const [row] = await this.database.all<{ id: number }>(
       `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
@@ -132,8 +132,8 @@ export class SqlStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         turn.sessionId, turn.userMessageId ?? null, turn.assistantMessageId ?? null, turn.input, turn.status,
-        t.speechEndedAt ?? null, t.endpointAt ?? null, t.transcriptAt ?? null, t.firstTokenAt ?? null,
-        t.firstSentenceAt ?? null, t.firstAudioAt ?? null, t.audioDoneAt ?? null, firstAudio ?? null, createdAt,
+        timings.speechEndedAt ?? null, timings.endpointAt ?? null, timings.transcriptAt ?? null, timings.firstTokenAt ?? null,
+        timings.firstSentenceAt ?? null, timings.firstAudioAt ?? null, timings.audioDoneAt ?? null, firstAudio ?? null, createdAt,
         turn.turnKey ?? null, turn.cpuMilliseconds ?? null, turn.peakRssBytes ?? null,
       ].map((value) => (typeof value === 'number' ? Math.round(value) : value)),
     );

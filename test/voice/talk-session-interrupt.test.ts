@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { abortError, type ChatEvent, type ChatModel, type ChatRequest } from '../../src/chat/chat-model.js';
+import type { Transcriber, TranscriptionRequest } from '../../src/speech/speech-models.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { Terminal, type OutputStream } from '../../src/ui/terminal.js';
@@ -33,19 +34,34 @@ class EndlessChatModel implements ChatModel {
   }
 }
 
-/** Typed lines, one per turn; after the last, the prompt waits until the session ends. */
+/** A transcription that is under way until its request is aborted. */
+class EndlessTranscriber implements Transcriber {
+  readonly baseURL = 'http://endless.invalid/v1';
+  /** Transcriptions started. */
+  started = 0;
+  async transcribe(_request: TranscriptionRequest, { signal }: { signal?: AbortSignal }): Promise<{ text: string }> {
+    this.started += 1;
+    return new Promise((_, reject) => {
+      if (signal?.aborted) reject(abortError());
+      signal?.addEventListener('abort', () => reject(abortError()), { once: true });
+    });
+  }
+}
+
+/** Typed lines (or an utterance), one per turn; after the last, the prompt waits until the session ends. */
 class TypedLines implements TurnInput {
   /** How many times the session has listened (2: it is at the prompt after the first turn). */
   listens = 0;
   constructor(
-    private readonly lines: string[],
+    private readonly lines: Array<string | Heard>,
     private readonly now: () => number,
   ) {}
 
   async listen(signal: AbortSignal): Promise<Heard | undefined> {
     this.listens += 1;
-    const text = this.lines.shift();
-    if (text !== undefined) return { kind: 'text', text, at: this.now() };
+    const line = this.lines.shift();
+    if (typeof line === 'string') return { kind: 'text', text: line, at: this.now() };
+    if (line !== undefined) return line;
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     return undefined;
   }
@@ -69,18 +85,21 @@ afterEach(async () => {
 });
 
 /** A session on a fake clock (milliseconds; set `clock.now` to move it), typing `lines`. */
-function talkSession(lines: string[]): { session: TalkSession; chatModel: EndlessChatModel; input: TypedLines; clock: { now: number } } {
+function talkSession(
+  lines: Array<string | Heard>,
+  { transcriber, output = discard }: { transcriber?: Transcriber; output?: OutputStream } = {},
+): { session: TalkSession; chatModel: EndlessChatModel; input: TypedLines; clock: { now: number } } {
   const clock = { now: 1_000_000 };
   const now = (): number => clock.now;
   const chatModel = new EndlessChatModel();
   const input = new TypedLines(lines, now);
-  const terminal = new Terminal({ stdout: discard, stderr: discard, env: {} });
+  const terminal = new Terminal({ stdout: output, stderr: output, env: {} });
   const session = new TalkSession(
     {
       store,
       chatModel,
       cache: new ResponseCache(store, { enabled: false, maxBytes: 0, ttlSeconds: undefined }),
-      transcriber: undefined,
+      transcriber,
       voice: undefined,
       input,
       terminal,
@@ -153,5 +172,25 @@ describe('Ctrl-C in talk', () => {
     await running;
     expect(session.turnCount).toBe(0);
     expect(await statuses()).toEqual([]);
+  });
+
+  it('during transcription stops the turn quietly: nothing is asked, stored or reported as an error, and it listens again', async () => {
+    const transcriber = new EndlessTranscriber();
+    let printed = '';
+    const output: OutputStream = { write: (chunk) => ((printed += String(chunk)), true) };
+    const utterance: Heard = { kind: 'voice', pcm: Buffer.alloc(3200), speechEndedAt: 1_000_000, endpointAt: 1_000_000 };
+    const { session, chatModel, input } = talkSession([utterance], { transcriber, output });
+    const running = session.run();
+    await waitUntil(() => transcriber.started === 1, 'the transcription to start');
+
+    expect(session.interrupt()).toBe('stopped-answer');
+    await waitUntil(() => input.listens === 2, 'listening again');
+    session.end();
+    await running;
+
+    expect(chatModel.answering).toBe(0);
+    expect(session.turnCount).toBe(0);
+    expect(await statuses()).toEqual([]);
+    expect(printed).not.toMatch(/Error|abort/i);
   });
 });
