@@ -65,7 +65,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   // Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and a stdout that fails all end the answer the same way: what
   // arrived is stored (interrupted), then the exit code says why.
   const controller = new AbortController();
-  let ending: { code: ExitCodeValue; error?: string } | undefined;
+  let ending: Ending | undefined;
   const stop = (code: ExitCodeValue, error?: string): void => {
     ending ??= error === undefined ? { code } : { code, error };
     controller.abort();
@@ -116,15 +116,30 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     for (const unsubscribeOne of unsubscribe) unsubscribeOne();
     if (ending === undefined || ending.code !== ExitCode.Success) answer.end();
   }
+  return reportOutcome(outcome, { json: options.json, audioName: audio?.filename, ending, sessionId }, terminal);
+}
+
+/** Why the answer ended early: the exit code, and a failure to say (stdout failed). */
+interface Ending {
+  code: ExitCodeValue;
+  error?: string;
+}
+
+/** After the turn: the answer's last newline or its JSON, the notes and errors, and the exit code. */
+function reportOutcome(
+  outcome: TurnOutcome,
+  { json, audioName, ending, sessionId }: { json: boolean; audioName: string | undefined; ending: Ending | undefined; sessionId: string },
+  terminal: Terminal,
+): ExitCodeValue {
   if (outcome.kind === 'unheard') {
-    if (outcome.reason === 'no-words') throw new AssistantError(`No words were recognised in ${audio!.filename}; nothing was asked.`);
+    if (outcome.reason === 'no-words') throw new AssistantError(`No words were recognised in ${audioName ?? 'the audio'}; nothing was asked.`);
     if (ending?.error !== undefined) throw new AssistantError(`${ending.error} Nothing was asked.`);
     if (ending?.code !== ExitCode.Success) terminal.note('Interrupted while transcribing; nothing was asked.');
     return ending?.code ?? ExitCode.Interrupted;
   }
   const { result, speechFailure } = outcome;
 
-  if (options.json) {
+  if (json) {
     terminal.json(
       {
         session: result.sessionId,
@@ -139,7 +154,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     terminal.write('\n');
   }
 
-  if (!options.json && terminal.stderrIsTTY) {
+  if (!json && terminal.stderrIsTTY) {
     terminal.note(`${result.cached ? 'cached answer · ' : ''}session ${sessionId}`);
   }
   if (speechFailure !== undefined) terminal.error(`Speaking failed: ${errorMessage(speechFailure)}`);
@@ -163,6 +178,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   // The answer was printed and stored, but what was asked for (--speak) did not happen.
   return speechFailure !== undefined ? ExitCode.Failure : ExitCode.Success;
 }
+
 
 /** The question `--retry` sends again: the session's last one, when it got no answer. */
 async function failedQuestionToRetry(store: Store, session: ChosenSession, piped: string | undefined, terminal: Terminal): Promise<string> {

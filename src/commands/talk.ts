@@ -2,7 +2,7 @@
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
-import { MicrophoneListener, PushToTalkListener, type TurnInput } from '../voice/listeners.js';
+import { MicrophoneListener, PushToTalkListener, type Listener } from '../voice/listeners.js';
 import { StatusLine, type StatusHints } from '../voice/status-line.js';
 import { TalkSession } from '../voice/talk-session.js';
 import { MICROPHONE_KEY_INTENTS, SIGNAL_INTENTS, type Intent } from '../voice/intents.js';
@@ -61,7 +61,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
 
   let session: TalkSession | undefined;
   let textPrompt: TextListener | undefined;
-  let input: TurnInput;
+  let input: Listener;
   if (options.text) {
     const promptStyle = promptOutput === terminal.stdout ? terminal.answerStyle : terminal.style;
     textPrompt = new TextListener({

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { ChatModel } from '../chat/chat-model.js';
 import { isAbortError } from '../chat/chat-model.js';
+import { AssistantError } from '../errors.js';
 import { resourceUse } from '../observability/resource-use.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
 import type { Player } from '../audio/player.js';
@@ -161,7 +162,7 @@ async function transcribe(
   signal: AbortSignal,
   trace: { sessionId: string; turnKey: string },
 ): Promise<string | undefined> {
-  if (!transcriber) throw new Error('no transcriber configured');
+  if (!transcriber) throw new AssistantError('No transcriber is configured for spoken input.');
   await events.onStage?.('transcribing');
   try {
     const { text } = await transcribeCached(input.audio, input.filename, { transcriber, cache, model: request.sttModel, language: request.language, signal, trace });

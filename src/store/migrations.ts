@@ -25,18 +25,18 @@ export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: 'sessions, messages, full-text search, cache',
-    sql: (t) => `
+    sql: (types) => `
       CREATE TABLE sessions (
         id            TEXT PRIMARY KEY,
-        created_at    ${t.bigint} NOT NULL,
-        updated_at    ${t.bigint} NOT NULL,
+        created_at    ${types.bigint} NOT NULL,
+        updated_at    ${types.bigint} NOT NULL,
         message_count INTEGER NOT NULL DEFAULT 0,
         preview       TEXT NOT NULL DEFAULT ''
       );
       CREATE INDEX sessions_by_activity ON sessions (updated_at DESC);
 
       CREATE TABLE messages (
-        id                ${t.serialKey},
+        id                ${types.serialKey},
         session_id        TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
         role              TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
         content           TEXT NOT NULL,
@@ -44,8 +44,8 @@ export const migrations: readonly Migration[] = [
         model             TEXT,
         prompt_tokens     INTEGER,
         completion_tokens INTEGER,
-        cached            ${t.boolean} NOT NULL DEFAULT ${t.false},
-        created_at        ${t.bigint} NOT NULL
+        cached            ${types.boolean} NOT NULL DEFAULT ${types.false},
+        created_at        ${types.bigint} NOT NULL
       );
       CREATE INDEX messages_by_session ON messages (session_id, id);
 
@@ -56,12 +56,12 @@ export const migrations: readonly Migration[] = [
         value_text  TEXT,
         -- The session whose exchange produced the entry: deleting the session deletes it too.
         session_id  TEXT,
-        value_blob  ${t.blob},
-        metadata    ${t.json},
-        size        ${t.bigint} NOT NULL,
-        created_at  ${t.bigint} NOT NULL,
-        last_hit_at ${t.bigint} NOT NULL,
-        hit_count   ${t.bigint} NOT NULL DEFAULT 0
+        value_blob  ${types.blob},
+        metadata    ${types.json},
+        size        ${types.bigint} NOT NULL,
+        created_at  ${types.bigint} NOT NULL,
+        last_hit_at ${types.bigint} NOT NULL,
+        hit_count   ${types.bigint} NOT NULL DEFAULT 0
       );
       CREATE INDEX cache_by_recency ON cache (last_hit_at);
       CREATE INDEX cache_by_session ON cache (session_id) WHERE session_id IS NOT NULL;
@@ -94,25 +94,25 @@ export const migrations: readonly Migration[] = [
   {
     version: 2,
     name: 'turns with stage timings',
-    sql: (t) => `
+    sql: (types) => `
       CREATE TABLE turns (
-        id                   ${t.serialKey},
+        id                   ${types.serialKey},
         session_id           TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-        user_message_id      ${t.bigint} REFERENCES messages (id) ON DELETE SET NULL,
-        assistant_message_id ${t.bigint} REFERENCES messages (id) ON DELETE SET NULL,
+        user_message_id      ${types.bigint} REFERENCES messages (id) ON DELETE SET NULL,
+        assistant_message_id ${types.bigint} REFERENCES messages (id) ON DELETE SET NULL,
         input                TEXT NOT NULL CHECK (input IN ('voice', 'text', 'audio-file')),
         status               TEXT NOT NULL CHECK (status IN ('complete', 'interrupted', 'error')),
         -- Stage times, milliseconds since the epoch; NULL when the stage did not happen.
-        speech_ended_at      ${t.bigint},
-        endpoint_at          ${t.bigint},
-        transcript_at        ${t.bigint},
-        first_token_at       ${t.bigint},
-        first_sentence_at    ${t.bigint},
-        first_audio_at       ${t.bigint},
-        audio_done_at        ${t.bigint},
+        speech_ended_at      ${types.bigint},
+        endpoint_at          ${types.bigint},
+        transcript_at        ${types.bigint},
+        first_token_at       ${types.bigint},
+        first_sentence_at    ${types.bigint},
+        first_audio_at       ${types.bigint},
+        audio_done_at        ${types.bigint},
         -- The headline: first audio played minus end of speech.
         time_to_first_audio_ms INTEGER,
-        created_at           ${t.bigint} NOT NULL
+        created_at           ${types.bigint} NOT NULL
       );
       CREATE INDEX turns_by_session ON turns (session_id, id);
     `,
@@ -120,10 +120,10 @@ export const migrations: readonly Migration[] = [
   {
     version: 3,
     name: 'request log; turn keys and resource use',
-    sql: (t) => `
+    sql: (types) => `
       CREATE TABLE requests (
-        id             ${t.serialKey},
-        at             ${t.bigint} NOT NULL,
+        id             ${types.serialKey},
+        at             ${types.bigint} NOT NULL,
         session_id     TEXT,
         turn_key       TEXT,
         endpoint       TEXT NOT NULL,
@@ -137,28 +137,28 @@ export const migrations: readonly Migration[] = [
         first_token_ms INTEGER,
         input_tokens   INTEGER,
         output_tokens  INTEGER,
-        audio_seconds  ${t.real},
+        audio_seconds  ${types.real},
         characters     INTEGER,
-        cached         ${t.boolean} NOT NULL DEFAULT ${t.false},
+        cached         ${types.boolean} NOT NULL DEFAULT ${types.false},
         request_id     TEXT
       );
       CREATE INDEX requests_by_time ON requests (at);
       CREATE INDEX requests_by_session ON requests (session_id) WHERE session_id IS NOT NULL;
       ALTER TABLE turns ADD COLUMN turn_key TEXT;
       ALTER TABLE turns ADD COLUMN cpu_ms INTEGER;
-      ALTER TABLE turns ADD COLUMN peak_rss_bytes ${t.bigint};
+      ALTER TABLE turns ADD COLUMN peak_rss_bytes ${types.bigint};
     `,
   },
   {
     version: 4,
     name: 'session owners and settings',
-    sql: (t) => `
+    sql: (types) => `
       -- "user@host" of whoever started the session: --continue on a shared store picks your own.
       ALTER TABLE sessions ADD COLUMN owner TEXT;
       -- What continuing the session reuses unless overridden.
       ALTER TABLE sessions ADD COLUMN system TEXT;
       ALTER TABLE sessions ADD COLUMN model TEXT;
-      ALTER TABLE sessions ADD COLUMN temperature ${t.real};
+      ALTER TABLE sessions ADD COLUMN temperature ${types.real};
       CREATE INDEX sessions_by_owner ON sessions (owner, updated_at DESC);
     `,
   },

@@ -15,7 +15,7 @@ export type Heard =
   | { kind: 'voice'; pcm: Buffer; speechEndedAt: number; endpointAt: number }
   | { kind: 'text'; text: string; at: number };
 
-export interface TurnInput {
+export interface Listener {
   listen(signal: AbortSignal): Promise<Heard | undefined>;
   /** The assistant is speaking: do not take its voice for the person's (half duplex). */
   pause(): void;
@@ -39,7 +39,7 @@ export interface MicrophoneOptions {
  * answered, then `listen` resolves undefined: the session ends. A device that fails or
  * stops by itself makes `listen` reject with the recorder's error.
  */
-export class MicrophoneListener implements TurnInput {
+export class MicrophoneListener implements Listener {
   private readonly detector: VoiceActivityDetector;
   private readonly stopRecording = new AbortController();
   private pump: Promise<void> | undefined;
@@ -112,7 +112,7 @@ export class MicrophoneListener implements TurnInput {
 }
 
 /** --push-to-talk: Enter starts recording, Enter again stops it. */
-export class PushToTalkListener implements TurnInput {
+export class PushToTalkListener implements Listener {
   private readonly stopRecording = new AbortController();
   private pump: Promise<void> | undefined;
   private recording = false;

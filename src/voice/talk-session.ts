@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ChatModel } from '../chat/chat-model.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { encodeWav } from '../audio/wav.js';
-import { runTurn, type TurnDependencies, type TurnInput as SaidInput, type TurnRequest, type Voice } from '../conversation/turn.js';
+import { runTurn, type TurnDependencies, type TurnInput, type TurnRequest, type Voice } from '../conversation/turn.js';
 import type { ExchangeResult } from '../conversation/exchange.js';
 import { errorMessage } from '../errors.js';
 import type { Transcriber } from '../speech/speech-models.js';
@@ -17,7 +17,7 @@ import type { TurnTimings } from '../store/store.js';
 import { timeToFirstAudio } from '../store/turn-timings.js';
 import { markup, type Terminal } from '../ui/terminal.js';
 import type { Intent } from './intents.js';
-import type { Heard, TurnInput } from './listeners.js';
+import type { Heard, Listener } from './listeners.js';
 import type { StatusLine } from './status-line.js';
 
 export interface TalkDependencies {
@@ -29,7 +29,7 @@ export interface TalkDependencies {
   transcriber: Transcriber | undefined;
   /** Undefined when muted. */
   voice: Voice | undefined;
-  input: TurnInput;
+  input: Listener;
   terminal: Terminal;
   status: StatusLine;
   now?: () => number;
@@ -96,11 +96,6 @@ export class TalkSession {
     return 'ended-session';
   }
 
-  /** Space or Enter during an answer: stop it and listen again. */
-  stopAnswer(): void {
-    this.apply('stop-answer');
-  }
-
   /** Ctrl-D, end of input, SIGTERM: finish the turn in progress (stored as interrupted) and stop. */
   end(): void {
     this.turn?.abort();
@@ -165,7 +160,7 @@ export class TalkSession {
       answer.end();
       status.clear();
       if (outcome.kind === 'unheard') {
-        if (outcome.reason === 'no-words') terminal.note('(heard nothing; listening again)');
+        terminal.note(outcome.reason === 'no-words' ? '(heard nothing; listening again)' : '(interrupted)');
         return;
       }
       terminal.line(first ? label : '');
@@ -181,7 +176,7 @@ export class TalkSession {
   }
 
   /** What was heard, as the turn takes it; the utterance is kept on disk first with --keep-audio. */
-  private said(heard: Heard): SaidInput {
+  private said(heard: Heard): TurnInput {
     if (heard.kind === 'text') return { kind: 'text', text: heard.text, at: heard.at };
     const wav = encodeWav(heard.pcm);
     const directory = this.settings.keepAudioDirectory;

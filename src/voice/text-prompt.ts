@@ -12,7 +12,7 @@ import { sanitizeForTerminal } from '../ui/sanitize.js';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, PasteSplitter, pastedMessage, type InputPiece } from './bracketed-paste.js';
 import { decodeKeys } from './keyboard.js';
 import { ANSWERING_KEY_INTENTS, type Intent } from './intents.js';
-import type { Heard, TurnInput } from './listeners.js';
+import type { Heard, Listener } from './listeners.js';
 
 /** A terminal's stdin: raw mode lets keys arrive one by one. */
 export interface TerminalInputStream extends NodeJS.ReadableStream {
@@ -33,7 +33,7 @@ export interface TextListenerOptions {
   now?: () => number;
 }
 
-export class TextListener implements TurnInput {
+export class TextListener implements Listener {
   /** Typed or pasted messages in order; closed when the input ends. */
   private readonly messages = new Channel<string>();
   private readonly readline: Interface;

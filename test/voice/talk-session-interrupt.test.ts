@@ -14,7 +14,7 @@ import type { Transcriber, TranscriptionRequest } from '../../src/speech/speech-
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { Terminal, type OutputStream } from '../../src/ui/terminal.js';
-import type { Heard, TurnInput } from '../../src/voice/listeners.js';
+import type { Heard, Listener } from '../../src/voice/listeners.js';
 import { StatusLine } from '../../src/voice/status-line.js';
 import { TalkSession } from '../../src/voice/talk-session.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -49,7 +49,7 @@ class EndlessTranscriber implements Transcriber {
 }
 
 /** Typed lines (or an utterance), one per turn; after the last, the prompt waits until the session ends. */
-class TypedLines implements TurnInput {
+class TypedLines implements Listener {
   /** How many times the session has listened (2: it is at the prompt after the first turn). */
   listens = 0;
   constructor(
@@ -174,7 +174,7 @@ describe('Ctrl-C in talk', () => {
     expect(await statuses()).toEqual([]);
   });
 
-  it('during transcription stops the turn quietly: nothing is asked, stored or reported as an error, and it listens again', async () => {
+  it('during transcription stops the turn: nothing is asked or stored, no error, "(interrupted)", and it listens again', async () => {
     const transcriber = new EndlessTranscriber();
     let printed = '';
     const output: OutputStream = { write: (chunk) => ((printed += String(chunk)), true) };
@@ -192,5 +192,6 @@ describe('Ctrl-C in talk', () => {
     expect(session.turnCount).toBe(0);
     expect(await statuses()).toEqual([]);
     expect(printed).not.toMatch(/Error|abort/i);
+    expect(printed).toMatch(/\(interrupted\)/);
   });
 });
