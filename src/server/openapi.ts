@@ -1,0 +1,39 @@
+/** The OpenAPI document, generated from the schemas that validate the requests (schemas.ts). */
+import { z } from 'zod';
+import { askRequest, askResponse, errorResponse } from './schemas.js';
+
+const json = (schema: z.ZodType): unknown => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } });
+const errors = Object.fromEntries(
+  [
+    ['400', 'The request is malformed: `error.field` names what is wrong.'],
+    ['401', 'No token, or a token that is not valid or was revoked.'],
+    ['413', 'The body is over the limit.'],
+  ].map(([status, description]) => [status, { description, content: json(errorResponse) }]),
+);
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'assistant', version, description: 'The assistant as a service: ask, with history per personal token.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/ask': {
+        post: {
+          summary: 'Ask a question; the answer as JSON, or as server-sent events with Accept: text/event-stream',
+          requestBody: { required: true, content: json(askRequest) },
+          responses: {
+            '200': {
+              description: 'The answer (JSON), or events: `session` {session}, `text` {text} per piece, then `done` (the JSON answer) or `error`.',
+              content: { ...(json(askResponse) as object), 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '502': { description: 'The model failed; the question was stored.', content: json(errorResponse) },
+            ...errors,
+          },
+        },
+      },
+      '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },
+      '/readyz': { get: { summary: 'The store is reachable and migrated', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+    },
+  };
+}

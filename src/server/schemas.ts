@@ -1,0 +1,48 @@
+/**
+ * The API's schemas: each validates a request body, types its handler, and is written into
+ * the OpenAPI document (openapi.ts), so the three cannot drift apart. Everything from a
+ * request is hostile until it passes one of these.
+ */
+import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '../session-id.js';
+import { HttpError } from './http-errors.js';
+
+/** Model names reach the upstream server and our logs: plain names only. */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+export const askRequest = z
+  .object({
+    text: z.string().min(1, 'is empty').describe('What to ask.'),
+    session: z.string().regex(SESSION_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"').optional().describe('Continue this session (one of yours); a new one when left out.'),
+    system: z.string().max(100_000).optional().describe('A system prompt for this question.'),
+    model: z.string().regex(MODEL_NAME, 'is not a model name').optional().describe("The chat model; the server's default when left out."),
+    temperature: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+export type AskRequest = z.infer<typeof askRequest>;
+
+const usage = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullable();
+
+export const askResponse = z.object({
+  session: z.string(),
+  answer: z.string(),
+  model: z.string(),
+  usage,
+  cached: z.boolean(),
+  status: z.enum(['complete', 'interrupted', 'error']),
+});
+export type AskResponse = z.infer<typeof askResponse>;
+
+export const errorResponse = z.object({
+  error: z.object({ message: z.string(), type: z.string(), field: z.string().optional() }),
+});
+
+/** The body as the schema says, or a 400 naming the first field that is wrong and why. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.join('.');
+  const message = issue.code === 'unrecognized_keys' ? `Unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}.` : `${field || 'The body'}: ${issue.message}.`;
+  throw new HttpError(400, message, 'invalid_request', field || undefined);
+}
