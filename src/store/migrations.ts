@@ -177,6 +177,26 @@ export const migrations: readonly Migration[] = [
       await connection.exec('CREATE INDEX IF NOT EXISTS cache_by_session ON cache (session_id) WHERE session_id IS NOT NULL');
     },
   },
+  {
+    version: 6,
+    name: 'personal tokens for serve',
+    sql: (types) => `
+      CREATE TABLE tokens (
+        id                  TEXT PRIMARY KEY,
+        -- Who the token is for ("alice"): what token list, revoke and the request log name it by.
+        name                TEXT NOT NULL UNIQUE,
+        -- SHA-256 (hex) of the secret, looked up on every request; the secret itself is never stored.
+        hash                TEXT NOT NULL UNIQUE,
+        created_at          ${types.bigint} NOT NULL,
+        last_used_at        ${types.bigint},
+        -- Kept, not deleted, so a revoked token is refused as revoked and its history keeps its name.
+        revoked_at          ${types.bigint},
+        -- Limits; NULL: none.
+        requests_per_minute INTEGER CHECK (requests_per_minute > 0),
+        tokens_per_day      ${types.bigint} CHECK (tokens_per_day > 0)
+      );
+    `,
+  },
 ];
 
 /** The SQL of one step in one dialect. */

@@ -2,7 +2,7 @@
  * Rows as both dialects return them (same column names; SQLite and PostgreSQL differ only in
  * how booleans and JSON arrive) turned into the Store's objects, and back for the request log.
  */
-import type { CacheEntry, CacheKind, MessageStatus, NewTurn, RequestRecord, Role, SessionSettings, SessionSummary, StoredMessage, StoredRequest, StoredTurn } from './store.js';
+import type { CacheEntry, CacheKind, MessageStatus, NewTurn, RequestRecord, Role, SessionSettings, SessionSummary, StoredMessage, StoredRequest, StoredTurn, TokenRecord } from './store.js';
 
 export interface MessageRow {
   id: number;
@@ -66,6 +66,20 @@ export interface CacheRow {
   last_hit_at: number;
   hit_count: number;
 }
+
+/** A token as the store reads it: every column but the hash, which is only ever looked up. */
+export interface TokenRow {
+  id: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  requests_per_minute: number | null;
+  tokens_per_day: number | null;
+}
+
+/** The columns of TokenRow, for SELECT and RETURNING. */
+export const tokenColumns = 'id, name, created_at, last_used_at, revoked_at, requests_per_minute, tokens_per_day';
 
 /**
  * The SET clause that records a session's settings (system prompt, model, temperature) to the
@@ -137,6 +151,19 @@ export function toTurn(row: TurnRow): StoredTurn {
     },
     timeToFirstAudioMilliseconds: value(row.time_to_first_audio_ms),
     createdAt: new Date(row.created_at),
+  };
+}
+
+export function toToken(row: TokenRow): TokenRecord {
+  const time = (column: number | null): Date | undefined => (column === null ? undefined : new Date(column));
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: new Date(row.created_at),
+    lastUsedAt: time(row.last_used_at),
+    revokedAt: time(row.revoked_at),
+    requestsPerMinute: row.requests_per_minute ?? undefined,
+    tokensPerDay: row.tokens_per_day ?? undefined,
   };
 }
 

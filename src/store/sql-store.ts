@@ -3,8 +3,13 @@
  * types, full-text search, locks, size on disk, placeholders) is asked of the database's
  * dialect (sql-database.ts, dialects/), so a fix here lands on both.
  */
+import { randomUUID } from 'node:crypto';
+import { AssistantError } from '../errors.js';
 import { migrate } from './migrations.js';
-import { fromRequestRow, requestColumns, sessionSettingsUpdate, toCacheEntry, toMessage, toRequestValues, toSession, toTurn, type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TurnRow } from './rows.js';
+import {
+  fromRequestRow, requestColumns, sessionSettingsUpdate, toCacheEntry, toMessage, toRequestValues, toSession, toToken, tokenColumns, toTurn,
+  type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TokenRow, type TurnRow,
+} from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 import {
   SessionDeletedError,
@@ -12,6 +17,7 @@ import {
   type CacheKindStats,
   type NewCacheEntry,
   type NewMessage,
+  type NewToken,
   type NewTurn,
   type RequestFilter,
   type RequestRecord,
@@ -22,6 +28,7 @@ import {
   type StoredMessage,
   type StoredRequest,
   type StoredTurn,
+  type TokenRecord,
 } from './store.js';
 import { previewOf } from './text-search.js';
 import { timeToFirstAudio } from './turn-timings.js';
@@ -295,6 +302,36 @@ export class SqlStore implements Store {
     const gone = await this.database.all<{ size: number }>('DELETE FROM cache RETURNING size');
     await this.database.forgetDeleted();
     return { entries: gone.length, bytes: gone.reduce((total, row) => total + row.size, 0) };
+  }
+
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    const [row] = await this.database.all<TokenRow>(
+      `INSERT INTO tokens (id, name, hash, created_at, requests_per_minute, tokens_per_day) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO NOTHING RETURNING ${tokenColumns}`,
+      [randomUUID(), token.name, token.hash, this.now(), token.requestsPerMinute ?? null, token.tokensPerDay ?? null],
+    );
+    // Names stay taken after a revoke, so the request log's rows keep naming one person.
+    if (row === undefined) throw new AssistantError(`A token named "${token.name}" exists already (see assistant token list). Choose another name.`);
+    return toToken(row);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await this.database.all<TokenRow>(`SELECT ${tokenColumns} FROM tokens ORDER BY created_at, name`)).map(toToken);
+  }
+
+  async revokeToken(name: string): Promise<boolean> {
+    return (await this.database.run('UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ?', [this.now(), name])) > 0;
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const [row] = await this.database.all<TokenRow>(`SELECT ${tokenColumns} FROM tokens WHERE hash = ?`, [hash]);
+    return row && toToken(row);
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    // Replicas touch in any order: the latest use wins.
+    const time = Math.round(at);
+    await this.database.run('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [time, id, time]);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 /**
  * The Store: everything `assistant` keeps between runs. Sessions and their append-only
- * messages, turns, the request log and the response cache, as small capabilities (a part asks
- * only for the ones it uses) whose union is Store. One implementation (sql-store.ts) serves
- * SQLite, the embedded default, and PostgreSQL; the conformance suite in test/store/ runs on both.
+ * messages, turns, the request log, the response cache and serve's personal tokens, as small
+ * capabilities (a part asks only for the ones it uses) whose union is Store. One implementation
+ * (sql-store.ts) serves SQLite, the embedded default, and PostgreSQL; the conformance suite in
+ * test/store/ runs on both.
  */
 
 export type Role = 'system' | 'user' | 'assistant';
@@ -268,8 +269,46 @@ export interface CacheAdmin {
   cacheClear(): Promise<{ entries: number; bytes: number }>;
 }
 
+/** A personal token to give `assistant token create`: only the hash of its secret comes to the store. */
+export interface NewToken {
+  /** Who it is for ("alice"): unique, what list, revoke and the request log name it by. */
+  name: string;
+  /** SHA-256 hex of the secret (hashTokenSecret in src/tokens/token-secret.ts). */
+  hash: string;
+  /** At most this many requests a minute; undefined: no limit. */
+  requestsPerMinute?: number | undefined;
+  /** At most this many model tokens (in + out) a day; undefined: no limit. */
+  tokensPerDay?: number | undefined;
+}
+
+/** A personal token as the store gives it back: never its secret, nor the hash of it. */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | undefined;
+  /** Set once revoked: requests with the token are refused from then on. */
+  revokedAt: Date | undefined;
+  requestsPerMinute: number | undefined;
+  tokensPerDay: number | undefined;
+}
+
+/** Personal tokens for `assistant serve`: created, listed and revoked by `assistant token`, checked on every request. */
+export interface TokenStore {
+  /** Adds a token; a name taken already (revoked or not) is an AssistantError. */
+  createToken(token: NewToken): Promise<TokenRecord>;
+  /** Every token, revoked ones too, oldest first. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revokes the token of that name (a second revoke keeps the first time); false when there is no such token. */
+  revokeToken(name: string): Promise<boolean>;
+  /** The token whose secret hashes to `hash`, revoked or not (check revokedAt); one indexed lookup. */
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  /** Records a use at `at` (ms since the epoch); an earlier time than the one recorded changes nothing. */
+  touchToken(id: string, at: number): Promise<void>;
+}
+
 /** Everything `assistant` keeps, with the store's own housekeeping. Parts ask for the capabilities above instead, where they can. */
-export interface Store extends SessionStore, TurnStore, RequestStore, CacheStore, CacheAdmin {
+export interface Store extends SessionStore, TurnStore, RequestStore, CacheStore, CacheAdmin, TokenStore {
   /** Where the data lives, for messages to a person (never holds a password). */
   readonly description: string;
   size(): Promise<StoreSize>;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { describeCacheStoreConformance } from './cache-store-conformance.js';
 import { closedAfterEach } from './closed-after-each.js';
+import { describeTokenStoreConformance } from './token-store-conformance.js';
 
 export interface StoreFactory {
   /** A new, empty store; `now` drives its clock in milliseconds. */
@@ -16,6 +17,7 @@ export interface StoreFactory {
 
 export function describeStoreConformance(name: string, factory: StoreFactory): void {
   describeCacheStoreConformance(name, { open: (now) => factory.open(now), close: (store) => store.close() });
+  describeTokenStoreConformance(name, factory);
 
   describe(`${name} store conformance`, () => {
     let clock = 1_700_000_000_000;
