@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
   log: async () => (await import('./commands/log.command.js')).defineLog,
   db: async () => (await import('./commands/db.command.js')).defineDb,
   config: async () => (await import('./commands/config.command.js')).defineConfig,
+  serve: async () => (await import('./commands/serve.command.js')).defineServe,
 };
 
 /**

@@ -66,6 +66,8 @@ export interface Config {
   maxTokensPerDay: number | undefined;
   /** Days the request log is kept. Default 90. */
   logRetentionDays: number;
+  /** The port `assistant serve` listens on, as platforms set it (PORT); then on every interface. Unset: 8080 on 127.0.0.1. */
+  port: number | undefined;
   /** Prices by model over the built-in table: {"my-model": {"input": 0.1, "output": 0.4}} (dollars per million tokens; also perMinute, perMillionCharacters). */
   prices: Record<string, { input?: number; output?: number; perMinute?: number; perMillionCharacters?: number }> | undefined;
 }
@@ -265,6 +267,7 @@ const settings: Setting[] = [
   { key: 'maxRequestsPerMinute', environmentVariable: 'ASSISTANT_MAX_REQUESTS_PER_MINUTE', parse: numberIn(1, 1_000_000, true), fallback: () => undefined, dotenv: 'tighten' },
   { key: 'maxTokensPerDay', environmentVariable: 'ASSISTANT_MAX_TOKENS_PER_DAY', parse: numberIn(1, 1e12, true), fallback: () => undefined, dotenv: 'tighten' },
   { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90, dotenv: { never: 'your request log is kept as you set it' } },
+  { key: 'port', environmentVariable: 'PORT', parse: numberIn(1, 65_535, true), fallback: () => undefined, dotenv: { never: 'the port is set by the platform, never by a project .env' } },
   { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined, dotenv: { never: 'the costs you are shown are never taken from a project .env' } },
 ];
 

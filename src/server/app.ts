@@ -41,7 +41,8 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     dependencies.log?.({
       at: new Date().toISOString(),
       method: context.req.method,
-      path: context.req.routePath === '/*' ? context.req.path : context.req.routePath,
+      // The route's pattern, for a route; the path itself (escaped in the JSON) for anything else.
+      path: context.req.routePath.includes('*') ? context.req.path : context.req.routePath,
       status: context.res.status,
       latencyMs: Math.round(performance.now() - started),
       ...(principal ? { token: principal.name } : {}),

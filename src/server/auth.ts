@@ -4,8 +4,9 @@
  * logged or echoed. A revoked token is refused on its next request, on every replica, since
  * the lookup reads the shared store each time.
  */
-import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { hashTokenSecret, looksLikeTokenSecret } from '../tokens/token-secret.js';
+import type { TokenStore } from '../store/store.js';
 import { HttpError } from './http-errors.js';
 
 /** A person's token, as the server sees it. */
@@ -14,17 +15,7 @@ export interface Principal {
   name: string;
 }
 
-export interface TokenLookup {
-  /** The token with this hash, revoked ones included (with revokedAt). */
-  tokenByHash(hash: string): Promise<{ id: string; name: string; revokedAt?: Date | undefined } | undefined>;
-}
-
-/** Tokens are `ast_` and 32 letters or digits; anything else is refused before the store is asked. */
-const TOKEN_PATTERN = /^ast_[A-Za-z0-9]{32}$/;
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+export type TokenLookup = Pick<TokenStore, 'tokenByHash'>;
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="assistant"' };
 
@@ -34,7 +25,7 @@ export function requireToken(tokens: TokenLookup): MiddlewareHandler<{ Variables
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new HttpError(401, 'Missing bearer token: send "Authorization: Bearer <token>" (make one with: assistant token create --name <you>).', 'authentication', undefined, challenge);
     const token = match[1]!;
-    const found = TOKEN_PATTERN.test(token) ? await tokens.tokenByHash(hashToken(token)) : undefined;
+    const found = looksLikeTokenSecret(token) ? await tokens.tokenByHash(hashTokenSecret(token)) : undefined;
     if (!found) throw new HttpError(401, 'The bearer token is not valid.', 'authentication', undefined, challenge);
     if (found.revokedAt) throw new HttpError(401, 'The bearer token was revoked.', 'authentication', undefined, challenge);
     context.set('principal', { tokenId: found.id, name: found.name });

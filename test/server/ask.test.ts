@@ -13,7 +13,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { AssistantError } from '../../src/errors.js';
 import { createApp, type RequestLogLine } from '../../src/server/app.js';
-import { hashToken, type TokenLookup } from '../../src/server/auth.js';
+import type { TokenLookup } from '../../src/server/auth.js';
+import type { TokenRecord } from '../../src/store/store.js';
+import { hashTokenSecret as hashToken } from '../../src/tokens/token-secret.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
@@ -24,14 +26,18 @@ const BOB = `ast_${'b'.repeat(32)}`;
 const REVOKED = `ast_${'r'.repeat(32)}`;
 
 class Tokens implements TokenLookup {
-  private readonly byHash = new Map([
-    [hashToken(ALICE), { id: 'alice-id', name: 'alice' }],
-    [hashToken(BOB), { id: 'bob-id', name: 'bob' }],
-    [hashToken(REVOKED), { id: 'old-id', name: 'old', revokedAt: new Date(0) }],
+  private readonly byHash = new Map<string, TokenRecord>([
+    [hashToken(ALICE), token('alice-id', 'alice')],
+    [hashToken(BOB), token('bob-id', 'bob')],
+    [hashToken(REVOKED), { ...token('old-id', 'old'), revokedAt: new Date(0) }],
   ]);
-  async tokenByHash(hash: string) {
+  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
     return this.byHash.get(hash);
   }
+}
+
+function token(id: string, name: string): TokenRecord {
+  return { id, name, createdAt: new Date(0), lastUsedAt: undefined, revokedAt: undefined, requestsPerMinute: undefined, tokensPerDay: undefined };
 }
 
 let directory: string;

@@ -1,0 +1,99 @@
+/**
+ * `assistant serve`: the assistant as an HTTP service a team shares (src/server/). Listens on
+ * PORT (all interfaces, as platforms expect) or --port; logs one JSON line per request on
+ * stdout; SIGTERM or Ctrl-C stops accepting, lets requests in flight finish (streams end
+ * cleanly) within a bound, closes the store and exits 0.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve as listen, type ServerType } from '@hono/node-server';
+import { ResponseCache } from '../cache/response-cache.js';
+import { AssistantError, ENDING_SIGNAL_NAMES, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
+import { createApp } from '../server/app.js';
+import type { CommandContext } from './context.js';
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+}
+
+/** How long requests in flight may take to finish after SIGTERM (platforms kill at about 10 s). */
+const DRAIN_MILLISECONDS = 8_000;
+const DEFAULT_PORT = 8080;
+
+export async function serve(options: ServeOptions, context: CommandContext): Promise<ExitCodeValue> {
+  const { config, terminal } = context;
+  const settings = config.values;
+  const port = options.port ?? settings.port ?? DEFAULT_PORT;
+  // A platform that sets PORT routes to the container from outside: listen on every interface.
+  const host = options.host ?? (settings.port !== undefined ? '0.0.0.0' : '127.0.0.1');
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) throw usageError(`--port must be 0 to 65535, not ${options.port}.`);
+
+  const store = await context.openStore();
+  const chatModel = context.chatModel();
+  const cache = new ResponseCache(store, { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
+  const app = createApp(
+    {
+      store,
+      chatModel,
+      cache,
+      tokens: store,
+      guard: context.spendGuard(store, false),
+      ready: async () => void (await store.getSession('readiness-probe')),
+      log: (line) => terminal.json(line),
+    },
+    {
+      version: packageVersion(),
+      model: settings.model,
+      system: settings.system,
+      temperature: settings.temperature,
+      contextTokens: settings.contextTokens,
+      cacheAnswers: settings.cacheAnswers,
+      maxInputBytes: settings.maxInputBytes,
+    },
+  );
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const listening = listen({ fetch: app.fetch, port, hostname: host }, () => resolve(listening));
+    listening.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new AssistantError(error.code === 'EADDRINUSE' ? `Port ${port} is in use on ${host}: choose another with --port.` : `Cannot listen on ${host}:${port}: ${error.message}`)),
+    );
+  });
+  const address = server.address() as AddressInfo;
+  terminal.note(`Serving on http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port} (store: ${store.description}). Ctrl-C or SIGTERM stops.`);
+  terminal.json({ at: new Date().toISOString(), event: 'listening', host, port: address.port });
+
+  const stopped = await new Promise<'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT'>((resolve) => {
+    const unsubscribe = (['SIGINT', ...ENDING_SIGNAL_NAMES] as const).map((signal) =>
+      context.onSignal(signal, () => {
+        for (const stop of unsubscribe) stop();
+        resolve(signal);
+      }),
+    );
+  });
+  terminal.json({ at: new Date().toISOString(), event: 'stopping', signal: stopped });
+  await drain(server);
+  await store.close();
+  terminal.json({ at: new Date().toISOString(), event: 'stopped' });
+  return ExitCode.Success;
+}
+
+/** Stops accepting; requests in flight finish, up to DRAIN_MILLISECONDS, then their connections are cut. */
+async function drain(server: ServerType): Promise<void> {
+  const http = server as import('node:http').Server;
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      http.closeAllConnections();
+      resolve();
+    }, DRAIN_MILLISECONDS);
+  });
+  await Promise.race([closed, deadline]);
+  clearTimeout(timer);
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
