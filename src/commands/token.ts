@@ -42,10 +42,10 @@ export async function tokenList(options: { json: boolean }, context: CommandCont
   const tokens = await (await context.openStore()).listTokens();
   const { terminal } = context;
   if (options.json) {
-    const time = (date: Date | undefined): string | null => date?.toISOString() ?? null;
+    const iso = (date: Date | undefined): string | null => date?.toISOString() ?? null;
     terminal.json(
       tokens.map((token) => ({
-        id: token.id, name: token.name, createdAt: time(token.createdAt), lastUsedAt: time(token.lastUsedAt), revokedAt: time(token.revokedAt),
+        id: token.id, name: token.name, createdAt: iso(token.createdAt), lastUsedAt: iso(token.lastUsedAt), revokedAt: iso(token.revokedAt),
         requestsPerMinute: token.requestsPerMinute ?? null, tokensPerDay: token.tokensPerDay ?? null,
       })),
     );
@@ -55,16 +55,17 @@ export async function tokenList(options: { json: boolean }, context: CommandCont
     terminal.note('No tokens yet. Create one with: assistant token create --name <name>');
     return ExitCode.Success;
   }
-  const time = (date: Date | undefined): string => (date === undefined ? '-' : formatTime(date));
+  const shown = (date: Date | undefined): string => (date === undefined ? '-' : formatTime(date));
   const rows = tokens.map((token) => [
-    token.name, time(token.createdAt), time(token.lastUsedAt), time(token.revokedAt), String(token.requestsPerMinute ?? '-'), String(token.tokensPerDay ?? '-'),
+    token.name, shown(token.createdAt), shown(token.lastUsedAt), shown(token.revokedAt), String(token.requestsPerMinute ?? '-'), String(token.tokensPerDay ?? '-'),
   ]);
   terminal.line(formatTable(['NAME', 'CREATED', 'LAST USED', 'REVOKED', 'REQUESTS/MIN', 'TOKENS/DAY'], rows, new Set([4, 5])));
   return ExitCode.Success;
 }
 
 export async function tokenRevoke(name: string, context: CommandContext): Promise<ExitCodeValue> {
-  if (!(await (await context.openStore()).revokeToken(name))) {
+  const store = await context.openStore();
+  if (!(await store.revokeToken(name))) {
     throw new AssistantError(`No token named ${JSON.stringify(name)}. List tokens with: assistant token list`);
   }
   context.terminal.note(`Revoked the token "${name}": servers refuse it from their next request on.`);
