@@ -46,6 +46,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       chatModel,
       cache,
       tokens: store,
+      speech: { transcriber: context.transcriber(), synthesizer: context.synthesizer() },
       guard: context.spendGuard(store, false),
       ready: async () => void (await store.getSession('readiness-probe')),
       log: (line) => terminal.json(line),
@@ -62,6 +63,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       trustedProxyHops: settings.trustedProxyHops,
       tls: tls !== undefined,
       corsOrigins: settings.corsOrigins,
+      speech: { sttModel: settings.sttModel, language: settings.language, voice: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } },
     },
   );
 

@@ -3,16 +3,18 @@
  * a body limit. Built from injected parts, so tests (and a Vercel function) serve the same
  * routes as `assistant serve`. Every error leaves as one JSON shape (http-errors.ts).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
+import { askRoute, type AskSettings } from './ask-route.js';
+import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-route.js';
+import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
 
-export interface ServerDependencies extends AskDependencies {
+export interface ServerDependencies extends TalkDependencies {
   tokens: TokenLookup;
   /** Resolves when the store is reachable and migrated; rejects with why not. */
   ready(): Promise<void>;
@@ -33,7 +35,12 @@ export interface ServerSettings extends AskSettings, Partial<TransportSettings> 
   version: string;
   /** Browser origins allowed to call the API; none when left out. */
   corsOrigins?: string[] | undefined;
+  /** For POST /v1/talk; without it (or without dependencies.speech) the route answers 503. */
+  speech?: SpeechSettings | undefined;
 }
+
+/** Routes whose body is audio, with the larger limit. */
+const AUDIO_ROUTES = new Set(['/v1/talk', '/v1/audio/transcriptions']);
 
 export function createApp(dependencies: ServerDependencies, settings: ServerSettings): Hono<{ Variables: { principal: Principal } }> {
   const app = new Hono<{ Variables: { principal: Principal } }>();
@@ -68,17 +75,20 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   if (settings.corsOrigins) app.use('/v1/*', cors({ origin: settings.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   // JSON around the largest question allowed, so an oversized body is refused before it is read whole.
   const maxBody = settings.maxInputBytes * 2 + 64 * 1024;
-  app.use(
-    '/v1/*',
+  const limitOf = (maxSize: number): MiddlewareHandler =>
     bodyLimit({
-      maxSize: maxBody,
+      maxSize,
       onError: () => {
-        throw new HttpError(413, `The body is over the ${maxBody}-byte limit.`, 'too_large');
+        throw new HttpError(413, `The body is over the ${maxSize}-byte limit.`, 'too_large');
       },
-    }),
-  );
+    });
+  // Audio uploads may be up to the transcription endpoints' 25 MB (and a form's framing).
+  const audioLimit = limitOf(MAX_AUDIO_BYTES + 64 * 1024);
+  const jsonLimit = limitOf(maxBody);
+  app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens));
   app.post('/v1/ask', askRoute(dependencies, settings));
+  app.post('/v1/talk', talkRoute(dependencies, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

@@ -7,7 +7,7 @@ export type HttpErrorType = 'invalid_request' | 'authentication' | 'forbidden' |
 
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429 | 500 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 429 | 500 | 502 | 503,
     message: string,
     readonly type: HttpErrorType,
     readonly field?: string,
