@@ -4,12 +4,10 @@
  * stdout; SIGTERM or Ctrl-C stops accepting, lets requests in flight finish (streams end
  * cleanly) within a bound, closes the store and exits 0.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
-import { ResponseCache } from '../cache/response-cache.js';
 import { AssistantError, ENDING_SIGNAL_NAMES, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
-import { createApp } from '../server/app.js';
+import { serverApp } from '../server/server-app.js';
 import type { CommandContext } from './context.js';
 
 export interface ServeOptions {
@@ -29,29 +27,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
   const host = options.host ?? (settings.port !== undefined ? '0.0.0.0' : '127.0.0.1');
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) throw usageError(`--port must be 0 to 65535, not ${options.port}.`);
 
-  const store = await context.openStore();
-  const chatModel = context.chatModel();
-  const cache = new ResponseCache(store, { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
-  const app = createApp(
-    {
-      store,
-      chatModel,
-      cache,
-      tokens: store,
-      guard: context.spendGuard(store, false),
-      ready: async () => void (await store.getSession('readiness-probe')),
-      log: (line) => terminal.json(line),
-    },
-    {
-      version: packageVersion(),
-      model: settings.model,
-      system: settings.system,
-      temperature: settings.temperature,
-      contextTokens: settings.contextTokens,
-      cacheAnswers: settings.cacheAnswers,
-      maxInputBytes: settings.maxInputBytes,
-    },
-  );
+  const { app, store } = await serverApp(context, (line) => terminal.json(line));
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const listening = listen({ fetch: app.fetch, port, hostname: host }, () => resolve(listening));
@@ -92,8 +68,4 @@ async function drain(server: ServerType): Promise<void> {
   });
   await Promise.race([closed, deadline]);
   clearTimeout(timer);
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

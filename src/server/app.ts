@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ServerDependencies extends AskDependencies {
@@ -16,6 +17,8 @@ export interface ServerDependencies extends AskDependencies {
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
   log?: (entry: RequestLogLine) => void;
+  /** This process's counters for GET /metrics; the serve process shares them with its cache and model (metrics.ts). */
+  metrics?: ServerMetrics;
 }
 
 export interface RequestLogLine {
@@ -49,6 +52,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     });
   });
 
+  const metrics = dependencies.metrics ?? new ServerMetrics();
+  app.use(metricsMiddleware(metrics));
+  app.get('/metrics', requireToken(dependencies.tokens), metricsRoute(metrics));
   app.get('/healthz', (context) => context.json({ status: 'ok' }));
   app.get('/readyz', async (context) => {
     try {
