@@ -12,13 +12,16 @@ import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, parseStoreLocation } from '../../src/store/open-store.js';
+import { hashTokenSecret, newTokenSecret } from '../../src/tokens/token-secret.js';
 import { collect, type CliResult, type TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { waitUntil } from '../support/wait-for.js';
 
+let server: FakeOpenAIServer;
 let home: TempHome;
-useCliHarness((current: { server: FakeOpenAIServer; home: TempHome }) => ({ home } = current));
+useCliHarness((current) => ({ server, home } = current));
 
 /** Processes a failed test left running (they are in groups of their own, so nothing else ends them). */
 const started: ChildProcess[] = [];
@@ -129,6 +132,33 @@ describe('the container contract (Dockerfile)', () => {
     expect(running.lines().at(-1)).toMatchObject({ event: 'stopped' });
     // With nothing listening, the same check fails: it tests the server, not itself.
     expect((await healthcheck(port)).code).toBe(1);
+  });
+});
+
+describe('the container serves the API', () => {
+  it('with a token: answers, then the same deterministic question from the cache, an upstream failure, and /metrics counts them', async () => {
+    // A token straight into the store the process will use (the `token` command is another branch's).
+    const secret = newTokenSecret();
+    const store = await openStore(parseStoreLocation(databaseUrl(), ROOT));
+    await store.createToken({ name: 'alice', hash: hashTokenSecret(secret) });
+    await store.close();
+
+    const [command, ...args] = execForm(/^CMD\s+(\[.*\])\s*$/gm);
+    const port = await freePort();
+    const running = await startProcess(command!, args, { ...runtimeEnvironment(), PORT: String(port) });
+    const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+    const ask = async (text: string): Promise<unknown> =>
+      (await fetch(`http://127.0.0.1:${port}/v1/ask`, { method: 'POST', headers, body: JSON.stringify({ text, temperature: 0 }) })).json();
+    expect(await ask('same again')).toMatchObject({ answer: 'You said: same again', cached: false });
+    expect(await ask('same again')).toMatchObject({ answer: 'You said: same again', cached: true });
+    server.enqueue({ status: 500, errorMessage: 'boom' });
+    expect(await ask('something new')).toMatchObject({ error: { type: 'upstream' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
+    expect(metrics).toContain('assistant_http_requests_total{method="POST",route="/v1/ask",status="200"} 2\n');
+    expect(metrics).toContain('\nassistant_answer_cache_hits_total 1\n');
+    expect(metrics).toContain('assistant_http_requests_total{method="POST",route="/v1/ask",status="502"} 1\n');
+    expect(metrics).toContain('\nassistant_upstream_errors_total 1\n');
+    expect((await terminate(running)).code).toBe(0);
   });
 });
 
