@@ -10,6 +10,7 @@ import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-ro
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
@@ -20,6 +21,8 @@ export interface ServerDependencies extends TalkDependencies {
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
   log?: (entry: RequestLogLine) => void;
+  /** This process's counters for GET /metrics; the serve process shares them with its cache and model (metrics.ts). */
+  metrics?: ServerMetrics;
 }
 
 export interface RequestLogLine {
@@ -60,6 +63,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     });
   });
 
+  const metrics = dependencies.metrics ?? new ServerMetrics();
+  app.use(metricsMiddleware(metrics));
+  app.get('/metrics', requireToken(dependencies.tokens), metricsRoute(metrics));
   app.get('/healthz', (context) => context.json({ status: 'ok' }));
   app.get('/readyz', async (context) => {
     try {
