@@ -5,6 +5,7 @@ interface StatsOptionValues {
   since: string;
   session?: string;
   model?: string;
+  token?: string;
   json?: boolean;
 }
 
@@ -25,6 +26,7 @@ export const defineStats: CommandDefinition = (program, run) => {
     .option('--since <window>', '24h, 7d, 30d or all', '7d')
     .option('-s, --session <id>', 'only this session')
     .option('-m, --model <name>', 'only this model')
+    .option('--token <name>', 'only the calls made for this personal token (assistant serve)')
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES)
     .action((options: StatsOptionValues) =>
@@ -34,6 +36,7 @@ export const defineStats: CommandDefinition = (program, run) => {
             since: options.since,
             ...(options.session ? { session: options.session } : {}),
             ...(options.model ? { model: options.model } : {}),
+            ...(options.token ? { token: options.token } : {}),
             json: options.json === true,
           },
           context,

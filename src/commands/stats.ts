@@ -11,6 +11,8 @@ export interface StatsOptions {
   since: string;
   session?: string;
   model?: string;
+  /** Only the calls made for this personal token (serve). */
+  token?: string;
   json: boolean;
 }
 
@@ -24,10 +26,11 @@ export async function stats(options: StatsOptions, context: CommandContext): Pro
   if (options.session !== undefined) validateSessionId(options.session);
   const store = await context.openStore();
   await context.requestLog.flush();
-  const filter = { since, sessionId: options.session, model: options.model };
+  const filter = { since, sessionId: options.session, model: options.model, token: options.token };
   const report = computeStats({
     requests: await store.requests(filter),
-    turns: options.model === undefined ? await store.turnsMatching(filter) : [],
+    // Turns are not kept per model or token: with those filters, turn times are left out rather than mixed in.
+    turns: options.model === undefined && options.token === undefined ? await store.turnsMatching(filter) : [],
     size: await store.size(),
     description: store.description,
     since,
@@ -45,7 +48,7 @@ function render(report: StatsReport, options: StatsOptions, terminal: Terminal):
   const style = terminal.answerStyle;
   const pictures = terminal.stdoutIsTTY;
   const out = (text: Printable = ''): void => terminal.line(text);
-  const scope = [options.session ? `session ${options.session}` : '', options.model ? `model ${options.model}` : ''].filter(Boolean).join(', ');
+  const scope = [options.session ? `session ${options.session}` : '', options.model ? `model ${options.model}` : '', options.token ? `token ${options.token}` : ''].filter(Boolean).join(', ');
   out(style.bold(`${options.since === 'all' ? 'All time' : `Last ${options.since}`}${scope ? ` (${scope})` : ''}`));
   out();
 
@@ -109,6 +112,8 @@ function render(report: StatsReport, options: StatsOptions, terminal: Terminal):
 
 export interface LogOptions {
   limit: number;
+  /** Only the calls made for this personal token (serve). */
+  token?: string;
   errors: boolean;
   json: boolean;
 }
@@ -119,8 +124,8 @@ export async function log(options: LogOptions, context: CommandContext): Promise
   await context.requestLog.flush();
   // One definition of a failure (isError, as in stats): the store's filter also returns what the user stopped.
   const requests = options.errors
-    ? (await store.requests({ errorsOnly: true })).filter(isError).slice(0, options.limit)
-    : await store.requests({ limit: options.limit });
+    ? (await store.requests({ errorsOnly: true, token: options.token })).filter(isError).slice(0, options.limit)
+    : await store.requests({ limit: options.limit, token: options.token });
   if (options.json) {
     context.terminal.json(requests.map((request) => ({ ...request, at: new Date(request.at).toISOString() })));
     return ExitCode.Success;

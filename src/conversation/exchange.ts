@@ -28,6 +28,8 @@ export interface ExchangeRequest {
    * for it); write-only: a new answer is always fetched, and stored for later; off: neither.
    */
   answerCache: 'read-write' | 'write-only' | 'off';
+  /** The personal token's name (serve), written with each call in the request log. */
+  token?: string | undefined;
   /** Who asks ("user@host"), recorded on a new session. */
   owner?: string | undefined;
 }
@@ -91,7 +93,7 @@ export async function runExchange(
     temperature: request.temperature,
     messages,
   });
-  const trace = { sessionId: request.sessionId, turnKey: request.turnKey };
+  const trace = { sessionId: request.sessionId, turnKey: request.turnKey, ...(request.token === undefined ? {} : { token: request.token }) };
   const hit = request.answerCache === 'read-write' ? await cache.get(key, { ...trace, host: hostOf(chatModel.baseURL) }) : undefined;
   if (hit?.text !== undefined) {
     onText?.(hit.text);

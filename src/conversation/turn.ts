@@ -91,7 +91,7 @@ export async function runTurn(dependencies: TurnDependencies, request: TurnReque
   const now = dependencies.now ?? Date.now;
   const turnKey = randomUUID();
   const cpuAtStart = process.cpuUsage();
-  const trace = { sessionId: request.sessionId, turnKey };
+  const trace = { sessionId: request.sessionId, turnKey, ...(request.token === undefined ? {} : { token: request.token }) };
   const timings: TurnTimings =
     input.kind === 'text' ? { speechEndedAt: input.at ?? now() } : { speechEndedAt: input.speechEndedAt ?? now(), ...(input.endpointAt === undefined ? {} : { endpointAt: input.endpointAt }) };
 
@@ -160,7 +160,7 @@ async function transcribe(
   input: Extract<TurnInput, { audio: Uint8Array }>,
   events: TurnEvents,
   signal: AbortSignal,
-  trace: { sessionId: string; turnKey: string },
+  trace: { sessionId: string; turnKey: string; token?: string },
 ): Promise<string | undefined> {
   if (!transcriber) throw new AssistantError('No transcriber is configured for spoken input.');
   await events.onStage?.('transcribing');

@@ -197,6 +197,15 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'request log: the token each call was made for',
+    sql: () => `
+      -- The name of the personal token (assistant serve) a call was made for: the audit trail per person.
+      ALTER TABLE requests ADD COLUMN token_name TEXT;
+      CREATE INDEX requests_by_token ON requests (token_name, at) WHERE token_name IS NOT NULL;
+    `,
+  },
 ];
 
 /** The SQL of one step in one dialect. */

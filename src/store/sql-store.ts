@@ -163,7 +163,7 @@ export class SqlStore implements Store {
   }
 
   async requests(filter: RequestFilter): Promise<StoredRequest[]> {
-    const where = conditions([['at >= ?', filter.since ?? 0], ['session_id = ?', filter.sessionId], ['model = ?', filter.model]]);
+    const where = conditions([['at >= ?', filter.since ?? 0], ['session_id = ?', filter.sessionId], ['model = ?', filter.model], ['token_name = ?', filter.token]]);
     const errors = filter.errorsOnly ? ' AND (error_class IS NOT NULL OR status >= 400)' : '';
     const limit = filter.limit === undefined ? '' : ' LIMIT ?';
     const rows = await this.database.all<RequestRow>(`SELECT * FROM requests WHERE ${where.sql}${errors} ORDER BY id DESC${limit}`, [

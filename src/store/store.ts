@@ -166,6 +166,8 @@ export interface RequestRecord {
   at: number;
   sessionId?: string | undefined;
   turnKey?: string | undefined;
+  /** The name of the personal token the call was made for (`assistant serve`); never the token itself. */
+  token?: string | undefined;
   endpoint: RequestEndpoint;
   /** The server's host (no path, no credentials). */
   host: string;
@@ -196,6 +198,8 @@ export interface RequestFilter {
   since?: number | undefined;
   sessionId?: string | undefined;
   model?: string | undefined;
+  /** Only calls made for this token name (serve). */
+  token?: string | undefined;
   errorsOnly?: boolean | undefined;
   limit?: number | undefined;
 }

@@ -74,6 +74,11 @@ describe('assistant serve', () => {
       'stopped',
     ]);
     expect(serve.lines().find((line) => line.path === '/v1/ask')).toMatchObject({ token: 'alice' });
+    // The audit trail: the upstream call is in the request log under the token's name.
+    const calls = JSON.parse((await home.run(['log', '--token', 'alice', '--json'])).stdout) as Array<{ endpoint: string; token: string }>;
+    expect(calls.map((call) => [call.endpoint, call.token])).toEqual([['chat', 'alice']]);
+    expect(JSON.parse((await home.run(['log', '--token', 'somebody', '--json'])).stdout)).toEqual([]);
+    expect((await home.run(['stats', '--token', 'alice', '--json'])).code).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(token);
   });
 
