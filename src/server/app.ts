@@ -9,8 +9,10 @@ import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
+import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
 
 export interface ServerDependencies extends AskDependencies {
+  store: AskDependencies['store'] & SessionsRouteStore;
   tokens: TokenLookup;
   /** Resolves when the store is reachable and migrated; rejects with why not. */
   ready(): Promise<void>;
@@ -72,6 +74,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   );
   app.use('/v1/*', requireToken(dependencies.tokens));
   app.post('/v1/ask', askRoute(dependencies, settings));
+  app.route('/v1/sessions', sessionsRoutes(dependencies.store));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));
