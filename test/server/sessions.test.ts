@@ -11,6 +11,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { createApp } from '../../src/server/app.js';
+import { SESSION_ID_PATTERN } from '../../src/session-id.js';
 import type { TokenLookup } from '../../src/server/auth.js';
 import { openStore, type StoreLocation } from '../../src/store/open-store.js';
 import type { Store, TokenRecord } from '../../src/store/store.js';
@@ -180,6 +181,22 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     expect(error.type).toBe('invalid_request');
     expect(error.message).toContain(message);
     expect(error.field).toBe(field);
+  });
+
+  it('the OpenAPI document describes the routes from the schemas that validate them', async () => {
+    type Operation = { parameters: Array<{ name: string; in: string; required: boolean; schema: Record<string, unknown> }>; responses: Record<string, unknown> };
+    const { paths } = await get<{ paths: Record<string, Record<string, Operation>> }>('/v1/openapi.json', ALICE);
+    const list = paths['/v1/sessions']!.get!;
+    expect(list.parameters.map(({ name, in: place, required, schema }) => [name, place, required, schema.minimum, schema.maximum, schema.default])).toEqual([
+      ['limit', 'query', false, 1, 200, 50],
+      ['search', 'query', false, undefined, undefined, undefined],
+    ]);
+    for (const method of ['get', 'delete']) {
+      const operation = paths['/v1/sessions/{id}']![method]!;
+      expect(operation.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ pattern: SESSION_ID_PATTERN.source }) })]);
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '401', '404']));
+    }
+    expect(Object.keys(paths['/v1/sessions/{id}']!.delete!.responses)).toContain('204');
   });
 
   it('a bad id is refused before anything is deleted, and without a token nothing is listed', async () => {
