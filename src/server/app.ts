@@ -10,6 +10,8 @@ import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
+import { httpsOnly, type TransportSettings } from './transport.js';
+import { cors } from 'hono/cors';
 
 export interface ServerDependencies extends AskDependencies {
   store: AskDependencies['store'] & SessionsRouteStore;
@@ -29,8 +31,10 @@ export interface RequestLogLine {
   token?: string;
 }
 
-export interface ServerSettings extends AskSettings {
+export interface ServerSettings extends AskSettings, Partial<TransportSettings> {
   version: string;
+  /** Browser origins allowed to call the API; none when left out. */
+  corsOrigins?: string[] | undefined;
 }
 
 export function createApp(dependencies: ServerDependencies, settings: ServerSettings): Hono<{ Variables: { principal: Principal } }> {
@@ -61,6 +65,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     }
   });
 
+  app.use('/v1/*', httpsOnly({ environment: settings.environment ?? 'development', trustedProxyHops: settings.trustedProxyHops ?? 1, tls: settings.tls ?? false }));
+  // Off unless origins are configured: a web page elsewhere cannot call the API with someone's token.
+  if (settings.corsOrigins) app.use('/v1/*', cors({ origin: settings.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   // JSON around the largest question allowed, so an oversized body is refused before it is read whole.
   const maxBody = settings.maxInputBytes * 2 + 64 * 1024;
   app.use(

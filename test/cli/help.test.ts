@@ -33,6 +33,7 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['db'], ['copy']],
   [['db', 'copy'], ['--from', '--to', '--cache', '--json']],
   [['config'], ['--json']],
+  [['serve'], ['--host', '--port', '--tls-cert', '--tls-key']],
 ];
 
 async function help(words: string[]): Promise<string> {
@@ -113,7 +114,7 @@ describe('start-up loads only what is used', () => {
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
     const urls = await modulesLoaded(['--help']);
     for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
-    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'stats', 'talk']);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk']);
   });
 
   it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {
