@@ -58,6 +58,7 @@ export function sessionsRoutes(store: SessionsRouteStore): Hono<{ Variables: { p
   });
 
   routes.delete('/:id', async (context) => {
+    parseBody(sessionQuery, context.req.query());
     const session = await ownSession(store, context.get('principal'), context.req.param('id'));
     // Gone meanwhile (another request deleted it): as missing as if it never was.
     if ((await store.deleteSession(session.id)) === undefined) throw notFound(session.id);

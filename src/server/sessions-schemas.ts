@@ -19,7 +19,7 @@ export const sessionsQuery = z
   .strict();
 export type SessionsQuery = z.infer<typeof sessionsQuery>;
 
-/** The one session's route takes no parameters: a search is across sessions (GET /v1/sessions?search=). */
+/** The one session's routes take no parameters: a search is across sessions (GET /v1/sessions?search=). */
 export const sessionQuery = z.object({}).strict();
 
 const session = z.object({

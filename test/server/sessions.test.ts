@@ -199,8 +199,11 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     expect(Object.keys(paths['/v1/sessions/{id}']!.delete!.responses)).toContain('204');
   });
 
-  it('a bad id is refused before anything is deleted, and without a token nothing is listed', async () => {
+  it('a bad id or an unknown parameter is refused before anything is deleted, and without a token nothing is listed', async () => {
+    const id = await ask('stay', ALICE);
     expect((await call(`/v1/sessions/${'x'.repeat(65)}`, ALICE, 'DELETE')).status).toBe(400);
+    expect((await call(`/v1/sessions/${id}?force=yes`, ALICE, 'DELETE')).status).toBe(400);
+    expect(await store.getSession(id)).toBeDefined();
     expect((await fetch(`${base}/v1/sessions`)).status).toBe(401);
   });
 });
