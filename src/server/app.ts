@@ -12,10 +12,12 @@ import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
 
 export interface ServerDependencies extends TalkDependencies {
+  store: TalkDependencies['store'] & SessionsRouteStore;
   tokens: TokenLookup;
   /** Resolves when the store is reachable and migrated; rejects with why not. */
   ready(): Promise<void>;
@@ -95,6 +97,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.use('/v1/*', requireToken(dependencies.tokens));
   app.post('/v1/ask', askRoute(dependencies, settings));
   app.post('/v1/talk', talkRoute(dependencies, settings));
+  app.route('/v1/sessions', sessionsRoutes(dependencies.store));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

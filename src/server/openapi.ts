@@ -1,6 +1,7 @@
 /** The OpenAPI document, generated from the schemas that validate the requests (schemas.ts). */
 import { z } from 'zod';
 import { askRequest, askResponse, errorResponse, talkQuery } from './schemas.js';
+import { sessionsPaths } from './sessions-openapi.js';
 
 const json = (schema: z.ZodType): unknown => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } });
 const errors = Object.fromEntries(
@@ -53,6 +54,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      ...sessionsPaths(json, errors),
       '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },
       '/metrics': {
         get: {

@@ -71,7 +71,7 @@ export interface Dialect {
   /**
    * A full-text search for the words of plain `query` (undefined when it has none), newest
    * first; rows carry id, session_id, role, created_at and a snippet with the matched words
-   * between SNIPPET_MARK_START/END.
+   * between SNIPPET_MARK_START/END; with `owner`, only in the sessions of that owner.
    */
-  searchQuery(query: string, limit: number): { sql: string; parameters: unknown[] } | undefined;
+  searchQuery(query: string, limit: number, owner?: string): { sql: string; parameters: unknown[] } | undefined;
 }

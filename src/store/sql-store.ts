@@ -112,16 +112,17 @@ export class SqlStore implements Store {
     return row && toSession(row);
   }
 
-  async listSessions({ limit }: { limit: number }): Promise<SessionSummary[]> {
-    return (await this.database.all<SessionRow>(`SELECT * FROM sessions ${NEWEST_SESSION_FIRST} LIMIT ?`, [limit])).map(toSession);
+  async listSessions({ limit, owner }: { limit: number; owner?: string | undefined }): Promise<SessionSummary[]> {
+    const mine = owner === undefined ? '' : 'WHERE owner = ?';
+    return (await this.database.all<SessionRow>(`SELECT * FROM sessions ${mine} ${NEWEST_SESSION_FIRST} LIMIT ?`, [...(owner === undefined ? [] : [owner]), limit])).map(toSession);
   }
 
   async messages(sessionId: string): Promise<StoredMessage[]> {
     return (await this.database.all<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id`, [sessionId])).map(toMessage);
   }
 
-  async search(query: string, { limit }: { limit: number }): Promise<SearchHit[]> {
-    const search = this.database.dialect.searchQuery(query, limit);
+  async search(query: string, { limit, owner }: { limit: number; owner?: string | undefined }): Promise<SearchHit[]> {
+    const search = this.database.dialect.searchQuery(query, limit, owner);
     if (search === undefined) return [];
     const rows = await this.database.all<Pick<MessageRow, 'id' | 'session_id' | 'role' | 'created_at'> & { snippet: string }>(search.sql, search.parameters);
     return rows.map((row) => ({ sessionId: row.session_id, messageId: row.id, role: row.role, createdAt: new Date(row.created_at), snippet: row.snippet }));

@@ -220,12 +220,15 @@ export interface SessionStore {
    */
   latestSessionId(owner?: string): Promise<string | undefined>;
   getSession(id: string): Promise<SessionSummary | undefined>;
-  /** Newest activity first. */
-  listSessions(options: { limit: number }): Promise<SessionSummary[]>;
+  /**
+   * Newest activity first; with `owner`, only that owner's sessions (exactly: unlike
+   * latestSessionId, sessions without an owner are nobody's), filtered in the query.
+   */
+  listSessions(options: { limit: number; owner?: string | undefined }): Promise<SessionSummary[]>;
   /** Oldest first. */
   messages(sessionId: string): Promise<StoredMessage[]>;
-  /** Full-text search; `query` is plain text (no query syntax), every word must match. */
-  search(query: string, options: { limit: number }): Promise<SearchHit[]>;
+  /** Full-text search, newest first; `query` is plain text (no query syntax), every word must match; with `owner`, only in that owner's sessions (as listSessions). */
+  search(query: string, options: { limit: number; owner?: string | undefined }): Promise<SearchHit[]>;
   /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
   deleteSession(id: string): Promise<number | undefined>;
 }

@@ -135,6 +135,25 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.messages('y')).toHaveLength(2);
     });
 
+    it("lists and searches only an owner's sessions when asked; sessions without an owner are nobody's", async () => {
+      const store = await open();
+      for (const [id, owner] of [['a1', 'token:a'], ['b1', 'token:b'], ['old', undefined], ['a2', 'token:a']] as const) {
+        clock += 1000;
+        await store.appendMessage({ sessionId: id, role: 'user', content: `tea in ${id}`, session: owner === undefined ? undefined : { owner } });
+      }
+      expect((await store.listSessions({ limit: 10, owner: 'token:a' })).map((session) => session.id)).toEqual(['a2', 'a1']);
+      expect((await store.listSessions({ limit: 1, owner: 'token:a' })).map((session) => session.id)).toEqual(['a2']);
+      expect((await store.listSessions({ limit: 10, owner: 'token:b' })).map((session) => session.id)).toEqual(['b1']);
+      expect(await store.listSessions({ limit: 10, owner: 'token:nobody' })).toEqual([]);
+      expect((await store.listSessions({ limit: 10 })).map((session) => session.id)).toEqual(['a2', 'old', 'b1', 'a1']);
+      expect((await store.search('tea', { limit: 10, owner: 'token:a' })).map((hit) => hit.sessionId)).toEqual(['a2', 'a1']);
+      expect((await store.search('tea', { limit: 1, owner: 'token:a' })).map((hit) => hit.sessionId)).toEqual(['a2']);
+      expect((await store.search('tea', { limit: 10, owner: 'token:b' })).map((hit) => hit.sessionId)).toEqual(['b1']);
+      expect(await store.search('tea', { limit: 10, owner: 'token:nobody' })).toEqual([]);
+      expect(await store.search('', { limit: 10, owner: 'token:a' })).toEqual([]);
+      expect((await store.search('tea', { limit: 10 })).map((hit) => hit.sessionId)).toEqual(['a2', 'old', 'b1', 'a1']);
+    });
+
     it('deletes a session, its messages, its search entries and the cache entries it produced', async () => {
       const store = await open();
       await store.appendMessage({ sessionId: 'gone', role: 'user', content: 'forget this zebra' });

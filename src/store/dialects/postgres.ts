@@ -24,13 +24,16 @@ export const postgresDialect: Dialect = {
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
   leftUntouched: 'the database was left untouched',
   searchColumns: (content) => ({ columns: ', search', placeholders: ", to_tsvector('simple', ?)", values: [foldForSearch(content)] }),
-  searchQuery(query, limit) {
+  searchQuery(query, limit, owner) {
     if (plainTextSearchQuery(query) === undefined) return undefined;
+    const mine = owner === undefined ? '' : ' AND m.session_id IN (SELECT id FROM sessions WHERE owner = ?)';
     return {
       sql: `SELECT m.id, m.session_id, m.role, m.created_at, ts_headline('simple', m.content, q, ?) AS snippet
             FROM messages m, plainto_tsquery('simple', ?) AS q
-            WHERE m.search @@ q ORDER BY m.id DESC LIMIT ?`,
-      parameters: [`StartSel=${SNIPPET_MARK_START}, StopSel=${SNIPPET_MARK_END}, MaxWords=16, MinWords=6, ShortWord=1`, foldForSearch(query), limit],
+            WHERE m.search @@ q${mine} ORDER BY m.id DESC LIMIT ?`,
+      parameters: [
+        `StartSel=${SNIPPET_MARK_START}, StopSel=${SNIPPET_MARK_END}, MaxWords=16, MinWords=6, ShortWord=1`, foldForSearch(query), ...(owner === undefined ? [] : [owner]), limit,
+      ],
     };
   },
 };

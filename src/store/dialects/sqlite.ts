@@ -22,14 +22,15 @@ export const sqliteDialect: Dialect = {
   lockRows: (select) => select,
   // The FTS5 index is kept by triggers on messages.
   searchColumns: () => ({ columns: '', placeholders: '', values: [] }),
-  searchQuery(query, limit) {
+  searchQuery(query, limit, owner) {
     const match = plainTextSearchQuery(query);
     if (match === undefined) return undefined;
+    const mine = owner === undefined ? '' : ' AND m.session_id IN (SELECT id FROM sessions WHERE owner = ?)';
     return {
       sql: `SELECT m.id, m.session_id, m.role, m.created_at, snippet(messages_search, 0, ?, ?, '…', 16) AS snippet
             FROM messages_search JOIN messages m ON m.id = messages_search.rowid
-            WHERE messages_search MATCH ? ORDER BY messages_search.rowid DESC LIMIT ?`,
-      parameters: [SNIPPET_MARK_START, SNIPPET_MARK_END, match, limit],
+            WHERE messages_search MATCH ?${mine} ORDER BY messages_search.rowid DESC LIMIT ?`,
+      parameters: [SNIPPET_MARK_START, SNIPPET_MARK_END, match, ...(owner === undefined ? [] : [owner]), limit],
     };
   },
 };

@@ -1,0 +1,42 @@
+/** The sessions routes in the OpenAPI document (openapi.ts), from the schemas that validate them (sessions-schemas.ts). */
+import { z } from 'zod';
+import { errorResponse } from './schemas.js';
+import { searchResults, sessionList, sessionPath, sessionsQuery, sessionTranscript } from './sessions-schemas.js';
+
+type Content = (schema: z.ZodType) => unknown;
+
+/** An object schema's fields as OpenAPI parameters of one place (the path or the query). */
+function parameters(schema: z.ZodObject, place: 'path' | 'query'): unknown[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const { description, ...fieldSchema } = z.toJSONSchema(field as z.ZodType, { io: 'input' });
+    return { name, in: place, required: place === 'path' || !(field as z.ZodType).safeParse(undefined).success, description, schema: fieldSchema };
+  });
+}
+
+export function sessionsPaths(json: Content, errors: Record<string, unknown>): Record<string, unknown> {
+  const notFound = { '404': { description: 'No such session among yours (another token\'s session is "not found" too, never "forbidden").', content: json(errorResponse) } };
+  return {
+    '/v1/sessions': {
+      get: {
+        summary: "Your sessions, newest activity first; with ?search=, the messages of your sessions that hold every word instead (as `assistant history --search`)",
+        parameters: parameters(sessionsQuery, 'query'),
+        responses: {
+          '200': { description: '`sessions` without ?search=, `hits` with it.', content: json(z.union([sessionList, searchResults])) },
+          ...errors,
+        },
+      },
+    },
+    '/v1/sessions/{id}': {
+      get: {
+        summary: 'One of your sessions with its messages (to search, use GET /v1/sessions?search=)',
+        parameters: parameters(sessionPath, 'path'),
+        responses: { '200': { description: 'The session and its messages.', content: json(sessionTranscript) }, ...notFound, ...errors },
+      },
+      delete: {
+        summary: 'Deletes one of your sessions: its messages, turns and cached answers go too',
+        parameters: parameters(sessionPath, 'path'),
+        responses: { '204': { description: 'Deleted.' }, ...notFound, ...errors },
+      },
+    },
+  };
+}
