@@ -41,6 +41,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       guard: context.spendGuard(store, false),
       ready: async () => void (await store.getSession('readiness-probe')),
       log: (line) => terminal.json(line),
+      gateway: { upstream: { baseURL: settings.baseURL, apiKey: settings.apiKey, timeoutMilliseconds: settings.timeoutSeconds * 1000 }, fetch: globalThis.fetch, cache, requestLog: context.requestLog },
     },
     {
       version: packageVersion(),

@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
+import { gatewayRoutes, type GatewayDependencies } from './gateway.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
@@ -16,6 +17,8 @@ export interface ServerDependencies extends AskDependencies {
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
   log?: (entry: RequestLogLine) => void;
+  /** The OpenAI-compatible gateway (/v1/models, /v1/chat/completions); left out, those routes are 404. */
+  gateway?: GatewayDependencies;
 }
 
 export interface RequestLogLine {
@@ -72,6 +75,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   );
   app.use('/v1/*', requireToken(dependencies.tokens));
   app.post('/v1/ask', askRoute(dependencies, settings));
+  if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

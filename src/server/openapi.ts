@@ -32,6 +32,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/v1/models': {
+        get: { summary: "OpenAI-compatible: the upstream's models, asked with the server's key", responses: { '200': { description: "The upstream's answer, as it came." }, '502': { description: 'The upstream failed.', content: json(errorResponse) }, ...errors } },
+      },
       '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'The store is reachable and migrated', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
     },
