@@ -1,5 +1,6 @@
 /** The OpenAPI document, generated from the schemas that validate the requests (schemas.ts). */
 import { z } from 'zod';
+import { chatCompletionRequest } from './gateway.js';
 import { askRequest, askResponse, errorResponse } from './schemas.js';
 
 const json = (schema: z.ZodType): unknown => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } });
@@ -34,6 +35,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/v1/models': {
         get: { summary: "OpenAI-compatible: the upstream's models, asked with the server's key", responses: { '200': { description: "The upstream's answer, as it came." }, '502': { description: 'The upstream failed.', content: json(errorResponse) }, ...errors } },
+      },
+      '/v1/chat/completions': {
+        post: {
+          summary: "OpenAI-compatible: a chat completion forwarded upstream with the server's key; a deterministic one (temperature 0, no tools) may come from the shared cache",
+          requestBody: { required: true, content: json(chatCompletionRequest) },
+          responses: {
+            '200': { description: "The upstream's chat.completion (JSON), or its server-sent events passed through as they arrive (stream: true). `x-assistant-cache: hit` when served from the cache.", content: { 'application/json': { schema: { type: 'object' } }, 'text/event-stream': { schema: { type: 'string' } } } },
+            '502': { description: "The upstream could not be reached, or refused the server's key.", content: json(errorResponse) },
+            '504': { description: 'The upstream was silent for longer than the TIMEOUT setting.', content: json(errorResponse) },
+            ...errors,
+          },
+        },
       },
       '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'The store is reachable and migrated', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
