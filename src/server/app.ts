@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
 import { gatewayRoutes, type GatewayDependencies } from './gateway.js';
+import { TRANSCRIPTIONS_PATH } from './gateway-audio.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
@@ -64,15 +65,14 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
 
   // JSON around the largest question allowed, so an oversized body is refused before it is read whole.
   const maxBody = settings.maxInputBytes * 2 + 64 * 1024;
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: maxBody,
-      onError: () => {
-        throw new HttpError(413, `The body is over the ${maxBody}-byte limit.`, 'too_large');
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: maxBody,
+    onError: () => {
+      throw new HttpError(413, `The body is over the ${maxBody}-byte limit.`, 'too_large');
+    },
+  });
+  // An audio upload has its own limit (25 MB, gateway-audio.ts).
+  app.use('/v1/*', (context, next) => (context.req.path === TRANSCRIPTIONS_PATH ? next() : limitBody(context, next)));
   app.use('/v1/*', requireToken(dependencies.tokens));
   app.post('/v1/ask', askRoute(dependencies, settings));
   if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));

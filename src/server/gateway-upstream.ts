@@ -29,7 +29,8 @@ export interface UpstreamRequest {
   /** Under the base URL: "/chat/completions". */
   path: string;
   method: 'GET' | 'POST';
-  body?: string;
+  /** JSON text, or a form (multipart: fetch writes its boundary). */
+  body?: string | FormData;
   contentType?: string;
   model?: string | undefined;
 }
@@ -39,6 +40,7 @@ export interface CallOutcome {
   errorClass?: string | undefined;
   inputTokens?: unknown;
   outputTokens?: unknown;
+  characters?: unknown;
 }
 
 /** A call in flight: the upstream response, a re-armable silence timer, and its log row to write once. */
@@ -86,6 +88,7 @@ export class UpstreamCall {
         requestId: this.response?.headers.get('x-request-id') ?? undefined,
         inputTokens: tokenCount(outcome.inputTokens),
         outputTokens: tokenCount(outcome.outputTokens),
+        characters: tokenCount(outcome.characters),
       },
     ]);
   }

@@ -1,7 +1,8 @@
 /**
- * The OpenAI-compatible gateway: /v1/models and /v1/chat/completions forwarded upstream with
- * the server's key, so any OpenAI SDK (and `assistant` itself, with OPENAI_BASE_URL pointed
- * here and a personal token as its key) works through the server. A streamed answer passes
+ * The OpenAI-compatible gateway: /v1/models, /v1/chat/completions and the audio routes
+ * (gateway-audio.ts) forwarded upstream with the server's key, so any OpenAI SDK (and
+ * `assistant` itself, with OPENAI_BASE_URL pointed here and a personal token as its key)
+ * works through the server. A streamed answer passes
  * through piece by piece as it arrives; a deterministic request is answered from the shared
  * cache when it can be, without an upstream call. The token was checked before (auth.ts).
  */
@@ -20,6 +21,7 @@ import {
   StreamWatcher,
   type ChatCompletionBody,
 } from './gateway-cache.js';
+import { addAudioRoutes } from './gateway-audio.js';
 import { forwardStream, forwardWhole, type GatewayContext } from './gateway-forward.js';
 import type { UpstreamDependencies, UpstreamRequest } from './gateway-upstream.js';
 import { HttpError } from './http-errors.js';
@@ -50,6 +52,7 @@ export function gatewayRoutes(dependencies: GatewayDependencies, settings: Gatew
   const routes = new Hono<{ Variables: { principal: Principal } }>();
   routes.get('/models', (context) => forwardWhole(dependencies, context, { endpoint: 'models', path: '/models', method: 'GET' }));
   routes.post('/chat/completions', (context) => chatCompletions(dependencies, settings, context));
+  addAudioRoutes(routes, dependencies);
   return routes;
 }
 

@@ -1,6 +1,7 @@
 /** The OpenAPI document, generated from the schemas that validate the requests (schemas.ts). */
 import { z } from 'zod';
 import { chatCompletionRequest } from './gateway.js';
+import { speechRequest, transcriptionFields } from './gateway-audio.js';
 import { askRequest, askResponse, errorResponse } from './schemas.js';
 
 const json = (schema: z.ZodType): unknown => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } });
@@ -11,6 +12,9 @@ const errors = Object.fromEntries(
     ['413', 'The body is over the limit.'],
   ].map(([status, description]) => [status, { description, content: json(errorResponse) }]),
 );
+
+/** The upload's text fields from their schema, and the file beside them. */
+const transcriptionForm = z.toJSONSchema(transcriptionFields, { io: 'input' }) as { properties: object };
 
 export function openApiDocument(version: string): Record<string, unknown> {
   return {
@@ -46,6 +50,23 @@ export function openApiDocument(version: string): Record<string, unknown> {
             '504': { description: 'The upstream was silent for longer than the TIMEOUT setting.', content: json(errorResponse) },
             ...errors,
           },
+        },
+      },
+      '/v1/audio/speech': {
+        post: {
+          summary: "OpenAI-compatible: speech for a text, made upstream with the server's key and streamed back as it is made",
+          requestBody: { required: true, content: json(speechRequest) },
+          responses: { '200': { description: 'The audio, in the format asked.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, '502': { description: 'The upstream failed.', content: json(errorResponse) }, ...errors },
+        },
+      },
+      '/v1/audio/transcriptions': {
+        post: {
+          summary: "OpenAI-compatible: the transcript of an audio upload (multipart, up to 25 MB; flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg, wav, webm), made upstream with the server's key",
+          requestBody: {
+            required: true,
+            content: { 'multipart/form-data': { schema: { ...transcriptionForm, required: ['model', 'file'], properties: { ...transcriptionForm.properties, file: { type: 'string', format: 'binary' } } } } },
+          },
+          responses: { '200': { description: "The upstream's transcript, in the format asked." }, '415': { description: 'The file is not in an accepted audio format.', content: json(errorResponse) }, '502': { description: 'The upstream failed.', content: json(errorResponse) }, ...errors },
         },
       },
       '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },

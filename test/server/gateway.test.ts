@@ -19,7 +19,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
-import { FakeOpenAIServer, MODELS } from '../support/openai-server.js';
+import { FakeOpenAIServer, MODELS, parseMultipart, toneWav } from '../support/openai-server.js';
 import { waitUntil } from '../support/wait-for.js';
 
 const ALICE = `ast_${'a'.repeat(32)}`;
@@ -239,5 +239,65 @@ describe('POST /v1/chat/completions', () => {
     const unreachable = await chat(question('anyone?'));
     expect(unreachable.status).toBe(502);
     expect(await unreachable.json()).toEqual({ error: { message: 'The upstream server could not be reached.', type: 'upstream' } });
+  });
+});
+
+describe('the audio routes', () => {
+  const authorized = { authorization: `Bearer ${ALICE}` };
+  const upload = (file: Blob | undefined, name: string, fields: Record<string, string> = { model: 'whisper-1' }): Promise<Response> => {
+    const form = new FormData();
+    for (const [field, value] of Object.entries(fields)) form.append(field, value);
+    if (file) form.append('file', file, name);
+    return fetch(`${base}/v1/audio/transcriptions`, { method: 'POST', headers: authorized, body: form });
+  };
+
+  it("POST /v1/audio/speech streams the upstream's audio back, asked with the server's key", async () => {
+    const response = await fetch(`${base}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { ...authorized, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', input: 'Say this.', voice: 'alloy', response_format: 'wav' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('audio/wav');
+    expect(Buffer.from(await response.arrayBuffer()).equals(toneWav('Say this.'.length * 12))).toBe(true);
+    expect(upstream.speechRequests[0]!.headers.authorization).toBe(`Bearer ${SERVER_KEY}`);
+    expect(upstream.speechRequests[0]!.body).toEqual({ model: 'tts-1', input: 'Say this.', voice: 'alloy', response_format: 'wav' });
+    expect((await loggedRows()).map((row) => [row.endpoint, row.status])).toEqual([['speech', 200]]);
+  });
+
+  it('POST /v1/audio/transcriptions sends the upload on (larger than the API body limit, within 25 MB) and returns the transcript', async () => {
+    const audio = toneWav(5_000);
+    expect(audio.length).toBeGreaterThan(10_000 * 2 + 64 * 1024);
+    const response = await upload(new Blob([audio]), 'question.wav', { model: 'whisper-1', language: 'en' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ text: 'hello from the microphone' });
+    const received = upstream.transcriptionRequests[0]!;
+    expect(received.headers.authorization).toBe(`Bearer ${SERVER_KEY}`);
+    const sent = parseMultipart(received)!;
+    expect(sent.file.equals(audio)).toBe(true);
+    expect(sent.fields).toMatchObject({ model: 'whisper-1', language: 'en' });
+    expect((await loggedRows()).map((row) => [row.endpoint, row.status])).toEqual([['transcription', 200]]);
+  });
+
+  it.each([
+    ['no file', undefined, 'question.wav', {}, 400, 'file'],
+    ['a file that is not audio', new Blob(['hello']), 'notes.txt', {}, 415, 'file'],
+    ['an empty file', new Blob([]), 'question.wav', {}, 400, 'file'],
+    ['a hostile model name', new Blob(['RIFF']), 'question.wav', { model: 'whisper\u001b[2J' }, 400, 'model'],
+    ['an upload over 25 MB', new Blob([new Uint8Array(25 * 1024 * 1024 + 1)]), 'long.wav', {}, 413, 'file'],
+  ])('refuses %s with a JSON error naming the field, and sends nothing upstream', async (_name, file, name, fields, status, field) => {
+    const response = await upload(file, name, { model: 'whisper-1', ...fields });
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: { field?: string } }).error.field).toBe(field);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('speech refuses an empty input and an unknown voice shape', async () => {
+    for (const [body, field] of [[{ model: 'tts-1', input: '', voice: 'alloy' }, 'input'], [{ model: 'tts-1', input: 'hi', voice: '../x' }, 'voice']] as const) {
+      const response = await fetch(`${base}/v1/audio/speech`, { method: 'POST', headers: { ...authorized, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { field?: string } }).error.field).toBe(field);
+    }
+    expect(upstream.requests).toHaveLength(0);
   });
 });
