@@ -1,16 +1,18 @@
 /**
  * The OpenAI-compatible gateway of a real `assistant serve` process, on SQLite and
  * PostgreSQL, with the local OpenAI-compatible server upstream: the real `openai` SDK and
- * `assistant ask` itself, each with a personal token as its API key, get their answers
- * through it, and upstream sees only the server's key.
+ * `assistant ask` itself (typed, and with a recording to transcribe), each with a personal
+ * token as its API key, get their answers through it, and upstream sees only the server's key.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/audio/wav.js';
 import { openStore } from '../../src/store/open-store.js';
 import { hashTokenSecret, newTokenSecret } from '../../src/tokens/token-secret.js';
+import { silence, speechLike } from '../support/audio-fixtures.js';
 import { collect, PLANTED_KEY, type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
@@ -90,6 +92,24 @@ describe('the gateway of assistant serve', () => {
     const refused = await home.run(['ask', 'let me in'], { env: { OPENAI_BASE_URL: `${serve.base}/v1`, OPENAI_API_KEY: 'sk-not-a-token' } });
     expect(refused.code).not.toBe(0);
     expect(server.chatRequests).toHaveLength(1);
+    serve.child.kill('SIGTERM');
+    expect((await serve.done).code).toBe(0);
+  });
+
+  it('`assistant ask --audio` through the gateway: the recording is transcribed and answered upstream with the server\'s key', async () => {
+    const token = await newToken('carol');
+    const serve = await startServe();
+    const memo = join(home.root, 'memo.wav');
+    writeFileSync(memo, encodeWav(Buffer.concat([silence(300), speechLike(1200), silence(300)])));
+    const asked = await home.run(['ask', '--audio', memo], { env: { OPENAI_BASE_URL: `${serve.base}/v1`, OPENAI_API_KEY: token } });
+    expect(asked.stderr).toBe('');
+    expect(asked.code).toBe(0);
+    expect(asked.stdout.trim()).toBe('You said: hello from the microphone');
+    expect(server.transcriptionRequests).toHaveLength(1);
+    expect(server.requests.map((request) => [request.path, request.headers.authorization])).toEqual([
+      ['/v1/audio/transcriptions', `Bearer ${PLANTED_KEY}`],
+      ['/v1/chat/completions', `Bearer ${PLANTED_KEY}`],
+    ]);
     serve.child.kill('SIGTERM');
     expect((await serve.done).code).toBe(0);
   });

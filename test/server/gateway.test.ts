@@ -163,6 +163,7 @@ describe('POST /v1/chat/completions', () => {
     expect(pieces.map((piece) => piece.choices[0]?.delta.content ?? '').join('')).toBe('You said: all of it');
     expect(pieces.at(-1)!.usage).toBeDefined();
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect((await loggedRows()).map((row) => [row.endpoint, row.status, row.errorClass, row.outputTokens])).toEqual([['chat', 200, undefined, 5]]);
   });
 
   it('serves a deterministic request from the shared cache without an upstream call, as JSON or as a synthesized stream', async () => {
