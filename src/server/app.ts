@@ -3,22 +3,28 @@
  * a body limit. Built from injected parts, so tests (and a Vercel function) serve the same
  * routes as `assistant serve`. Every error leaves as one JSON shape (http-errors.ts).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
+import { askRoute, type AskSettings } from './ask-route.js';
 import { gatewayRoutes, type GatewayDependencies } from './gateway.js';
-import { TRANSCRIPTIONS_PATH } from './gateway-audio.js';
+import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-route.js';
+import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { httpsOnly, type TransportSettings } from './transport.js';
+import { cors } from 'hono/cors';
 
-export interface ServerDependencies extends AskDependencies {
+export interface ServerDependencies extends TalkDependencies {
   tokens: TokenLookup;
   /** Resolves when the store is reachable and migrated; rejects with why not. */
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
   log?: (entry: RequestLogLine) => void;
-  /** The OpenAI-compatible gateway (/v1/models, /v1/chat/completions); left out, those routes are 404. */
+  /** This process's counters for GET /metrics; the serve process shares them with its cache and model (metrics.ts). */
+  metrics?: ServerMetrics;
+  /** The OpenAI-compatible gateway (/v1/models, /v1/chat/completions, /v1/audio/*); left out, those routes are 404. */
   gateway?: GatewayDependencies;
 }
 
@@ -31,9 +37,16 @@ export interface RequestLogLine {
   token?: string;
 }
 
-export interface ServerSettings extends AskSettings {
+export interface ServerSettings extends AskSettings, Partial<TransportSettings> {
   version: string;
+  /** Browser origins allowed to call the API; none when left out. */
+  corsOrigins?: string[] | undefined;
+  /** For POST /v1/talk; without it (or without dependencies.speech) the route answers 503. */
+  speech?: SpeechSettings | undefined;
 }
+
+/** Routes whose body is audio, with the larger limit. */
+const AUDIO_ROUTES = new Set(['/v1/talk', '/v1/audio/transcriptions']);
 
 export function createApp(dependencies: ServerDependencies, settings: ServerSettings): Hono<{ Variables: { principal: Principal } }> {
   const app = new Hono<{ Variables: { principal: Principal } }>();
@@ -53,6 +66,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     });
   });
 
+  const metrics = dependencies.metrics ?? new ServerMetrics();
+  app.use(metricsMiddleware(metrics));
+  app.get('/metrics', requireToken(dependencies.tokens), metricsRoute(metrics));
   app.get('/healthz', (context) => context.json({ status: 'ok' }));
   app.get('/readyz', async (context) => {
     try {
@@ -63,18 +79,25 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     }
   });
 
+  app.use('/v1/*', httpsOnly({ environment: settings.environment ?? 'development', trustedProxyHops: settings.trustedProxyHops ?? 1, tls: settings.tls ?? false }));
+  // Off unless origins are configured: a web page elsewhere cannot call the API with someone's token.
+  if (settings.corsOrigins) app.use('/v1/*', cors({ origin: settings.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   // JSON around the largest question allowed, so an oversized body is refused before it is read whole.
   const maxBody = settings.maxInputBytes * 2 + 64 * 1024;
-  const limitBody = bodyLimit({
-    maxSize: maxBody,
-    onError: () => {
-      throw new HttpError(413, `The body is over the ${maxBody}-byte limit.`, 'too_large');
-    },
-  });
-  // An audio upload has its own limit (25 MB, gateway-audio.ts).
-  app.use('/v1/*', (context, next) => (context.req.path === TRANSCRIPTIONS_PATH ? next() : limitBody(context, next)));
+  const limitOf = (maxSize: number): MiddlewareHandler =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new HttpError(413, `The body is over the ${maxSize}-byte limit.`, 'too_large');
+      },
+    });
+  // Audio uploads may be up to the transcription endpoints' 25 MB (and a form's framing).
+  const audioLimit = limitOf(MAX_AUDIO_BYTES + 64 * 1024);
+  const jsonLimit = limitOf(maxBody);
+  app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens));
   app.post('/v1/ask', askRoute(dependencies, settings));
+  app.post('/v1/talk', talkRoute(dependencies, settings));
   if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 

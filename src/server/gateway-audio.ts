@@ -6,19 +6,13 @@
  * reaches upstream unchecked except the text fields OpenAI defines and we do not.
  */
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
+import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import type { Principal } from './auth.js';
 import { forwardStream, type GatewayContext } from './gateway-forward.js';
 import type { UpstreamDependencies } from './gateway-upstream.js';
 import { HttpError } from './http-errors.js';
 import { MODEL_NAME, parseBody } from './schemas.js';
-
-/** OpenAI's limit on an audio upload, in bytes. */
-export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
-
-/** Has its own body limit (MAX_AUDIO_BYTES), not the API's (app.ts). */
-export const TRANSCRIPTIONS_PATH = '/v1/audio/transcriptions';
 
 /** The file types OpenAI's transcription endpoint accepts, by file name. */
 const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
@@ -48,16 +42,8 @@ export function addAudioRoutes(routes: Routes, dependencies: UpstreamDependencie
     const request = { endpoint: 'speech', path: '/audio/speech', method: 'POST', body: JSON.stringify(body), contentType: 'application/json', model: body.model } as const;
     return forwardStream(dependencies, context, request, { observe: () => {}, outcome: () => ({ characters: body.input.length }), end: async () => {} });
   });
-  routes.post(
-    '/audio/transcriptions',
-    bodyLimit({
-      maxSize: MAX_AUDIO_BYTES + 64 * 1024,
-      onError: () => {
-        throw new HttpError(413, `The upload is over the ${MAX_AUDIO_BYTES / 1024 / 1024} MB limit.`, 'too_large', 'file');
-      },
-    }),
-    async (context) => transcription(dependencies, context),
-  );
+  // The body limit for audio (MAX_AUDIO_BYTES and a form's framing) is app.ts's.
+  routes.post('/audio/transcriptions', (context) => transcription(dependencies, context));
 }
 
 async function transcription(dependencies: UpstreamDependencies, context: GatewayContext): Promise<Response> {

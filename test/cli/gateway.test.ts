@@ -5,13 +5,11 @@
  * token as its API key, get their answers through it, and upstream sees only the server's key.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/wav.js';
-import { openStore } from '../../src/store/open-store.js';
-import { hashTokenSecret, newTokenSecret } from '../../src/tokens/token-secret.js';
 import { silence, speechLike } from '../support/audio-fixtures.js';
 import { collect, PLANTED_KEY, type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
@@ -22,18 +20,11 @@ let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-/** A personal token, made through the store as `assistant token create` does. */
+/** A personal token, as a person makes one. */
 async function newToken(name: string): Promise<string> {
-  const secret = newTokenSecret();
-  const databaseUrl = home.environment().DATABASE_URL;
-  mkdirSync(dirname(home.databasePath), { recursive: true });
-  const store = await openStore(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: home.databasePath });
-  try {
-    await store.createToken({ name, hash: hashTokenSecret(secret) });
-  } finally {
-    await store.close();
-  }
-  return secret;
+  const result = await home.run(['token', 'create', '--name', name]);
+  expect(result.code).toBe(0);
+  return result.stdout.trim();
 }
 
 /** `assistant serve` on a free port, once it says it listens; its JSON lines as they come. */
