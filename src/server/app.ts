@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { askRoute, type AskSettings } from './ask-route.js';
+import { gatewayRoutes, type GatewayDependencies } from './gateway.js';
 import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-route.js';
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
@@ -25,6 +26,8 @@ export interface ServerDependencies extends TalkDependencies {
   log?: (entry: RequestLogLine) => void;
   /** This process's counters for GET /metrics; the serve process shares them with its cache and model (metrics.ts). */
   metrics?: ServerMetrics;
+  /** The OpenAI-compatible gateway (/v1/models, /v1/chat/completions, /v1/audio/*); left out, those routes are 404. */
+  gateway?: GatewayDependencies;
 }
 
 export interface RequestLogLine {
@@ -98,6 +101,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.post('/v1/ask', askRoute(dependencies, settings));
   app.post('/v1/talk', talkRoute(dependencies, settings));
   app.route('/v1/sessions', sessionsRoutes(dependencies.store));
+  if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

@@ -1,5 +1,6 @@
 /** The OpenAPI document, generated from the schemas that validate the requests (schemas.ts). */
 import { z } from 'zod';
+import { gatewayPaths } from './gateway-openapi.js';
 import { askRequest, askResponse, errorResponse, talkQuery } from './schemas.js';
 import { sessionsPaths } from './sessions-openapi.js';
 
@@ -55,6 +56,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...sessionsPaths(json, errors),
+      ...gatewayPaths(json, errorResponse, errors),
       '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },
       '/metrics': {
         get: {

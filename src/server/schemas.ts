@@ -8,7 +8,7 @@ import { SESSION_ID_PATTERN } from '../session-id.js';
 import { HttpError } from './http-errors.js';
 
 /** Model names reach the upstream server and our logs: plain names only. */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 export const askRequest = z
   .object({

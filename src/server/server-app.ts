@@ -38,6 +38,7 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
       ready: async () => void (await store.getSession('readiness-probe')),
       log,
       metrics,
+      gateway: { upstream: { baseURL: settings.baseURL, apiKey: settings.apiKey, timeoutMilliseconds: settings.timeoutSeconds * 1000 }, fetch: globalThis.fetch, cache, requestLog: context.requestLog },
     },
     {
       version: packageVersion(),

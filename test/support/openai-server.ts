@@ -91,6 +91,9 @@ export interface TranscriptionUpload {
 
 export const SPEECH_SAMPLE_RATE = 24_000;
 
+/** What GET /v1/models lists. */
+export const MODELS = ['test-model', 'gpt-4o-mini'];
+
 /** By default: echo the last user message, so tests can see what reached the model. */
 export const echoReply: ReplySource = (request) => {
   const messages = (request.body?.messages ?? []) as Array<{ role: string; content: string }>;
@@ -190,6 +193,11 @@ export class FakeOpenAIServer {
     if (recorded.path === '/v1/audio/speech' && recorded.method === 'POST') {
       const scripted = this.speechByInput.get(String(recorded.body?.input ?? ''));
       await this.speak(recorded, scripted ?? this.speechReplies.shift() ?? this.defaultSpeech, response);
+      return;
+    }
+    if (recorded.path === '/v1/models' && recorded.method === 'GET') {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_test_${this.requests.length}` });
+      response.end(JSON.stringify({ object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'test' })) }));
       return;
     }
     sendError(response, 404, `Unknown path ${recorded.path}`, 'not_found');
