@@ -38,6 +38,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       chatModel,
       cache,
       tokens: store,
+      usage: store,
       guard: context.spendGuard(store, false),
       ready: async () => void (await store.getSession('readiness-probe')),
       log: (line) => terminal.json(line),

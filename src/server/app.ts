@@ -8,10 +8,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
+import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ServerDependencies extends AskDependencies {
   tokens: TokenLookup;
+  /** Counters for the per-token limits (limits.ts); `now` (default Date.now) drives their windows. */
+  usage: LimitDependencies['usage'];
+  now?: () => number;
   /** Resolves when the store is reachable and migrated; rejects with why not. */
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
@@ -29,6 +33,8 @@ export interface RequestLogLine {
 
 export interface ServerSettings extends AskSettings {
   version: string;
+  /** Concurrent model calls per token in this process (default 4). */
+  concurrentCallsPerToken?: number | undefined;
 }
 
 export function createApp(dependencies: ServerDependencies, settings: ServerSettings): Hono<{ Variables: { principal: Principal } }> {
@@ -71,7 +77,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     }),
   );
   app.use('/v1/*', requireToken(dependencies.tokens));
-  app.post('/v1/ask', askRoute(dependencies, settings));
+  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
+  app.use('/v1/*', enforceLimits(limits));
+  app.post('/v1/ask', askRoute({ ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) }, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

@@ -13,6 +13,9 @@ import { HttpError } from './http-errors.js';
 export interface Principal {
   tokenId: string;
   name: string;
+  /** The token's limits (limits.ts); undefined: none. */
+  requestsPerMinute?: number | undefined;
+  tokensPerDay?: number | undefined;
 }
 
 export type TokenLookup = Pick<TokenStore, 'tokenByHash'>;
@@ -28,7 +31,7 @@ export function requireToken(tokens: TokenLookup): MiddlewareHandler<{ Variables
     const found = looksLikeTokenSecret(token) ? await tokens.tokenByHash(hashTokenSecret(token)) : undefined;
     if (!found) throw new HttpError(401, 'The bearer token is not valid.', 'authentication', undefined, challenge);
     if (found.revokedAt) throw new HttpError(401, 'The bearer token was revoked.', 'authentication', undefined, challenge);
-    context.set('principal', { tokenId: found.id, name: found.name });
+    context.set('principal', { tokenId: found.id, name: found.name, requestsPerMinute: found.requestsPerMinute, tokensPerDay: found.tokensPerDay });
     await next();
   };
 }
