@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
   stats: async () => (await import('./commands/stats.command.js')).defineStats,
   log: async () => (await import('./commands/log.command.js')).defineLog,
   db: async () => (await import('./commands/db.command.js')).defineDb,
+  token: async () => (await import('./commands/token.command.js')).defineToken,
   config: async () => (await import('./commands/config.command.js')).defineConfig,
   serve: async () => (await import('./commands/serve.command.js')).defineServe,
 };

@@ -66,6 +66,12 @@ export interface Config {
   maxTokensPerDay: number | undefined;
   /** Days the request log is kept. Default 90. */
   logRetentionDays: number;
+  /** production: `assistant serve` refuses plain HTTP behind a proxy (X-Forwarded-Proto) and sends HSTS. ENVIRONMENT, default development. */
+  environment: 'production' | 'development';
+  /** Proxies in front of `assistant serve` whose X-Forwarded-Proto is believed (the platform's load balancer: 1). ASSISTANT_TRUSTED_PROXY_HOPS, default 1. */
+  trustedProxyHops: number;
+  /** Browser origins allowed to call `assistant serve` (CORS), comma-separated. Unset: none. ASSISTANT_CORS_ORIGINS. */
+  corsOrigins: string[] | undefined;
   /** The port `assistant serve` listens on, as platforms set it (PORT); then on every interface. Unset: 8080 on 127.0.0.1. */
   port: number | undefined;
   /** Prices by model over the built-in table: {"my-model": {"input": 0.1, "output": 0.4}} (dollars per million tokens; also perMinute, perMillionCharacters). */
@@ -178,6 +184,21 @@ const url: Parser = (raw, origin) => {
   return value.replace(/\/+$/, '');
 };
 
+/** Origins such as https://chat.example.com, comma-separated; each exactly an origin (no path). */
+const originList: Parser = (raw, origin) => {
+  const origins = String(raw).split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const candidate of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(candidate);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== candidate) throw invalid(origin, 'must be origins such as https://chat.example.com, comma-separated', candidate);
+  }
+  return origins;
+};
+
 /** Accepts seconds ("3600") or a number with a unit: s, m, h, d ("7d"). */
 export const duration: Parser = (raw, origin) => {
   const match = /^(\d+(?:\.\d+)?)\s*([smhd]?)$/.exec(String(raw).trim());
@@ -267,6 +288,9 @@ const settings: Setting[] = [
   { key: 'maxRequestsPerMinute', environmentVariable: 'ASSISTANT_MAX_REQUESTS_PER_MINUTE', parse: numberIn(1, 1_000_000, true), fallback: () => undefined, dotenv: 'tighten' },
   { key: 'maxTokensPerDay', environmentVariable: 'ASSISTANT_MAX_TOKENS_PER_DAY', parse: numberIn(1, 1e12, true), fallback: () => undefined, dotenv: 'tighten' },
   { key: 'logRetentionDays', environmentVariable: 'ASSISTANT_LOG_RETENTION_DAYS', parse: numberIn(1, 36_500), fallback: () => 90, dotenv: { never: 'your request log is kept as you set it' } },
+  { key: 'environment', environmentVariable: 'ENVIRONMENT', parse: oneOf('production', 'development'), fallback: () => 'development', dotenv: { never: 'how the server guards its transport is never taken from a project .env' } },
+  { key: 'trustedProxyHops', environmentVariable: 'ASSISTANT_TRUSTED_PROXY_HOPS', parse: numberIn(0, 10, true), fallback: () => 1, dotenv: { never: 'which proxies are believed is never taken from a project .env' } },
+  { key: 'corsOrigins', environmentVariable: 'ASSISTANT_CORS_ORIGINS', parse: originList, fallback: () => undefined, dotenv: { never: 'which web pages may call the server is never taken from a project .env' } },
   { key: 'port', environmentVariable: 'PORT', parse: numberIn(1, 65_535, true), fallback: () => undefined, dotenv: { never: 'the port is set by the platform, never by a project .env' } },
   { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined, dotenv: { never: 'the costs you are shown are never taken from a project .env' } },
 ];

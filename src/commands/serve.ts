@@ -5,6 +5,8 @@
  * cleanly) within a bound, closes the store and exits 0.
  */
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import { ResponseCache } from '../cache/response-cache.js';
@@ -15,6 +17,9 @@ import type { CommandContext } from './context.js';
 export interface ServeOptions {
   host?: string;
   port?: number;
+  /** PEM files: the server terminates TLS itself. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** How long requests in flight may take to finish after SIGTERM (platforms kill at about 10 s). */
@@ -29,6 +34,9 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
   const host = options.host ?? (settings.port !== undefined ? '0.0.0.0' : '127.0.0.1');
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) throw usageError(`--port must be 0 to 65535, not ${options.port}.`);
 
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together.');
+  const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readPem(options.tlsCert, context.cwd), key: readPem(options.tlsKey, context.cwd) } : undefined;
+
   const store = await context.openStore();
   const chatModel = context.chatModel();
   const cache = new ResponseCache(store, { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
@@ -39,6 +47,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       cache,
       tokens: store,
       usage: store,
+      speech: { transcriber: context.transcriber(), synthesizer: context.synthesizer() },
       guard: context.spendGuard(store, false),
       ready: async () => void (await store.getSession('readiness-probe')),
       log: (line) => terminal.json(line),
@@ -51,18 +60,23 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       contextTokens: settings.contextTokens,
       cacheAnswers: settings.cacheAnswers,
       maxInputBytes: settings.maxInputBytes,
+      environment: settings.environment,
+      trustedProxyHops: settings.trustedProxyHops,
+      tls: tls !== undefined,
+      corsOrigins: settings.corsOrigins,
+      speech: { sttModel: settings.sttModel, language: settings.language, voice: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } },
     },
   );
 
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const listening = listen({ fetch: app.fetch, port, hostname: host }, () => resolve(listening));
+    const listening = listen({ fetch: app.fetch, port, hostname: host, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) }, () => resolve(listening));
     listening.once('error', (error: NodeJS.ErrnoException) =>
       reject(new AssistantError(error.code === 'EADDRINUSE' ? `Port ${port} is in use on ${host}: choose another with --port.` : `Cannot listen on ${host}:${port}: ${error.message}`)),
     );
   });
   const address = server.address() as AddressInfo;
-  terminal.note(`Serving on http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port} (store: ${store.description}). Ctrl-C or SIGTERM stops.`);
-  terminal.json({ at: new Date().toISOString(), event: 'listening', host, port: address.port });
+  terminal.note(`Serving on ${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? 'localhost' : host}:${address.port} (store: ${store.description}). Ctrl-C or SIGTERM stops.`);
+  terminal.json({ at: new Date().toISOString(), event: 'listening', host, port: address.port, tls: tls !== undefined, environment: settings.environment });
 
   const stopped = await new Promise<'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT'>((resolve) => {
     const unsubscribe = (['SIGINT', ...ENDING_SIGNAL_NAMES] as const).map((signal) =>
@@ -93,6 +107,14 @@ async function drain(server: ServerType): Promise<void> {
   });
   await Promise.race([closed, deadline]);
   clearTimeout(timer);
+}
+
+function readPem(path: string, cwd: string): Buffer {
+  try {
+    return readFileSync(resolve(cwd, path));
+  } catch (error) {
+    throw new AssistantError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+  }
 }
 
 function packageVersion(): string {

@@ -3,15 +3,19 @@
  * a body limit. Built from injected parts, so tests (and a Vercel function) serve the same
  * routes as `assistant serve`. Every error leaves as one JSON shape (http-errors.ts).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { askRoute, type AskDependencies, type AskSettings } from './ask-route.js';
+import { askRoute, type AskSettings } from './ask-route.js';
+import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-route.js';
+import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
 import { openApiDocument } from './openapi.js';
+import { httpsOnly, type TransportSettings } from './transport.js';
+import { cors } from 'hono/cors';
 
-export interface ServerDependencies extends AskDependencies {
+export interface ServerDependencies extends TalkDependencies {
   tokens: TokenLookup;
   /** Counters for the per-token limits (limits.ts); `now` (default Date.now) drives their windows. */
   usage: LimitDependencies['usage'];
@@ -31,11 +35,18 @@ export interface RequestLogLine {
   token?: string;
 }
 
-export interface ServerSettings extends AskSettings {
+export interface ServerSettings extends AskSettings, Partial<TransportSettings> {
   version: string;
+  /** Browser origins allowed to call the API; none when left out. */
+  corsOrigins?: string[] | undefined;
+  /** For POST /v1/talk; without it (or without dependencies.speech) the route answers 503. */
+  speech?: SpeechSettings | undefined;
   /** Concurrent model calls per token in this process (default 4). */
   concurrentCallsPerToken?: number | undefined;
 }
+
+/** Routes whose body is audio, with the larger limit. */
+const AUDIO_ROUTES = new Set(['/v1/talk', '/v1/audio/transcriptions']);
 
 export function createApp(dependencies: ServerDependencies, settings: ServerSettings): Hono<{ Variables: { principal: Principal } }> {
   const app = new Hono<{ Variables: { principal: Principal } }>();
@@ -65,21 +76,28 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     }
   });
 
+  app.use('/v1/*', httpsOnly({ environment: settings.environment ?? 'development', trustedProxyHops: settings.trustedProxyHops ?? 1, tls: settings.tls ?? false }));
+  // Off unless origins are configured: a web page elsewhere cannot call the API with someone's token.
+  if (settings.corsOrigins) app.use('/v1/*', cors({ origin: settings.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   // JSON around the largest question allowed, so an oversized body is refused before it is read whole.
   const maxBody = settings.maxInputBytes * 2 + 64 * 1024;
-  app.use(
-    '/v1/*',
+  const limitOf = (maxSize: number): MiddlewareHandler =>
     bodyLimit({
-      maxSize: maxBody,
+      maxSize,
       onError: () => {
-        throw new HttpError(413, `The body is over the ${maxBody}-byte limit.`, 'too_large');
+        throw new HttpError(413, `The body is over the ${maxSize}-byte limit.`, 'too_large');
       },
-    }),
-  );
+    });
+  // Audio uploads may be up to the transcription endpoints' 25 MB (and a form's framing).
+  const audioLimit = limitOf(MAX_AUDIO_BYTES + 64 * 1024);
+  const jsonLimit = limitOf(maxBody);
+  app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens));
   const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
   app.use('/v1/*', enforceLimits(limits));
-  app.post('/v1/ask', askRoute({ ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) }, settings));
+  const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };
+  app.post('/v1/ask', askRoute(metered, settings));
+  app.post('/v1/talk', talkRoute(metered, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

@@ -15,6 +15,7 @@ import { newSessionId } from '../session-id.js';
 import type { SessionStore } from '../store/store.js';
 import { ownerOf, type Principal } from './auth.js';
 import { HttpError } from './http-errors.js';
+import { sessionOf } from './session-access.js';
 import { askRequest, parseBody, type AskRequest, type AskResponse } from './schemas.js';
 
 export interface AskDependencies {
@@ -45,7 +46,7 @@ export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
       throw new HttpError(413, `text is over the ${settings.maxInputBytes}-byte limit.`, 'too_large', 'text');
     }
     const principal = context.get('principal');
-    const sessionId = await sessionFor(dependencies, principal, body.session);
+    const sessionId = body.session === undefined ? newSessionId() : await sessionOf(dependencies.store, principal, body.session);
     const controller = new AbortController();
     // The client went away: the answer stops, and what arrived is stored as interrupted.
     context.req.raw.signal.addEventListener('abort', () => controller.abort(), { once: true });
@@ -67,14 +68,6 @@ export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
       }
     });
   };
-}
-
-/** The session to ask in: a new one, or one of this token's (another token's is "not found", not "forbidden"). */
-async function sessionFor(dependencies: AskDependencies, principal: Principal, requested: string | undefined): Promise<string> {
-  if (requested === undefined) return newSessionId();
-  const session = await dependencies.store.getSession(requested);
-  if (!session || session.owner !== ownerOf(principal)) throw new HttpError(404, `No session "${requested}".`, 'not_found', 'session');
-  return requested;
 }
 
 async function answer(

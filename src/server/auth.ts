@@ -18,7 +18,11 @@ export interface Principal {
   tokensPerDay?: number | undefined;
 }
 
-export type TokenLookup = Pick<TokenStore, 'tokenByHash'>;
+/** Finds tokens; records when each was last used (for `assistant token list`), when it can. */
+export type TokenLookup = Pick<TokenStore, 'tokenByHash'> & Partial<Pick<TokenStore, 'touchToken'>>;
+
+/** "Last used" is kept to the minute: a write per request would load a shared store for nothing. */
+const TOUCH_EVERY_MILLISECONDS = 60_000;
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="assistant"' };
 
@@ -31,6 +35,8 @@ export function requireToken(tokens: TokenLookup): MiddlewareHandler<{ Variables
     const found = looksLikeTokenSecret(token) ? await tokens.tokenByHash(hashTokenSecret(token)) : undefined;
     if (!found) throw new HttpError(401, 'The bearer token is not valid.', 'authentication', undefined, challenge);
     if (found.revokedAt) throw new HttpError(401, 'The bearer token was revoked.', 'authentication', undefined, challenge);
+    const now = Date.now();
+    if (tokens.touchToken && (found.lastUsedAt === undefined || now - found.lastUsedAt.getTime() >= TOUCH_EVERY_MILLISECONDS)) await tokens.touchToken(found.id, now);
     context.set('principal', { tokenId: found.id, name: found.name, requestsPerMinute: found.requestsPerMinute, tokensPerDay: found.tokensPerDay });
     await next();
   };

@@ -3,11 +3,11 @@
  * type, field? } }` (the OpenAI API's shape, so its SDKs show the message), thrown anywhere in a
  * route and turned into a response in one place (app.ts).
  */
-export type HttpErrorType = 'invalid_request' | 'authentication' | 'not_found' | 'too_large' | 'rate_limit' | 'upstream' | 'unavailable' | 'internal';
+export type HttpErrorType = 'invalid_request' | 'authentication' | 'forbidden' | 'not_found' | 'too_large' | 'rate_limit' | 'upstream' | 'unavailable' | 'internal';
 
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 429 | 500 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 429 | 500 | 502 | 503,
     message: string,
     readonly type: HttpErrorType,
     readonly field?: string,

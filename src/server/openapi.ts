@@ -1,6 +1,6 @@
 /** The OpenAPI document, generated from the schemas that validate the requests (schemas.ts). */
 import { z } from 'zod';
-import { askRequest, askResponse, errorResponse } from './schemas.js';
+import { askRequest, askResponse, errorResponse, talkQuery } from './schemas.js';
 
 const json = (schema: z.ZodType): unknown => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } });
 const errors = Object.fromEntries(
@@ -29,6 +29,27 @@ export function openApiDocument(version: string): Record<string, unknown> {
               content: { ...(json(askResponse) as object), 'text/event-stream': { schema: { type: 'string' } } },
             },
             '502': { description: 'The model failed; the question was stored.', content: json(errorResponse) },
+            ...errors,
+          },
+        },
+      },
+      '/v1/talk': {
+        post: {
+          summary: 'Speak: the audio in, the transcript, the answer and the spoken answer out',
+          parameters: Object.entries((z.toJSONSchema(talkQuery) as { properties: Record<string, unknown> }).properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+          requestBody: {
+            required: true,
+            content: {
+              'audio/wav': { schema: { type: 'string', format: 'binary' } },
+              'audio/mpeg': { schema: { type: 'string', format: 'binary' } },
+              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } },
+            },
+          },
+          responses: {
+            '200': { description: 'JSON {session, transcript, answer, model, cached, status, audio: {format, base64} | null, speechError?}, or with Accept: audio/wav the WAV (X-Session, X-Transcript headers).' },
+            '415': { description: 'Not audio.', content: json(errorResponse) },
+            '422': { description: 'No words were recognised.', content: json(errorResponse) },
+            '503': { description: 'No speech configured on this server.', content: json(errorResponse) },
             ...errors,
           },
         },

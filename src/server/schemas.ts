@@ -21,6 +21,14 @@ export const askRequest = z
   .strict();
 export type AskRequest = z.infer<typeof askRequest>;
 
+/** POST /v1/talk takes the audio as its body; the rest in the query. */
+export const talkQuery = z
+  .object({
+    session: z.string().regex(SESSION_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"').optional().describe('Continue this session (one of yours).'),
+    model: z.string().regex(MODEL_NAME, 'is not a model name').optional(),
+  })
+  .strict();
+
 const usage = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullable();
 
 export const askResponse = z.object({

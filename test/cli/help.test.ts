@@ -32,7 +32,12 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['log'], ['--limit', '--errors', '--json']],
   [['db'], ['copy']],
   [['db', 'copy'], ['--from', '--to', '--cache', '--json']],
+  [['token'], ['create', 'list', 'revoke']],
+  [['token', 'create'], ['--name', '--requests-per-minute', '--tokens-per-day']],
+  [['token', 'list'], ['--json']],
+  [['token', 'revoke'], []],
   [['config'], ['--json']],
+  [['serve'], ['--host', '--port', '--tls-cert', '--tls-key']],
 ];
 
 async function help(words: string[]): Promise<string> {
@@ -113,7 +118,7 @@ describe('start-up loads only what is used', () => {
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
     const urls = await modulesLoaded(['--help']);
     for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
-    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'stats', 'talk']);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
   });
 
   it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {

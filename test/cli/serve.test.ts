@@ -82,6 +82,8 @@ describe('assistant serve', () => {
     const serve = await startServe();
     expect((await ask(serve.base, token, { text: 'first' })).status).toBe(200);
     expect((await home.run(['token', 'revoke', 'bob'])).code).toBe(0);
+    const used = JSON.parse((await home.run(['token', 'list', '--json'])).stdout) as Array<{ name: string; lastUsedAt: string | null }>;
+    expect(used.find((entry) => entry.name === 'bob')?.lastUsedAt).toEqual(expect.any(String));
     const refused = await ask(serve.base, token, { text: 'second' });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ error: { message: 'The bearer token was revoked.', type: 'authentication' } });
