@@ -9,9 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
-import { ResponseCache } from '../cache/response-cache.js';
 import { AssistantError, ENDING_SIGNAL_NAMES, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
-import { createApp } from '../server/app.js';
+import { serverApp } from '../server/server-app.js';
 import type { CommandContext } from './context.js';
 
 export interface ServeOptions {
@@ -37,36 +36,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together.');
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readPem(options.tlsCert, context.cwd), key: readPem(options.tlsKey, context.cwd) } : undefined;
 
-  const store = await context.openStore();
-  const chatModel = context.chatModel();
-  const cache = new ResponseCache(store, { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
-  const app = createApp(
-    {
-      store,
-      chatModel,
-      cache,
-      tokens: store,
-      usage: store,
-      speech: { transcriber: context.transcriber(), synthesizer: context.synthesizer() },
-      guard: context.spendGuard(store, false),
-      ready: async () => void (await store.getSession('readiness-probe')),
-      log: (line) => terminal.json(line),
-    },
-    {
-      version: packageVersion(),
-      model: settings.model,
-      system: settings.system,
-      temperature: settings.temperature,
-      contextTokens: settings.contextTokens,
-      cacheAnswers: settings.cacheAnswers,
-      maxInputBytes: settings.maxInputBytes,
-      environment: settings.environment,
-      trustedProxyHops: settings.trustedProxyHops,
-      tls: tls !== undefined,
-      corsOrigins: settings.corsOrigins,
-      speech: { sttModel: settings.sttModel, language: settings.language, voice: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } },
-    },
-  );
+  const { app, store } = await serverApp(context, (line) => terminal.json(line), { tls: tls !== undefined });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const listening = listen({ fetch: app.fetch, port, hostname: host, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) }, () => resolve(listening));
@@ -115,8 +85,4 @@ function readPem(path: string, cwd: string): Buffer {
   } catch (error) {
     throw new AssistantError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
   }
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -11,6 +11,7 @@ import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
@@ -24,6 +25,8 @@ export interface ServerDependencies extends TalkDependencies {
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
   log?: (entry: RequestLogLine) => void;
+  /** This process's counters for GET /metrics; the serve process shares them with its cache and model (metrics.ts). */
+  metrics?: ServerMetrics;
 }
 
 export interface RequestLogLine {
@@ -66,6 +69,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     });
   });
 
+  const metrics = dependencies.metrics ?? new ServerMetrics();
+  app.use(metricsMiddleware(metrics));
+  app.get('/metrics', requireToken(dependencies.tokens), metricsRoute(metrics));
   app.get('/healthz', (context) => context.json({ status: 'ok' }));
   app.get('/readyz', async (context) => {
     try {

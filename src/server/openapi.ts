@@ -55,6 +55,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       '/healthz': { get: { summary: 'The process is alive', security: [], responses: { '200': { description: 'ok' } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics of this process (requests by route and status, latency per route, cache hits, upstream errors); any valid token',
+          responses: { '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } }, '401': errors['401'] },
+        },
+      },
       '/readyz': { get: { summary: 'The store is reachable and migrated', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
     },
   };

@@ -15,6 +15,9 @@ import { FakeChatModel } from '../support/fake-chat-model.js';
 import { FakeSynthesizer, FAKE_SPEECH_FORMAT } from '../support/fake-synthesizer.js';
 import { FakeTranscriber } from '../support/fake-transcriber.js';
 
+/** What fetch takes as a body. */
+type UploadBody = NonNullable<NonNullable<Parameters<typeof fetch>[1]>['body']>;
+
 const TOKEN = `ast_${'k'.repeat(32)}`;
 const record: TokenRecord = { id: 'k', name: 'kim', createdAt: new Date(0), lastUsedAt: undefined, revokedAt: undefined, requestsPerMinute: undefined, tokensPerDay: undefined };
 const memo = encodeWav(Buffer.alloc(3200));
@@ -57,7 +60,7 @@ afterEach(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-const talk = (body: BodyInit, headers: Record<string, string>, query = ''): Promise<Response> =>
+const talk = (body: UploadBody, headers: Record<string, string>, query = ''): Promise<Response> =>
   fetch(`${base}/v1/talk${query}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...headers }, body });
 
 describe('POST /v1/talk', () => {
@@ -100,7 +103,7 @@ describe('POST /v1/talk', () => {
     ['a form without a file', { }, (() => { const form = new FormData(); form.set('note', 'x'); return form; })(), 400, 'no "file" field'],
   ])('refuses %s', async (_name, headers, body, status, message) => {
     await start();
-    const response = await talk(body as BodyInit, headers as Record<string, string>);
+    const response = await talk(body as UploadBody, headers as Record<string, string>);
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message);
     expect(transcriber.requests).toHaveLength(0);

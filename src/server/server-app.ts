@@ -1,0 +1,63 @@
+/**
+ * The server's application built from a command context: the store, the model, the shared
+ * answer cache and the metrics, as `assistant serve` and the Vercel function (vercel-entry.ts)
+ * both run it, so the two serve the same routes with the same parts.
+ */
+import { readFileSync } from 'node:fs';
+import { ResponseCache } from '../cache/response-cache.js';
+import type { CommandContext } from '../commands/context.js';
+import type { Store } from '../store/store.js';
+import { createApp, type RequestLogLine } from './app.js';
+import { ServerMetrics } from './metrics.js';
+
+export interface ServerApp {
+  app: ReturnType<typeof createApp>;
+  /** The opened store: the caller closes it. */
+  store: Store;
+}
+
+/** `tls`: the server terminates TLS itself (production then needs no proxy's word for it). */
+export async function serverApp(context: CommandContext, log: (line: RequestLogLine) => void, { tls }: { tls: boolean }): Promise<ServerApp> {
+  const settings = context.config.values;
+  const store = await context.openStore();
+  const metrics = new ServerMetrics();
+  const chatModel = metrics.countingUpstreamErrors(context.chatModel());
+  const cache = new ResponseCache(
+    store,
+    { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
+    metrics.countingCacheHits(context.requestLog),
+  );
+  const app = createApp(
+    {
+      store,
+      chatModel,
+      cache,
+      tokens: store,
+      usage: store,
+      speech: { transcriber: context.transcriber(), synthesizer: context.synthesizer() },
+      guard: context.spendGuard(store, false),
+      ready: async () => void (await store.getSession('readiness-probe')),
+      log,
+      metrics,
+    },
+    {
+      version: packageVersion(),
+      model: settings.model,
+      system: settings.system,
+      temperature: settings.temperature,
+      contextTokens: settings.contextTokens,
+      cacheAnswers: settings.cacheAnswers,
+      maxInputBytes: settings.maxInputBytes,
+      environment: settings.environment,
+      trustedProxyHops: settings.trustedProxyHops,
+      tls,
+      corsOrigins: settings.corsOrigins,
+      speech: { sttModel: settings.sttModel, language: settings.language, voice: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } },
+    },
+  );
+  return { app, store };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}

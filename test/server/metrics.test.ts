@@ -1,0 +1,109 @@
+/**
+ * GET /metrics over real HTTP (the app on a loopback port, a real SQLite store, a fake chat
+ * model): behind a bearer token like every route but health; requests counted by route
+ * pattern and status, latency as a histogram per route, answers from the shared cache, and
+ * model calls that failed upstream.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ResponseCache } from '../../src/cache/response-cache.js';
+import { AssistantError } from '../../src/errors.js';
+import { createApp } from '../../src/server/app.js';
+import { ServerMetrics } from '../../src/server/metrics.js';
+import type { RequestRecord, TokenRecord } from '../../src/store/store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { hashTokenSecret } from '../../src/tokens/token-secret.js';
+import { FakeChatModel } from '../support/fake-chat-model.js';
+
+const ALICE = `ast_${'a'.repeat(32)}`;
+const alice: TokenRecord = { id: 'alice-id', name: 'alice', createdAt: new Date(0), lastUsedAt: undefined, revokedAt: undefined, requestsPerMinute: undefined, tokensPerDay: undefined };
+
+let directory: string;
+let store: Store;
+let server: ServerType;
+let base: string;
+/** What the cache's request log received, passed on by the metrics. */
+let logged: RequestRecord[];
+
+beforeEach(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'assistant-metrics-'));
+  store = await openStore({ kind: 'sqlite', path: join(directory, 'store.db') });
+  logged = [];
+  const metrics = new ServerMetrics();
+  const chatModel = metrics.countingUpstreamErrors(new FakeChatModel({ pieces: ['four'] }, { pieces: ['half'], failure: new AssistantError('The model broke.') }));
+  const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }, metrics.countingCacheHits({ record: (records) => logged.push(...records), flush: async () => {} }));
+  const app = createApp(
+    { store, chatModel, cache, metrics, usage: store, tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(ALICE) ? alice : undefined) }, ready: async () => {} },
+    { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
+  );
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await store.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+const withToken = { authorization: `Bearer ${ALICE}` };
+const ask = (body: unknown): Promise<Response> => fetch(`${base}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', ...withToken }, body: JSON.stringify(body) });
+
+/** The exposition's samples as "name{labels}" -> value. */
+async function scrape(): Promise<Map<string, number>> {
+  const response = await fetch(`${base}/metrics`, { headers: withToken });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+  const samples = (await response.text()).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  return new Map(samples.map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))]));
+}
+
+describe('GET /metrics', () => {
+  it('needs a bearer token, like every route but health', async () => {
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { type: 'authentication' } });
+  });
+
+  it('counts requests by route pattern and status, latency per route, cache hits and upstream errors', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await ask({ text: 'two and two?', temperature: 0 })).status).toBe(200);
+    const again = (await (await ask({ text: 'two and two?', temperature: 0 })).json()) as { answer: string; cached: boolean };
+    expect(again).toMatchObject({ answer: 'four', cached: true });
+    expect((await ask({ text: 'break, please' })).status).toBe(502);
+    expect((await ask({})).status).toBe(400);
+    expect((await fetch(`${base}/nowhere/at/all`, { headers: withToken })).status).toBe(404);
+
+    const samples = await scrape();
+    expect(samples.get('assistant_http_requests_total{method="GET",route="/healthz",status="200"}')).toBe(1);
+    expect(samples.get('assistant_http_requests_total{method="POST",route="/v1/ask",status="200"}')).toBe(2);
+    expect(samples.get('assistant_http_requests_total{method="POST",route="/v1/ask",status="502"}')).toBe(1);
+    expect(samples.get('assistant_http_requests_total{method="POST",route="/v1/ask",status="400"}')).toBe(1);
+    // An unknown path is counted under the pattern that caught it, so a scanner cannot multiply series.
+    expect([...samples.keys()].some((name) => name.includes('nowhere'))).toBe(false);
+    expect(samples.get('assistant_http_request_duration_seconds_count{method="POST",route="/v1/ask"}')).toBe(4);
+    expect(samples.get('assistant_http_request_duration_seconds_bucket{method="POST",route="/v1/ask",le="+Inf"}')).toBe(4);
+    expect(samples.get('assistant_answer_cache_hits_total')).toBe(1);
+    expect(samples.get('assistant_upstream_errors_total')).toBe(1);
+    // The cache's own request log still receives its rows.
+    expect(logged.filter((record) => record.cached)).toHaveLength(1);
+  });
+
+  it('a client that goes away is not an upstream error', async () => {
+    const metrics = new ServerMetrics();
+    const chatModel = metrics.countingUpstreamErrors(new FakeChatModel({ pieces: ['first '], stall: true }));
+    const controller = new AbortController();
+    const events = chatModel.generate({ model: 'chat-model', messages: [], stream: true }, { signal: controller.signal })[Symbol.asyncIterator]();
+    expect(await events.next()).toMatchObject({ value: { type: 'text' } });
+    const ended = events.next();
+    controller.abort();
+    await expect(ended).rejects.toMatchObject({ name: 'AbortError' });
+    expect(metrics.exposition()).toContain('\nassistant_upstream_errors_total 0\n');
+  });
+});
