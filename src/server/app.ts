@@ -11,6 +11,7 @@ import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-ro
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
+import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
 import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
@@ -20,6 +21,9 @@ import { cors } from 'hono/cors';
 export interface ServerDependencies extends TalkDependencies {
   store: TalkDependencies['store'] & SessionsRouteStore;
   tokens: TokenLookup;
+  /** Counters for the per-token limits (limits.ts); `now` (default Date.now) drives their windows. */
+  usage: LimitDependencies['usage'];
+  now?: () => number;
   /** Resolves when the store is reachable and migrated; rejects with why not. */
   ready(): Promise<void>;
   /** One line per request (route, status, latency, token name): never a token, never content. */
@@ -45,6 +49,8 @@ export interface ServerSettings extends AskSettings, Partial<TransportSettings> 
   corsOrigins?: string[] | undefined;
   /** For POST /v1/talk; without it (or without dependencies.speech) the route answers 503. */
   speech?: SpeechSettings | undefined;
+  /** Concurrent model calls per token in this process (default 4). */
+  concurrentCallsPerToken?: number | undefined;
 }
 
 /** Routes whose body is audio, with the larger limit. */
@@ -98,8 +104,11 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   const jsonLimit = limitOf(maxBody);
   app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens));
-  app.post('/v1/ask', askRoute(dependencies, settings));
-  app.post('/v1/talk', talkRoute(dependencies, settings));
+  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
+  app.use('/v1/*', enforceLimits(limits));
+  const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };
+  app.post('/v1/ask', askRoute(metered, settings));
+  app.post('/v1/talk', talkRoute(metered, settings));
   app.route('/v1/sessions', sessionsRoutes(dependencies.store));
   if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));

@@ -13,6 +13,9 @@ import { HttpError } from './http-errors.js';
 export interface Principal {
   tokenId: string;
   name: string;
+  /** The token's limits (limits.ts); undefined: none. */
+  requestsPerMinute?: number | undefined;
+  tokensPerDay?: number | undefined;
 }
 
 /** Finds tokens; records when each was last used (for `assistant token list`), when it can. */
@@ -34,7 +37,7 @@ export function requireToken(tokens: TokenLookup): MiddlewareHandler<{ Variables
     if (found.revokedAt) throw new HttpError(401, 'The bearer token was revoked.', 'authentication', undefined, challenge);
     const now = Date.now();
     if (tokens.touchToken && (found.lastUsedAt === undefined || now - found.lastUsedAt.getTime() >= TOUCH_EVERY_MILLISECONDS)) await tokens.touchToken(found.id, now);
-    context.set('principal', { tokenId: found.id, name: found.name });
+    context.set('principal', { tokenId: found.id, name: found.name, requestsPerMinute: found.requestsPerMinute, tokensPerDay: found.tokensPerDay });
     await next();
   };
 }

@@ -10,6 +10,7 @@ const errors = Object.fromEntries(
     ['400', 'The request is malformed: `error.field` names what is wrong.'],
     ['401', 'No token, or a token that is not valid or was revoked.'],
     ['413', 'The body is over the limit.'],
+    ['429', "Over the token's requests per minute or tokens per day, or too many of its requests at once: wait `Retry-After` seconds."],
   ].map(([status, description]) => [status, { description, content: json(errorResponse) }]),
 );
 

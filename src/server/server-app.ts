@@ -33,6 +33,7 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
       chatModel,
       cache,
       tokens: store,
+      usage: store,
       speech: { transcriber: context.transcriber(), synthesizer: context.synthesizer() },
       guard: context.spendGuard(store, false),
       ready: async () => void (await store.getSession('readiness-probe')),

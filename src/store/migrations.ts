@@ -199,6 +199,22 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 7,
+    name: 'token usage counters for serve limits',
+    sql: (types) => `
+      -- One counter per token and window ('minute': requests; 'day': prompt + completion tokens),
+      -- bumped by one upsert so replicas on one database count exactly, without read-then-write.
+      -- No foreign key: a counter outlives nothing it needs, and tokens are never deleted.
+      CREATE TABLE token_usage (
+        token_id     TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('minute', 'day')),
+        window_start ${types.bigint} NOT NULL,
+        used         ${types.bigint} NOT NULL,
+        PRIMARY KEY (token_id, kind, window_start)
+      );
+    `,
+  },
+  {
+    version: 8,
     name: 'request log: the token each call was made for',
     sql: () => `
       -- The name of the personal token (assistant serve) a call was made for: the audit trail per person.

@@ -335,6 +335,35 @@ export class SqlStore implements Store {
     await this.database.run('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [time, id, time]);
   }
 
+  async countRequest(tokenId: string, windowStart: number, limit: number): Promise<boolean> {
+    // One statement: the row is locked by the upsert (PostgreSQL) or the write lock (SQLite), so
+    // concurrent callers on any replica see each other's counts; a full window returns no row.
+    const counted = await this.database.all<{ used: number }>(
+      `INSERT INTO token_usage (token_id, kind, window_start, used) VALUES (?, 'minute', ?, 1)
+       ON CONFLICT (token_id, kind, window_start) DO UPDATE SET used = token_usage.used + 1 WHERE token_usage.used < ?
+       RETURNING used`,
+      [tokenId, windowStart, limit],
+    );
+    if (counted[0] !== undefined && Number(counted[0].used) === 1) {
+      // The first request of a new minute: the token's older minutes are never read again.
+      await this.database.run("DELETE FROM token_usage WHERE token_id = ? AND kind = 'minute' AND window_start < ?", [tokenId, windowStart]);
+    }
+    return counted.length > 0;
+  }
+
+  async addTokens(tokenId: string, dayStart: number, tokens: number): Promise<void> {
+    await this.database.run(
+      `INSERT INTO token_usage (token_id, kind, window_start, used) VALUES (?, 'day', ?, ?)
+       ON CONFLICT (token_id, kind, window_start) DO UPDATE SET used = token_usage.used + excluded.used`,
+      [tokenId, dayStart, Math.round(tokens)],
+    );
+  }
+
+  async tokensUsed(tokenId: string, dayStart: number): Promise<number> {
+    const [row] = await this.database.all<{ used: number | string }>("SELECT used FROM token_usage WHERE token_id = ? AND kind = 'day' AND window_start = ?", [tokenId, dayStart]);
+    return row === undefined ? 0 : Number(row.used);
+  }
+
   async close(): Promise<void> {
     await this.database.close();
   }

@@ -314,8 +314,25 @@ export interface TokenStore {
   touchToken(id: string, at: number): Promise<void>;
 }
 
+/**
+ * Counters behind the per-token limits of `assistant serve`, kept in the store so every replica
+ * on one database counts the same requests: each call is one atomic statement, never a read then
+ * a write. Windows are identified by their start (ms since the epoch), chosen by the caller.
+ */
+export interface TokenUsageStore {
+  /**
+   * Counts one request in the minute starting at `windowStart` if fewer than `limit` were counted
+   * there already; true when counted (allowed), false when the window is full (nothing changes).
+   */
+  countRequest(tokenId: string, windowStart: number, limit: number): Promise<boolean>;
+  /** Adds `tokens` (prompt + completion) to the day starting at `dayStart`. */
+  addTokens(tokenId: string, dayStart: number, tokens: number): Promise<void>;
+  /** The tokens added to the day starting at `dayStart` (0 when none). */
+  tokensUsed(tokenId: string, dayStart: number): Promise<number>;
+}
+
 /** Everything `assistant` keeps, with the store's own housekeeping. Parts ask for the capabilities above instead, where they can. */
-export interface Store extends SessionStore, TurnStore, RequestStore, CacheStore, CacheAdmin, TokenStore {
+export interface Store extends SessionStore, TurnStore, RequestStore, CacheStore, CacheAdmin, TokenStore, TokenUsageStore {
   /** Where the data lives, for messages to a person (never holds a password). */
   readonly description: string;
   size(): Promise<StoreSize>;

@@ -54,7 +54,7 @@ beforeEach(async () => {
   logged = [];
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
   const app = createApp(
-    { store, chatModel, cache, tokens: new Tokens(), ready: async () => void (await store.getSession('probe')), log: (line) => logged.push(line) },
+    { store, chatModel, cache, tokens: new Tokens(), usage: store, ready: async () => void (await store.getSession('probe')), log: (line) => logged.push(line) },
     { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
   );
   await new Promise<void>((resolve) => {
@@ -179,7 +179,7 @@ async function restartWith(model: FakeChatModel): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
   const app = createApp(
-    { store, chatModel: model, cache, tokens: new Tokens(), ready: async () => {}, log: (line) => logged.push(line) },
+    { store, chatModel: model, cache, tokens: new Tokens(), usage: store, ready: async () => {}, log: (line) => logged.push(line) },
     { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
   );
   await new Promise<void>((resolve) => {

@@ -59,6 +59,7 @@ async function start(baseURL: string, timeoutMilliseconds: number): Promise<void
   const app = createApp(
     {
       store,
+      usage: store,
       chatModel: new FakeChatModel(),
       cache,
       tokens: store,

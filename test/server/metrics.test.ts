@@ -38,7 +38,7 @@ beforeEach(async () => {
   const chatModel = metrics.countingUpstreamErrors(new FakeChatModel({ pieces: ['four'] }, { pieces: ['half'], failure: new AssistantError('The model broke.') }));
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }, metrics.countingCacheHits({ record: (records) => logged.push(...records), flush: async () => {} }));
   const app = createApp(
-    { store, chatModel, cache, metrics, tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(ALICE) ? alice : undefined) }, ready: async () => {} },
+    { store, chatModel, cache, metrics, usage: store, tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(ALICE) ? alice : undefined) }, ready: async () => {} },
     { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
   );
   await new Promise<void>((resolve) => {

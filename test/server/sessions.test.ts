@@ -65,7 +65,7 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     store = await openStore(made.location, { now: () => (clock += 1000) });
     const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
     const app = createApp(
-      { store, chatModel: new FakeChatModel(), cache, tokens, ready: async () => {} },
+      { store, usage: store, chatModel: new FakeChatModel(), cache, tokens, ready: async () => {} },
       { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
     );
     await new Promise<void>((resolve) => {

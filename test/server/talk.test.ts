@@ -34,6 +34,7 @@ async function start(chatModel = new FakeChatModel({ pieces: ['It is sunny. ', '
     {
       store, chatModel, cache: new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }),
       tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(TOKEN) ? record : undefined) },
+      usage: store,
       speech: { transcriber, synthesizer }, ready: async () => {},
     },
     {

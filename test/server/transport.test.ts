@@ -31,6 +31,7 @@ async function start(settings: Partial<ServerSettings>, tls = false): Promise<st
   const app = createApp(
     {
       store: { appendMessage: unused, messages: unused, recordTurn: unused, getSession: unused, listSessions: unused, search: unused, deleteSession: unused },
+      usage: { countRequest: unused, addTokens: unused, tokensUsed: unused },
       chatModel: new FakeChatModel(),
       cache: new ResponseCache(new MemoryCacheStore(), { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }),
       tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(TOKEN) ? record : undefined) },

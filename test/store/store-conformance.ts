@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import { describeCacheStoreConformance } from './cache-store-conformance.js';
 import { closedAfterEach } from './closed-after-each.js';
 import { describeTokenStoreConformance } from './token-store-conformance.js';
+import { describeTokenUsageStoreConformance } from './token-usage-conformance.js';
 
 export interface StoreFactory {
   /** A new, empty store; `now` drives its clock in milliseconds. */
@@ -18,6 +19,7 @@ export interface StoreFactory {
 export function describeStoreConformance(name: string, factory: StoreFactory): void {
   describeCacheStoreConformance(name, { open: (now) => factory.open(now), close: (store) => store.close() });
   describeTokenStoreConformance(name, factory);
+  describeTokenUsageStoreConformance(name, factory);
 
   describe(`${name} store conformance`, () => {
     let clock = 1_700_000_000_000;
