@@ -27,7 +27,8 @@ const IGNORE: BodyWatcher = { observe: () => {}, outcome: () => ({}), end: async
 function startCall(dependencies: UpstreamDependencies, context: GatewayContext, request: UpstreamRequest): UpstreamCall {
   const controller = new AbortController();
   context.req.raw.signal.addEventListener('abort', () => controller.abort(), { once: true });
-  return new UpstreamCall(dependencies, request, controller);
+  // The audit trail: the call is logged under the token's name (never the token).
+  return new UpstreamCall(dependencies, { ...request, token: context.get('principal').name }, controller);
 }
 
 /**

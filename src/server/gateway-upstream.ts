@@ -33,6 +33,8 @@ export interface UpstreamRequest {
   body?: string | FormData;
   contentType?: string;
   model?: string | undefined;
+  /** The personal token's name the call is made for, for the request log. */
+  token?: string | undefined;
 }
 
 /** What the log row needs to know once the answer is read or streamed through. */
@@ -79,6 +81,7 @@ export class UpstreamCall {
         endpoint: this.request.endpoint,
         host: new URL(this.dependencies.upstream.baseURL).host,
         model: this.request.model,
+        ...(this.request.token === undefined ? {} : { token: this.request.token }),
         status: this.response?.status,
         errorClass: outcome.errorClass ?? (this.response && !this.response.ok ? `HTTP${this.response.status}` : undefined),
         attempt: 1,

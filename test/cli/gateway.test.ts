@@ -62,9 +62,10 @@ describe('the gateway of assistant serve', () => {
       ['POST', '/v1/chat/completions', 200, 'alice'],
     ]);
     expect(result.stdout + result.stderr).not.toContain(token);
-    expect(await home.rows('SELECT endpoint, status FROM requests ORDER BY id')).toEqual([
-      { endpoint: 'models', status: 200 },
-      { endpoint: 'chat', status: 200 },
+    // The audit trail: each forwarded call under the token's name.
+    expect(await home.rows('SELECT endpoint, status, token_name FROM requests ORDER BY id')).toEqual([
+      { endpoint: 'models', status: 200, token_name: 'alice' },
+      { endpoint: 'chat', status: 200, token_name: 'alice' },
     ]);
   });
 
