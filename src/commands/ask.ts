@@ -1,6 +1,7 @@
 /** `assistant ask`: one question, the answer streamed to stdout, the exchange kept in a session. */
 import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
 import { lastFailedQuestion } from '../conversation/context-window.js';
+import { exchangeJson } from '../conversation/exchange.js';
 import { runTurn, type TurnInput, type TurnOutcome } from '../conversation/turn.js';
 import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, errorMessage, usageError, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
@@ -140,16 +141,7 @@ function reportOutcome(
   const { result, speechFailure } = outcome;
 
   if (json) {
-    terminal.json(
-      {
-        session: result.sessionId,
-        answer: result.answer,
-        model: result.model,
-        usage: result.usage ? { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens } : null,
-        cached: result.cached,
-        status: result.status,
-      },
-    );
+    terminal.json(exchangeJson(result));
   } else if (result.answer !== '' && !result.answer.endsWith('\n')) {
     terminal.write('\n');
   }

@@ -165,3 +165,22 @@ function conversation(request: ExchangeRequest, earlier: StoredMessage[]): ChatM
     { role: 'user', content: request.userText },
   ];
 }
+
+/** An exchange as JSON (`ask --json`, the server's answers): the OpenAI API's snake_case for usage. */
+export function exchangeJson(result: ExchangeResult): {
+  session: string;
+  answer: string;
+  model: string;
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
+  cached: boolean;
+  status: MessageStatus;
+} {
+  return {
+    session: result.sessionId,
+    answer: result.answer,
+    model: result.model,
+    usage: result.usage ? { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens } : null,
+    cached: result.cached,
+    status: result.status,
+  };
+}

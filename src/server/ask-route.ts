@@ -9,7 +9,7 @@ import { answerCacheUse } from '../cache/response-cache.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { ChatModel } from '../chat/chat-model.js';
 import { runTurn, type TurnDependencies } from '../conversation/turn.js';
-import type { ExchangeResult } from '../conversation/exchange.js';
+import { exchangeJson, type ExchangeResult } from '../conversation/exchange.js';
 import { errorMessage } from '../errors.js';
 import { newSessionId } from '../session-id.js';
 import type { SessionStore } from '../store/store.js';
@@ -55,7 +55,7 @@ export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
     if (!(context.req.header('accept') ?? '').includes('text/event-stream')) {
       const result = await turn(() => {});
       if (result.status === 'error') throw new HttpError(502, `${errorMessage(result.error)} The question was saved in session ${sessionId}.`, 'upstream');
-      return context.json(response(result));
+      return context.json(exchangeJson(result));
     }
     return streamSSE(context, async (stream) => {
       stream.onAbort(() => controller.abort());
@@ -64,7 +64,7 @@ export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
       if (result.status === 'error') {
         await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { message: `${errorMessage(result.error)} The question was saved.`, type: 'upstream' }, session: sessionId }) });
       } else {
-        await stream.writeSSE({ event: 'done', data: JSON.stringify(response(result)) });
+        await stream.writeSSE({ event: 'done', data: JSON.stringify(exchangeJson(result)) });
       }
     });
   };
@@ -103,15 +103,4 @@ async function answer(
   // Typed input is always heard.
   if (outcome.kind !== 'answered') throw new Error('a typed question was not asked');
   return outcome.result;
-}
-
-function response(result: ExchangeResult): AskResponse {
-  return {
-    session: result.sessionId,
-    answer: result.answer,
-    model: result.model,
-    usage: result.usage ? { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens } : null,
-    cached: result.cached,
-    status: result.status,
-  };
 }

@@ -5,10 +5,9 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { AssistantError } from '../../src/errors.js';
@@ -20,6 +19,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { waitUntil } from '../support/wait-for.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 const ALICE = `ast_${'a'.repeat(32)}`;
 const BOB = `ast_${'b'.repeat(32)}`;
@@ -55,12 +55,10 @@ beforeEach(async () => {
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
   const app = createApp(
     { store, chatModel, cache, tokens: new Tokens(), usage: store, ready: async () => void (await store.getSession('probe')), log: (line) => logged.push(line) },
-    { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
+    TEST_SETTINGS,
   );
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  base = baseOf(server);
 });
 afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));
@@ -180,10 +178,8 @@ async function restartWith(model: FakeChatModel): Promise<void> {
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
   const app = createApp(
     { store, chatModel: model, cache, tokens: new Tokens(), usage: store, ready: async () => {}, log: (line) => logged.push(line) },
-    { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
+    TEST_SETTINGS,
   );
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  base = baseOf(server);
 }

@@ -10,7 +10,7 @@ import { createServer, request as httpRequest, type IncomingMessage } from 'node
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { StoreRequestLog } from '../../src/observability/request-log.js';
@@ -21,6 +21,7 @@ import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { FakeOpenAIServer, MODELS, parseMultipart, toneWav } from '../support/openai-server.js';
 import { waitUntil } from '../support/wait-for.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 const ALICE = `ast_${'a'.repeat(32)}`;
 const SERVER_KEY = 'sk-server-key-upstream-only';
@@ -67,12 +68,10 @@ async function start(baseURL: string, timeoutMilliseconds: number): Promise<void
       log: (line) => logged.push(line),
       gateway: { upstream: { baseURL, apiKey: SERVER_KEY, timeoutMilliseconds }, fetch: globalThis.fetch, cache, requestLog },
     },
-    { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
+    TEST_SETTINGS,
   );
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  base = baseOf(server);
 }
 
 async function restart(baseURL: string, timeoutMilliseconds: number): Promise<void> {

@@ -9,7 +9,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { createApp } from '../../src/server/app.js';
@@ -19,6 +19,7 @@ import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { POSTGRES_URL, createTestDatabase, dropTestDatabase } from '../support/postgres.js';
 import { waitUntil } from '../support/wait-for.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 const ALICE = `ast_${'a'.repeat(32)}`;
 const BOB = `ast_${'b'.repeat(32)}`;
@@ -55,11 +56,9 @@ async function start(chatModel: FakeChatModel, tokens: Array<Omit<NewToken, 'has
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
   const app = createApp(
     { store, chatModel, cache, tokens: store, usage: store, now: () => clock, ready: async () => {} },
-    { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'never', maxInputBytes: 10_000, concurrentCallsPerToken },
+    { ...TEST_SETTINGS, cacheAnswers: 'never', concurrentCallsPerToken },
   );
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-  });
+  server = await listenOnLoopback(app);
   base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
 }
 

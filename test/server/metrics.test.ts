@@ -5,10 +5,9 @@
  * model calls that failed upstream.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { AssistantError } from '../../src/errors.js';
@@ -19,6 +18,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 const ALICE = `ast_${'a'.repeat(32)}`;
 const alice: TokenRecord = { id: 'alice-id', name: 'alice', createdAt: new Date(0), lastUsedAt: undefined, revokedAt: undefined, requestsPerMinute: undefined, tokensPerDay: undefined };
@@ -39,12 +39,10 @@ beforeEach(async () => {
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }, metrics.countingCacheHits({ record: (records) => logged.push(...records), flush: async () => {} }));
   const app = createApp(
     { store, chatModel, cache, metrics, usage: store, tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(ALICE) ? alice : undefined) }, ready: async () => {} },
-    { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
+    TEST_SETTINGS,
   );
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  base = baseOf(server);
 });
 afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));

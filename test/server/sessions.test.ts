@@ -4,10 +4,9 @@
  * only its own, and another token's session is a 404 like a missing one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { createApp } from '../../src/server/app.js';
@@ -18,6 +17,7 @@ import type { Store, TokenRecord } from '../../src/store/store.js';
 import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { POSTGRES_URL, createTestDatabase, dropTestDatabase, warnSkipped } from '../support/postgres.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 const ALICE = `ast_${'a'.repeat(32)}`;
 const BOB = `ast_${'b'.repeat(32)}`;
@@ -66,12 +66,10 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
     const app = createApp(
       { store, usage: store, chatModel: new FakeChatModel(), cache, tokens, ready: async () => {} },
-      { version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000 },
+      TEST_SETTINGS,
     );
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listenOnLoopback(app);
+    base = baseOf(server);
   });
   afterEach(async () => {
     await new Promise((resolve) => server.close(resolve));

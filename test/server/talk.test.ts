@@ -1,9 +1,8 @@
 /** POST /v1/talk over real HTTP: audio in (raw or a form), the transcript, the answer and its speech out; the turn stored like talk's. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { encodeWav } from '../../src/audio/wav.js';
@@ -14,6 +13,7 @@ import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { FakeSynthesizer, FAKE_SPEECH_FORMAT } from '../support/fake-synthesizer.js';
 import { FakeTranscriber } from '../support/fake-transcriber.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 /** What fetch takes as a body. */
 type UploadBody = NonNullable<NonNullable<Parameters<typeof fetch>[1]>['body']>;
@@ -38,14 +38,12 @@ async function start(chatModel = new FakeChatModel({ pieces: ['It is sunny. ', '
       speech: { transcriber, synthesizer }, ready: async () => {},
     },
     {
-      version: 'test', model: 'chat-model', system: undefined, temperature: undefined, contextTokens: 16_000, cacheAnswers: 'auto', maxInputBytes: 10_000,
+      ...TEST_SETTINGS,
       speech: { sttModel: 'stt', language: undefined, voice: { model: 'tts', voice: 'alloy', speed: 1 } },
     },
   );
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  base = baseOf(server);
 }
 
 beforeEach(async () => {

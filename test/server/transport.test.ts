@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
-import { createServer as createHttpsServer } from 'node:https';
+import type { ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../src/cache/response-cache.js';
 import { createApp, type ServerSettings } from '../../src/server/app.js';
@@ -13,6 +12,7 @@ import type { TokenRecord } from '../../src/store/store.js';
 import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { MemoryCacheStore } from '../support/memory-cache.js';
+import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 const TOKEN = `ast_${'t'.repeat(32)}`;
 const TLS = join(import.meta.dirname, '../fixtures/tls');
@@ -39,10 +39,8 @@ async function start(settings: Partial<ServerSettings>, tls = false): Promise<st
     },
     { version: 'test', model: 'm', system: undefined, temperature: undefined, contextTokens: 1000, cacheAnswers: 'auto', maxInputBytes: 1000, ...settings },
   );
-  const options = tls ? { createServer: createHttpsServer, serverOptions: { cert: readFileSync(join(TLS, 'cert.pem')), key: readFileSync(join(TLS, 'key.pem')) } } : {};
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...options }, () => resolve());
-  });
+  const options = tls ? { tls: { cert: readFileSync(join(TLS, 'cert.pem')), key: readFileSync(join(TLS, 'key.pem')) } } : {};
+  server = await listenOnLoopback(app, options);
   return `${tls ? 'https' : 'http'}://127.0.0.1:${(server!.address() as AddressInfo).port}`;
 }
 
