@@ -51,6 +51,10 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.join('.');
-  const message = issue.code === 'unrecognized_keys' ? `Unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}.` : `${field || 'The body'}: ${issue.message}.`;
+  const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `Unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}.`
+      : `${field || 'The body'}: ${missing ? 'is required' : issue.message}.`;
   throw new HttpError(400, message, 'invalid_request', field || undefined);
 }

@@ -130,7 +130,7 @@ describe('POST /v1/ask', () => {
 
   it.each([
     ['not JSON', '{"text":', 400, undefined, 'The body is not JSON.'],
-    ['no text', { session: 'abc' }, 400, 'text', 'text:'],
+    ['no text', { session: 'abc' }, 400, 'text', 'text: is required.'],
     ['an empty text', { text: '' }, 400, 'text', 'text: is empty.'],
     ['an unknown field', { text: 'hi', colour: 'red' }, 400, undefined, 'Unknown field "colour".'],
     ['a bad session id', { text: 'hi', session: '../etc' }, 400, 'session', 'session: must be'],
