@@ -17,6 +17,7 @@ import { memory, voiceMemory } from './memory.js';
 import { startSoundCard } from '../test/support/sound-card.js';
 import { parallelWriters } from './parallel-writers.js';
 import { startup } from './startup.js';
+import { serveLoad } from './serve-load.js';
 import { DELAYS, REPLIES, measureOnce, type Measurement } from './time-to-first-audio.js';
 import { ms, summary, table } from './stats.js';
 
@@ -75,6 +76,7 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
       return `${await memory(quick ? 20 : 50)}\n\n${voice}`;
     },
   ],
+  ['7. assistant serve under load', () => serveLoad(quick ? [10, 50] : [10, 50, 200], (clients) => (quick ? 2 : 4) * clients)],
 ];
 
 for (const [title, run] of benchmarks) {
