@@ -15,7 +15,7 @@ let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-if (TEST_STORE !== 'postgres') console.warn('[serve-limits] the two-replica limit test runs on PostgreSQL only (the "postgres" test project): skipped on SQLite.');
+if (TEST_STORE !== 'postgres') console.warn('[serve-limits] SKIPPED on SQLite: the two-replica limit test runs on PostgreSQL only. To run it, set ASSISTANT_TEST_POSTGRES_URL (eval "export $(bash test/support/postgres-setup.sh)"); CI does.');
 
 const LIMIT = 10;
 /** Requests each replica gets at once: reads count against the minute too, and are not bound per process like model calls. */
