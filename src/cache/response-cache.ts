@@ -41,8 +41,8 @@ export class ResponseCache {
     if (!this.policy.enabled) return undefined;
     const hit = await this.store.cacheGet(key, { ttlSeconds: this.policy.ttlSeconds });
     if (hit && trace && this.requestLog) {
-      const { host, sessionId, turnKey } = trace;
-      this.requestLog.record([{ at: Date.now(), sessionId, turnKey, endpoint: hit.kind, host, model: hit.model, attempt: 1, latencyMs: 0, cached: true,
+      const { host, sessionId, turnKey, token } = trace;
+      this.requestLog.record([{ at: Date.now(), sessionId, turnKey, ...(token ? { token: token.name } : {}), endpoint: hit.kind, host, model: hit.model, attempt: 1, latencyMs: 0, cached: true,
         ...(hit.kind === 'chat' ? { inputTokens: (hit.metadata?.usage as { promptTokens?: number } | undefined)?.promptTokens, outputTokens: (hit.metadata?.usage as { completionTokens?: number } | undefined)?.completionTokens } : {}),
         ...(hit.kind === 'speech' ? { characters: (hit.metadata?.characters as number | undefined) } : {}),
       }]);

@@ -29,7 +29,7 @@ export interface ExchangeRequest {
    */
   answerCache: 'read-write' | 'write-only' | 'off';
   /** The personal token's name (serve), written with each call in the request log. */
-  token?: string | undefined;
+  token?: { id: string; name: string } | undefined;
   /** Who asks ("user@host"), recorded on a new session. */
   owner?: string | undefined;
 }

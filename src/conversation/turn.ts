@@ -160,7 +160,7 @@ async function transcribe(
   input: Extract<TurnInput, { audio: Uint8Array }>,
   events: TurnEvents,
   signal: AbortSignal,
-  trace: { sessionId: string; turnKey: string; token?: string },
+  trace: { sessionId: string; turnKey: string; token?: { id: string; name: string } },
 ): Promise<string | undefined> {
   if (!transcriber) throw new AssistantError('No transcriber is configured for spoken input.');
   await events.onStage?.('transcribing');

@@ -16,8 +16,8 @@ export interface RequestLog {
 export interface TraceContext {
   sessionId?: string | undefined;
   turnKey?: string | undefined;
-  /** The personal token's name, when `assistant serve` makes the call for someone. */
-  token?: string | undefined;
+  /** The personal token the call is made for (`assistant serve`): its name is logged, its id is charged. */
+  token?: { id: string; name: string } | undefined;
 }
 
 interface Attempt {
@@ -80,7 +80,7 @@ export class CallTrace {
         at: attempt.at,
         sessionId: this.info.sessionId,
         turnKey: this.info.turnKey,
-        ...(this.info.token === undefined ? {} : { token: this.info.token }),
+        ...(this.info.token === undefined ? {} : { token: this.info.token.name }),
         endpoint: this.info.endpoint,
         host: this.info.host,
         model: this.info.model,

@@ -91,7 +91,7 @@ async function answer(
       contextBudgetTokens: settings.contextTokens,
       answerCache: answerCacheUse(undefined, settings.cacheAnswers, temperature),
       owner: ownerOf(principal),
-      token: principal.name,
+      token: { id: principal.tokenId, name: principal.name },
       sttModel: '',
       language: undefined,
       keep: 'printed',

@@ -4,7 +4,6 @@
  * they hold across replicas), and a bound on a token's concurrent model calls in this process.
  * A refusal is a 429 with `Retry-After` and the one JSON error shape.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MiddlewareHandler } from 'hono';
 import type { ChatModel } from '../chat/chat-model.js';
 import type { TokenUsageStore } from '../store/store.js';
@@ -24,13 +23,6 @@ export interface LimitDependencies {
   /** Default DEFAULT_CONCURRENT_CALLS_PER_TOKEN. */
   concurrentCallsPerToken?: number | undefined;
 }
-
-/**
- * The token a model call is made for. Routes call the shared ChatModel deep inside the turn
- * core, which knows nothing of tokens; the middleware runs the route in this scope so the
- * metered model (below) can charge the tokens an answer used to the right person.
- */
-const callerScope = new AsyncLocalStorage<string>();
 
 export function enforceLimits(dependencies: LimitDependencies): MiddlewareHandler<{ Variables: { principal: Principal } }> {
   const bound = dependencies.concurrentCallsPerToken ?? DEFAULT_CONCURRENT_CALLS_PER_TOKEN;
@@ -60,7 +52,7 @@ export function enforceLimits(dependencies: LimitDependencies): MiddlewareHandle
     };
     try {
       await checkQuotas(dependencies, principal, callsModel);
-      await callerScope.run(tokenId, next);
+      await next();
     } catch (error) {
       releaseOnce();
       throw error;
@@ -122,13 +114,14 @@ function releasingWhenDone(body: ReadableStream<Uint8Array>, done: () => void): 
 
 /**
  * The server's ChatModel, charging the prompt and completion tokens of each answer to the
- * token it was asked for (today's UTC day). Cached answers never reach it, so they cost nothing.
+ * token it was asked for (today's UTC day), which the turn passes with every call in its trace.
+ * Cached answers never reach it, so they cost nothing.
  */
 export function meteredChatModel(chatModel: ChatModel, dependencies: Pick<LimitDependencies, 'usage' | 'now'>): ChatModel {
   return {
     baseURL: chatModel.baseURL,
     async *generate(request, options) {
-      const tokenId = callerScope.getStore();
+      const tokenId = options.trace?.token?.id;
       for await (const event of chatModel.generate(request, options)) {
         if (event.type === 'finish' && event.usage && tokenId !== undefined) {
           const dayStart = Math.floor(dependencies.now() / DAY_MS) * DAY_MS;

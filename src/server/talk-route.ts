@@ -56,7 +56,7 @@ export function talkRoute(dependencies: TalkDependencies, settings: AskSettings 
       { ...dependencies, transcriber: speech.transcriber, voice: { synthesizer: speech.synthesizer, player, settings: speechSettings.voice } },
       {
         sessionId, model: query.model ?? settings.model, system: settings.system, temperature, stream: true, contextBudgetTokens: settings.contextTokens,
-        answerCache: answerCacheUse(undefined, settings.cacheAnswers, temperature), owner: ownerOf(principal), token: principal.name, sttModel: speechSettings.sttModel, language: speechSettings.language, keep: 'printed',
+        answerCache: answerCacheUse(undefined, settings.cacheAnswers, temperature), owner: ownerOf(principal), token: { id: principal.tokenId, name: principal.name }, sttModel: speechSettings.sttModel, language: speechSettings.language, keep: 'printed',
       },
       { kind: 'audio-file', audio, filename },
       {},
