@@ -11,7 +11,7 @@ import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-ro
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
-import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
+import { chargeTokens, enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
 import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
@@ -110,7 +110,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.post('/v1/ask', askRoute(metered, settings));
   app.post('/v1/talk', talkRoute(metered, settings));
   app.route('/v1/sessions', sessionsRoutes(dependencies.store));
-  if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
+  if (dependencies.gateway) app.route('/v1', gatewayRoutes({ ...dependencies.gateway, charge: chargeTokens(limits) }, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));

@@ -56,7 +56,7 @@ export function answerFromJson(body: unknown): CachedAnswer | undefined {
 export class StreamWatcher {
   private buffered = '';
   private readonly decoder = new TextDecoder();
-  private text = '';
+  private received = '';
   private model: string | undefined;
   private finishReason: string | undefined;
   private plain = true;
@@ -70,10 +70,15 @@ export class StreamWatcher {
     for (const line of lines) this.line(line.trimEnd());
   }
 
+  /** The text of the answer so far (all of it once the stream ended). */
+  get text(): string {
+    return this.received;
+  }
+
   /** The whole answer, when the stream ended with [DONE] and was plain text in one choice. */
   get answer(): CachedAnswer | undefined {
     if (!this.done || !this.plain || this.model === undefined || this.finishReason === undefined) return undefined;
-    return { model: this.model, text: this.text, finishReason: this.finishReason, usage: this.usage };
+    return { model: this.model, text: this.received, finishReason: this.finishReason, usage: this.usage };
   }
 
   private line(line: string): void {
@@ -91,7 +96,7 @@ export class StreamWatcher {
     if (chunk.usage) this.usage = usageOf(chunk.usage);
     for (const choice of chunk.choices ?? []) {
       if (choice.index !== 0 || choice.delta?.tool_calls !== undefined) this.plain = false;
-      if (typeof choice.delta?.content === 'string') this.text += choice.delta.content;
+      if (typeof choice.delta?.content === 'string') this.received += choice.delta.content;
       if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
     }
   }
@@ -123,7 +128,14 @@ export function completionEvents(answer: CachedAnswer, id: string, created: numb
   return `${events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('')}data: [DONE]\n\n`;
 }
 
-function usageOf(usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined): CachedAnswer['usage'] {
+/** Usage as an OpenAI body carries it (fields unchecked). */
+export interface UsageJson {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+}
+
+/** The counts of a body's usage that are numbers. */
+export function usageOf(usage: UsageJson | undefined): CachedAnswer['usage'] {
   return {
     promptTokens: typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : undefined,
     completionTokens: typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : undefined,

@@ -19,6 +19,8 @@ export interface BodyWatcher {
   outcome(): CallOutcome;
   /** The body arrived whole. */
   end(): Promise<void>;
+  /** The body was cut (the client went away, the upstream failed) after the upstream answered. */
+  cut?(): void;
 }
 
 const IGNORE: BodyWatcher = { observe: () => {}, outcome: () => ({}), end: async () => {} };
@@ -86,15 +88,24 @@ async function readWhole(response: Response, call: UpstreamCall): Promise<string
   return text + decoder.decode();
 }
 
-/** A body passed through piece by piece as it arrives, with its content type. */
-export async function forwardStream(dependencies: UpstreamDependencies, context: GatewayContext, request: UpstreamRequest, watcher: BodyWatcher = IGNORE): Promise<Response> {
+/** A body passed through piece by piece as it arrives, with its content type; `filter`, when given, changes what the client gets (the watcher sees the upstream's bytes). */
+export async function forwardStream(
+  dependencies: UpstreamDependencies,
+  context: GatewayContext,
+  request: UpstreamRequest,
+  watcher: BodyWatcher = IGNORE,
+  filter?: TransformStream<Uint8Array, Uint8Array>,
+): Promise<Response> {
   const call = startCall(dependencies, context, request);
   const sent = await send(call, context);
   if ('failed' in sent) return sent.failed;
-  const finish = (errorClass?: string): void => call.finish({ ...watcher.outcome(), errorClass });
+  const finish = (errorClass?: string): void => {
+    if (errorClass !== undefined) watcher.cut?.();
+    call.finish({ ...watcher.outcome(), errorClass });
+  };
   // The client went away: the upstream call is aborted (startCall), and the row says so.
   context.req.raw.signal.addEventListener('abort', () => finish('Aborted'), { once: true });
-  const passed = sent.answer.body!.pipeThrough(
+  const watched = sent.answer.body!.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         call.keepAlive();
@@ -107,6 +118,7 @@ export async function forwardStream(dependencies: UpstreamDependencies, context:
       },
     }),
   );
+  const passed = filter ? watched.pipeThrough(filter) : watched;
   const reader = passed.getReader();
   const relay = new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -19,16 +19,22 @@ import {
   gatewayCacheKey,
   isCacheable,
   StreamWatcher,
+  usageOf,
   type ChatCompletionBody,
+  type UsageJson,
 } from './gateway-cache.js';
 import { addAudioRoutes } from './gateway-audio.js';
 import { forwardStream, forwardWhole, type GatewayContext } from './gateway-forward.js';
 import type { UpstreamDependencies, UpstreamRequest } from './gateway-upstream.js';
+import { dropUsageEvents, tokensToCharge, withUsageReported, type ReportedUsage } from './gateway-usage.js';
 import { HttpError } from './http-errors.js';
+import type { ChargeTokens } from './limits.js';
 import { MODEL_NAME, parseBody } from './schemas.js';
 
 export interface GatewayDependencies extends UpstreamDependencies {
   cache: ResponseCache;
+  /** Charges a completion's tokens to the token's day (limits.ts); left out, nothing is charged. */
+  charge?: ChargeTokens | undefined;
 }
 
 export interface GatewaySettings {
@@ -73,15 +79,47 @@ async function chatCompletions(dependencies: GatewayDependencies, settings: Gate
       return new Response(completionEvents(answer, id, created, body.stream_options?.include_usage === true), { headers: { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
     }
   }
-  const request: UpstreamRequest = { endpoint: 'chat', path: '/chat/completions', method: 'POST', body: JSON.stringify(body), contentType: 'application/json', model: body.model };
+  const request: UpstreamRequest = { endpoint: 'chat', path: '/chat/completions', method: 'POST', body: JSON.stringify(withUsageReported(body)), contentType: 'application/json', model: body.model };
   const remember = async (answer: ReturnType<typeof answerFromJson>): Promise<void> => {
     if (key !== undefined && answer) await dependencies.cache.put('chat', key, cacheValue(answer)).catch(() => {});
   };
-  if (!body.stream) return forwardWhole(dependencies, context, request, (json) => remember(answerFromJson(json)));
+  // Charged once per upstream answer, like an answer of /v1/ask (a cache hit above costs nothing).
+  const tokenId = context.get('principal').tokenId;
+  let charged = false;
+  const charge = async (usage: ReportedUsage | undefined, answerText: string): Promise<void> => {
+    if (charged || !dependencies.charge) return;
+    charged = true;
+    await dependencies.charge(tokenId, tokensToCharge(usage, body, answerText));
+  };
+  if (!body.stream) {
+    return forwardWhole(dependencies, context, request, async (json) => {
+      const answer = answerFromJson(json);
+      await charge(usageOf((json as { usage?: UsageJson | null }).usage ?? undefined), answer?.text ?? textOfJson(json));
+      await remember(answer);
+    });
+  }
   const watcher = new StreamWatcher();
-  return forwardStream(dependencies, context, request, {
-    observe: (chunk) => watcher.observe(chunk),
-    outcome: () => ({ inputTokens: watcher.usage.promptTokens, outputTokens: watcher.usage.completionTokens }),
-    end: () => remember(watcher.answer),
-  });
+  return forwardStream(
+    dependencies,
+    context,
+    request,
+    {
+      observe: (chunk) => watcher.observe(chunk),
+      outcome: () => ({ inputTokens: watcher.usage.promptTokens, outputTokens: watcher.usage.completionTokens }),
+      end: async () => {
+        await charge(watcher.usage, watcher.text);
+        await remember(watcher.answer);
+      },
+      // Cut short: what arrived is charged (the store's error is the log's business, not the client's).
+      cut: () => void charge(watcher.usage, watcher.text).catch(() => {}),
+    },
+    // The client that did not ask for usage does not get the usage event asked for on its behalf.
+    body.stream_options?.include_usage === true ? undefined : dropUsageEvents(),
+  );
+}
+
+/** The text of every choice of a whole answer, for an estimate when the upstream reported no usage. */
+function textOfJson(json: unknown): string {
+  const choices = (json as { choices?: Array<{ message?: { content?: unknown } }> }).choices ?? [];
+  return choices.map((choice) => (typeof choice.message?.content === 'string' ? choice.message.content : JSON.stringify(choice.message ?? ''))).join('');
 }

@@ -112,21 +112,26 @@ function releasingWhenDone(body: ReadableStream<Uint8Array>, done: () => void): 
   });
 }
 
+/** Charges `tokens` (prompt + completion) to a token's UTC day: its tokens-per-day budget. */
+export type ChargeTokens = (tokenId: string, tokens: number) => Promise<void>;
+
+export function chargeTokens(dependencies: Pick<LimitDependencies, 'usage' | 'now'>): ChargeTokens {
+  return (tokenId, tokens) => dependencies.usage.addTokens(tokenId, Math.floor(dependencies.now() / DAY_MS) * DAY_MS, tokens);
+}
+
 /**
  * The server's ChatModel, charging the prompt and completion tokens of each answer to the
  * token it was asked for (today's UTC day), which the turn passes with every call in its trace.
  * Cached answers never reach it, so they cost nothing.
  */
 export function meteredChatModel(chatModel: ChatModel, dependencies: Pick<LimitDependencies, 'usage' | 'now'>): ChatModel {
+  const charge = chargeTokens(dependencies);
   return {
     baseURL: chatModel.baseURL,
     async *generate(request, options) {
       const tokenId = options.trace?.token?.id;
       for await (const event of chatModel.generate(request, options)) {
-        if (event.type === 'finish' && event.usage && tokenId !== undefined) {
-          const dayStart = Math.floor(dependencies.now() / DAY_MS) * DAY_MS;
-          await dependencies.usage.addTokens(tokenId, dayStart, event.usage.promptTokens + event.usage.completionTokens);
-        }
+        if (event.type === 'finish' && event.usage && tokenId !== undefined) await charge(tokenId, event.usage.promptTokens + event.usage.completionTokens);
         yield event;
       }
     },

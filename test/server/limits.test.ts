@@ -17,6 +17,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { NewToken, Store } from '../../src/store/store.js';
 import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
+import { FakeOpenAIServer } from '../support/openai-server.js';
 import { POSTGRES_URL, createTestDatabase, dropTestDatabase } from '../support/postgres.js';
 import { waitUntil } from '../support/wait-for.js';
 import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
@@ -51,12 +52,14 @@ let cleanUp: () => Promise<void>;
 let server: ServerType | undefined;
 let base: string;
 
-async function start(chatModel: FakeChatModel, tokens: Array<Omit<NewToken, 'hash'> & { secret: string }>, concurrentCallsPerToken?: number): Promise<void> {
+async function start(chatModel: FakeChatModel, tokens: Array<Omit<NewToken, 'hash'> & { secret: string }>, concurrentCallsPerToken?: number, gatewayTo?: FakeOpenAIServer): Promise<void> {
   for (const { secret, ...token } of tokens) await store.createToken({ ...token, hash: hashTokenSecret(secret) });
   const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined });
+  const gateway = gatewayTo && { upstream: { baseURL: gatewayTo.url, apiKey: 'sk-server', timeoutMilliseconds: 15_000 }, fetch: globalThis.fetch, cache };
   const app = createApp(
-    { store, chatModel, cache, tokens: store, usage: store, now: () => clock, ready: async () => {} },
-    { ...TEST_SETTINGS, cacheAnswers: 'never', concurrentCallsPerToken },
+    { store, chatModel, cache, tokens: store, usage: store, now: () => clock, ready: async () => {}, ...(gateway ? { gateway } : {}) },
+    // The gateway's cache follows the server's setting: on, so a deterministic request can be a hit.
+    { ...TEST_SETTINGS, cacheAnswers: gateway ? 'auto' : 'never', concurrentCallsPerToken },
   );
   server = await listenOnLoopback(app);
   base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
@@ -118,6 +121,38 @@ describe.each(stores)('limits on %s', (_name, open) => {
     clock = 20_001 * DAY;
     expect((await ask('tomorrow')).status).toBe(200);
     expect(await store.tokensUsed(alice!.id, 20_001 * DAY)).toBe(4);
+  });
+
+  it('charges gateway chat completions, whole and streamed, to the day (a cached answer costs nothing) and refuses once it is spent', async () => {
+    const upstream = await new FakeOpenAIServer().start();
+    try {
+      upstream.defaultReply = { text: 'Hi there', usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } };
+      await start(new FakeChatModel(), [{ name: 'alice', secret: ALICE, tokensPerDay: 30 }], undefined, upstream);
+      const [alice] = await store.listTokens();
+      const used = (): Promise<number> => store.tokensUsed(alice!.id, 20_000 * DAY);
+      const chat = (body: Record<string, unknown>): Promise<Response> =>
+        fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], ...body }) });
+
+      expect((await chat({})).status).toBe(200);
+      expect(await used()).toBe(10);
+      // Deterministic: the first is asked upstream and charged; the same again is a cache hit, free.
+      expect((await chat({ temperature: 0 })).status).toBe(200);
+      const hit = await chat({ temperature: 0 });
+      expect(hit.headers.get('x-assistant-cache')).toBe('hit');
+      expect(await used()).toBe(20);
+      // Streamed without asking for usage: the upstream is asked for it, the client does not get it, and it is charged.
+      const streamed = await (await chat({ stream: true })).text();
+      expect(streamed).toContain('"Hi "');
+      expect(streamed).not.toContain('"usage"');
+      expect(streamed.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      expect(upstream.chatRequests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+      expect(await used()).toBe(30);
+      const asked = upstream.chatRequests.length;
+      await expectRefused(await chat({ stream: true }), /used 30 of its 30 tokens today \(UTC\)\. Retry in 50385 s\./, 50_385);
+      expect(upstream.chatRequests).toHaveLength(asked);
+    } finally {
+      await upstream.close();
+    }
   });
 
   it('bounds a token\'s concurrent model calls in the process, holding a slot while an answer streams', async () => {
