@@ -76,7 +76,7 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
       return `${await memory(quick ? 20 : 50)}\n\n${voice}`;
     },
   ],
-  ['7. assistant serve under load', () => serveLoad(quick ? [10, 50] : [10, 50, 200], (clients) => (quick ? 2 : 4) * clients)],
+  ['7. assistant serve under load', () => serveLoad(quick ? [1, 10, 50] : [1, 10, 50, 200], (clients) => Math.max(quick ? 10 : 20, (quick ? 2 : 4) * clients))],
 ];
 
 for (const [title, run] of benchmarks) {

@@ -3,10 +3,15 @@
  * ASSISTANT_TEST_POSTGRES_URL is not set), the local server upstream with the other benchmarks'
  * delays, clients alternating between the replicas. Bounded by request count. Reports requests
  * per second, p50/p99, errors, history rows lost, the server's overhead over the upstream's own
- * latency, and the replicas' peak memory.
+ * latency at each number of clients, and the replicas' peak memory; and where the time goes
+ * (serve-probe.cjs in each replica: PostgreSQL round trips per request by statement, the wait for
+ * a pooled connection, event-loop delay, CPU per request).
+ *
+ * ASSISTANT_BENCH_SERVE_BASELINE=<another build's bin/assistant.js> measures that build first,
+ * in the same run and against the same upstream, so the two can be compared side by side.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeOpenAIServer, echoReply } from '../test/support/openai-server.js';
@@ -14,6 +19,7 @@ import { openStore } from '../src/store/open-store.js';
 import { ms, table } from './stats.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/assistant.js');
+const PROBE = resolve(import.meta.dirname, 'serve-probe.cjs');
 /** Upstream delays, as in the time-to-first-audio benchmark. */
 const FIRST_TOKEN_MS = 250;
 const TOKEN_MS = 30;
@@ -23,6 +29,24 @@ const TEAM = 60;
 interface Replica {
   child: ChildProcess;
   base: string;
+  probeFile: string;
+  snapshots: number;
+}
+
+/** What serve-probe.cjs reports for one stretch of the run. */
+interface ProbeSnapshot {
+  statements: Record<string, { count: number; ms: number }>;
+  poolWait: { count: number; ms: number };
+  loopDelayMs: { p50: number; p99: number; max: number };
+  cpuMs: number;
+}
+
+interface LoadResult {
+  latencies: number[];
+  failures: Map<number, number>;
+  seconds: number;
+  /** CPU time of this process (the load generator and the upstream) during the load. */
+  benchCpuMs: number;
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -30,11 +54,12 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 /** Runs `total` requests with `clients` in flight; latencies of the successful ones, and the failures by status. */
-async function load(clients: number, total: number, request: (index: number) => Promise<Response>): Promise<{ latencies: number[]; failures: Map<number, number>; seconds: number }> {
+async function load(clients: number, total: number, request: (index: number) => Promise<Response>): Promise<LoadResult> {
   const latencies: number[] = [];
   const failures = new Map<number, number>();
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (next < total) {
@@ -47,11 +72,15 @@ async function load(clients: number, total: number, request: (index: number) => 
       }
     }),
   );
-  return { latencies: latencies.sort((a, b) => a - b), failures, seconds: (performance.now() - started) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { latencies: latencies.sort((a, b) => a - b), failures, seconds: (performance.now() - started) / 1000, benchCpuMs: (used.user + used.system) / 1000 };
 }
 
-async function startReplica(env: NodeJS.ProcessEnv): Promise<Replica> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startReplica(bin: string, env: NodeJS.ProcessEnv, probeFile: string): Promise<Replica> {
+  const child = spawn(process.execPath, ['--require', PROBE, bin, 'serve', '--port', '0'], {
+    env: { ...env, ASSISTANT_BENCH_PROBE_FILE: probeFile, ASSISTANT_BENCH_MODULES: resolve(bin, '../..') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const port = await new Promise<number>((resolvePort, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -63,7 +92,20 @@ async function startReplica(env: NodeJS.ProcessEnv): Promise<Replica> {
   });
   // Keep draining the log lines so the pipe never blocks the server.
   child.stdout!.resume();
-  return { child, base: `http://127.0.0.1:${port}` };
+  return { child, base: `http://127.0.0.1:${port}`, probeFile, snapshots: 0 };
+}
+
+/** The replica's probe totals since its last snapshot (and the probe starts again from zero). */
+async function snapshot(replica: Replica): Promise<ProbeSnapshot> {
+  replica.child.kill('SIGUSR2');
+  replica.snapshots += 1;
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const lines = existsSync(replica.probeFile) ? readFileSync(replica.probeFile, 'utf8').trim().split('\n') : [];
+    if (lines.length >= replica.snapshots) return JSON.parse(lines[replica.snapshots - 1]!) as ProbeSnapshot;
+    if (performance.now() > deadline) throw new Error('the replica did not answer the probe');
+    await new Promise((done) => setTimeout(done, 20));
+  }
 }
 
 function peakMemoryMegabytes(child: ChildProcess): number {
@@ -71,9 +113,49 @@ function peakMemoryMegabytes(child: ChildProcess): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
-export async function serveLoad(levels: number[], requestsPerLevel: (clients: number) => number): Promise<string> {
-  const upstream = await new FakeOpenAIServer().start();
-  upstream.defaultReply = (request) => ({ ...(typeof echoReply === 'function' ? echoReply(request) : echoReply), delayMs: FIRST_TOKEN_MS, chunkDelayMs: TOKEN_MS });
+/** One line per stretch: round trips and their time per request, by statement, most first. */
+function breakdown(snapshots: ProbeSnapshot[], requests: number, benchCpuMs: number): string[] {
+  const statements = new Map<string, { count: number; ms: number }>();
+  let poolWaitMs = 0;
+  let cpuMs = 0;
+  for (const probe of snapshots) {
+    for (const [label, entry] of Object.entries(probe.statements)) {
+      const total = statements.get(label) ?? { count: 0, ms: 0 };
+      statements.set(label, { count: total.count + entry.count, ms: total.ms + entry.ms });
+    }
+    poolWaitMs += probe.poolWait.ms;
+    cpuMs += probe.cpuMs;
+  }
+  const trips = [...statements.values()].reduce((sum, entry) => sum + entry.count, 0);
+  const tripMs = [...statements.values()].reduce((sum, entry) => sum + entry.ms, 0);
+  const byStatement = [...statements]
+    .sort(([, a], [, b]) => b.count - a.count)
+    .map(([label, entry]) => `${label} ${(entry.count / requests).toFixed(2)}× ${ms(entry.ms / entry.count)}`)
+    .join('; ');
+  return [
+    (trips / requests).toFixed(1),
+    ms(tripMs / requests),
+    ms(poolWaitMs / requests),
+    snapshots.map((probe) => `${ms(probe.loopDelayMs.p50)} / ${ms(probe.loopDelayMs.p99)}`).join(', '),
+    ms(cpuMs / requests),
+    ms(benchCpuMs / requests),
+    byStatement || '-',
+  ];
+}
+
+interface BuildRun {
+  rows: string[][];
+  probeRows: string[][];
+  /** p50 over the upstream's own p50 at the same number of clients, by clients: uncached /v1/ask and the gateway. */
+  askOverhead: Map<number, number>;
+  gatewayOverhead: Map<number, number>;
+  unexpected: number;
+  lost: string;
+  memory: string;
+  replicaCount: number;
+}
+
+async function measureBuild(bin: string, upstream: FakeOpenAIServer, levels: number[], requestsPerLevel: (clients: number) => number): Promise<BuildRun> {
   const home = mkdtempSync(join(tmpdir(), 'assistant-bench-serve-'));
   const postgres = process.env.ASSISTANT_TEST_POSTGRES_URL;
   let databaseUrl: string | undefined;
@@ -89,40 +171,52 @@ export async function serveLoad(levels: number[], requestsPerLevel: (clients: nu
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   // A team: one token per person, so the per-token bound on calls in flight (4 per replica) is not what is measured.
-  const tokens = Array.from({ length: TEAM }, (_, person) => spawnSync(process.execPath, [BIN, 'token', 'create', '--name', `person-${person}`], { env, encoding: 'utf8' }).stdout.trim());
-  const replicas = postgres ? await Promise.all([startReplica(env), startReplica(env)]) : [await startReplica(env)];
+  const tokens = Array.from({ length: TEAM }, (_, person) => spawnSync(process.execPath, [bin, 'token', 'create', '--name', `person-${person}`], { env, encoding: 'utf8' }).stdout.trim());
+  const starting = postgres ? [0, 1] : [0];
+  const replicas = await Promise.all(starting.map((index) => startReplica(bin, env, join(home, `probe-${index}.jsonl`))));
   const post = (index: number, path: string, body: unknown): Promise<Response> =>
     fetch(`${replicas[index % replicas.length]!.base}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens[Math.floor(index / replicas.length) % TEAM]!}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  // The floor asks the upstream itself the same shape of question (the echoed answer has as many tokens), at the same number of clients.
+  const floor = (stream: boolean) => (index: number) =>
+    fetch(`${upstream.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: `question ${index} ${Math.random()}` }] }),
+    });
 
-  // The floor: the upstream's own latency for the same answer, without the server.
-  const floor = await load(10, 50, (index) =>
-    fetch(`${upstream.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: `floor ${index}` }] }) }),
-  );
   await post(0, '/v1/ask', { text: 'the cached question', temperature: 0 });
+  await Promise.all(replicas.map(snapshot));
   const cases: Array<[string, (index: number) => Promise<Response>]> = [
+    ['upstream alone, streamed (floor)', floor(true)],
+    ['upstream alone, whole (floor)', floor(false)],
     ['/v1/ask, cached', (index) => post(index, '/v1/ask', { text: 'the cached question', temperature: 0 })],
     ['/v1/ask, uncached', (index) => post(index, '/v1/ask', { text: `question ${index} ${Math.random()}` })],
-    ['gateway /v1/chat/completions', (index) => post(index, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `gateway ${index} ${Math.random()}` }] })],
+    ['gateway /v1/chat/completions', (index) => post(index, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${index} ${Math.random()}` }] })],
   ];
   const rows: string[][] = [];
+  const probeRows: string[][] = [];
+  const p50s = new Map<string, number>();
   let asked = 1; // the cached question, asked once before the rounds
   let unexpected = 0;
-  let uncachedP50AtTen = Number.NaN;
   for (const [name, request] of cases) {
     for (const clients of levels) {
       const total = requestsPerLevel(clients);
       const result = await load(clients, total, request);
+      const probes = await Promise.all(replicas.map(snapshot));
       if (name.startsWith('/v1/ask')) asked += result.latencies.length;
-      if (name === '/v1/ask, uncached' && clients === levels[0]) uncachedP50AtTen = percentile(result.latencies, 0.5);
+      p50s.set(`${name} ${clients}`, percentile(result.latencies, 0.5));
       for (const [status, count] of result.failures) if (status !== 429) unexpected += count;
       const failed = [...result.failures].map(([status, count]) => `${count}×${status || 'network'}`).join(', ') || '0';
       rows.push([name, String(clients), String(total), (result.latencies.length / result.seconds).toFixed(1), ms(percentile(result.latencies, 0.5)), ms(percentile(result.latencies, 0.99)), failed]);
+      if (!name.includes('floor')) probeRows.push([name, String(clients), ...breakdown(probes, total, result.benchCpuMs)]);
+      else probeRows.push([name, String(clients), '-', '-', '-', '-', '-', ms(result.benchCpuMs / total), '-']);
     }
   }
+  const overhead = (route: string, floorName: string): Map<number, number> => new Map(levels.map((clients) => [clients, p50s.get(`${route} ${clients}`)! - p50s.get(`${floorName} ${clients}`)!]));
   const memory = replicas.map((replica) => `${peakMemoryMegabytes(replica.child).toFixed(0)} MB`).join(' and ');
 
   for (const replica of replicas) replica.child.kill('SIGTERM');
@@ -132,19 +226,67 @@ export async function serveLoad(levels: number[], requestsPerLevel: (clients: nu
   const messages = (await store.size()).rows.messages;
   await store.close();
   const expected = 2 * asked;
-  await upstream.close();
   await dropDatabase?.();
   rmSync(home, { recursive: true, force: true });
+  return {
+    rows,
+    probeRows,
+    askOverhead: overhead('/v1/ask, uncached', 'upstream alone, streamed (floor)'),
+    gatewayOverhead: overhead('gateway /v1/chat/completions', 'upstream alone, whole (floor)'),
+    unexpected,
+    lost: `${messages ?? '?'} messages stored for ${asked} answered asks (${expected} expected: each question and its answer): **${messages === expected ? 'nothing lost' : 'rows missing'}**`,
+    memory,
+    replicaCount: replicas.length,
+  };
+}
 
-  const floorP50 = percentile(floor.latencies, 0.5);
+function report(title: string, run: BuildRun, levels: number[]): string {
+  const verdict = (overhead: number): string => `${ms(overhead)} (${overhead < 5 ? 'met' : 'missed'})`;
   return [
-    `${replicas.length} replica${replicas.length === 1 ? '' : 's'} of \`assistant serve\` on ${postgres ? 'one PostgreSQL' : 'SQLite (set ASSISTANT_TEST_POSTGRES_URL for two replicas on PostgreSQL)'}, ` +
-      `clients alternating between them; upstream: first token ${FIRST_TOKEN_MS} ms, ${TOKEN_MS} ms per token (answers of 4-5 tokens). ${TEAM} people, a token each, no limits set on them.`,
+    `### ${title}`,
     '',
-    table(['route', 'clients', 'requests', 'req/s', 'p50', 'p99', 'failed'], rows),
+    table(['route', 'clients', 'requests', 'req/s', 'p50', 'p99', 'failed'], run.rows),
     '',
-    `The upstream alone (streamed, 10 clients): p50 ${ms(floorP50)}. Server overhead over it at p50, uncached /v1/ask with 10 clients: ${ms(uncachedP50AtTen - floorP50)} (target under 5 ms: **${uncachedP50AtTen - floorP50 < 5 ? 'met' : 'missed'}**). ` +
-      `Errors other than 429: **${unexpected}**. History: ${messages ?? '?'} messages stored for ${asked} answered asks (${expected} expected: each question and its answer): **${messages === expected ? 'nothing lost' : 'rows missing'}**. ` +
-      `Peak memory of the replicas: ${memory}.`,
+    table(['clients', ...levels.map(String)], [
+      ['overhead at p50, uncached /v1/ask (target under 5 ms)', ...levels.map((clients) => verdict(run.askOverhead.get(clients)!))],
+      ['overhead at p50, gateway', ...levels.map((clients) => ms(run.gatewayOverhead.get(clients)!))],
+    ]),
+    '',
+    'Where the time goes, per request (serve-probe.cjs in each replica; round trips are pg queries, their time from sent to answered):',
+    '',
+    table(['route', 'clients', 'PostgreSQL round trips', 'their time', 'pool wait', 'event-loop delay p50 / p99 (each replica)', 'replica CPU', 'load generator + upstream CPU', 'round trips by statement (count, mean time)'], run.probeRows),
+    '',
+    `Errors other than 429: **${run.unexpected}**. History: ${run.lost}. Peak memory of the replicas: ${run.memory}.`,
   ].join('\n');
+}
+
+export async function serveLoad(levels: number[], requestsPerLevel: (clients: number) => number): Promise<string> {
+  const upstream = await new FakeOpenAIServer().start();
+  upstream.defaultReply = (request) => ({ ...(typeof echoReply === 'function' ? echoReply(request) : echoReply), delayMs: FIRST_TOKEN_MS, chunkDelayMs: TOKEN_MS });
+  const baseline = process.env.ASSISTANT_BENCH_SERVE_BASELINE;
+  try {
+    const before = baseline ? await measureBuild(resolve(baseline), upstream, levels, requestsPerLevel) : undefined;
+    const after = await measureBuild(BIN, upstream, levels, requestsPerLevel);
+    const sideBySide = before
+      ? [
+          '',
+          table(['p50 overhead over the upstream, uncached /v1/ask', ...levels.map((clients) => `${clients} client${clients === 1 ? '' : 's'}`)], [
+            ['before (baseline build)', ...levels.map((clients) => ms(before.askOverhead.get(clients)!))],
+            ['after (this build)', ...levels.map((clients) => ms(after.askOverhead.get(clients)!))],
+          ]),
+        ]
+      : [];
+    return [
+      `${after.replicaCount} replica${after.replicaCount === 1 ? '' : 's'} of \`assistant serve\` on ${process.env.ASSISTANT_TEST_POSTGRES_URL ? 'one PostgreSQL' : 'SQLite (set ASSISTANT_TEST_POSTGRES_URL for two replicas on PostgreSQL)'}, ` +
+        `clients alternating between them; upstream: first token ${FIRST_TOKEN_MS} ms, ${TOKEN_MS} ms per token (answers of 5 tokens). ${TEAM} people, a token each, no limits set on them. ` +
+        'The overhead is the p50 over the p50 of the upstream alone asked the same shape of question by as many clients, in the same run. ' +
+        'The load generator and the upstream run in the benchmark process, on the same 2 cores as the replicas and PostgreSQL.',
+      ...sideBySide,
+      '',
+      ...(before ? [report('Before (baseline build)', before, levels), ''] : []),
+      report(before ? 'After (this build)' : 'This build', after, levels),
+    ].join('\n');
+  } finally {
+    await upstream.close();
+  }
 }
