@@ -36,7 +36,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw usageError('--tls-cert and --tls-key go together.');
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readPem(options.tlsCert, context.cwd), key: readPem(options.tlsKey, context.cwd) } : undefined;
 
-  const { app, store } = await serverApp(context, (line) => terminal.json(line), { tls: tls !== undefined });
+  const { app, store, settle } = await serverApp(context, (line) => terminal.json(line), { tls: tls !== undefined });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const listening = listen({ fetch: app.fetch, port, hostname: host, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) }, () => resolve(listening));
@@ -58,6 +58,8 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
   });
   terminal.json({ at: new Date().toISOString(), event: 'stopping', signal: stopped });
   await drain(server);
+  // The audit rows and last uses of the requests just finished are written before the store closes.
+  await settle();
   await store.close();
   terminal.json({ at: new Date().toISOString(), event: 'stopped' });
   return ExitCode.Success;

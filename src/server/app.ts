@@ -9,6 +9,7 @@ import { askRoute, type AskSettings } from './ask-route.js';
 import { gatewayRoutes, type GatewayDependencies } from './gateway.js';
 import { talkRoute, type SpeechSettings, type TalkDependencies } from './talk-route.js';
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
+import type { BackgroundWrites } from './background-writes.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { chargeTokens, enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
@@ -30,6 +31,8 @@ export interface ServerDependencies extends TalkDependencies {
   log?: (entry: RequestLogLine) => void;
   /** This process's counters for GET /metrics; the serve process shares them with its cache and model (metrics.ts). */
   metrics?: ServerMetrics;
+  /** Bookkeeping written off the requests' path (a token's last use); the owner settles it before closing the store. */
+  background?: BackgroundWrites;
   /** The OpenAI-compatible gateway (/v1/models, /v1/chat/completions, /v1/audio/*); left out, those routes are 404. */
   gateway?: GatewayDependencies;
 }
@@ -76,7 +79,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
 
   const metrics = dependencies.metrics ?? new ServerMetrics();
   app.use(metricsMiddleware(metrics));
-  app.get('/metrics', requireToken(dependencies.tokens), metricsRoute(metrics));
+  app.get('/metrics', requireToken(dependencies.tokens, dependencies.background), metricsRoute(metrics));
   app.get('/healthz', (context) => context.json({ status: 'ok' }));
   app.get('/readyz', async (context) => {
     try {
@@ -103,7 +106,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   const audioLimit = limitOf(MAX_AUDIO_BYTES + 64 * 1024);
   const jsonLimit = limitOf(maxBody);
   app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
-  app.use('/v1/*', requireToken(dependencies.tokens));
+  app.use('/v1/*', requireToken(dependencies.tokens, dependencies.background));
   const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
   app.use('/v1/*', enforceLimits(limits));
   const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };

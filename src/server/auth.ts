@@ -7,6 +7,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { hashTokenSecret, looksLikeTokenSecret } from '../tokens/token-secret.js';
 import type { TokenStore } from '../store/store.js';
+import type { BackgroundWrites } from './background-writes.js';
 import { HttpError } from './http-errors.js';
 
 /** A person's token, as the server sees it. */
@@ -26,7 +27,8 @@ const TOUCH_EVERY_MILLISECONDS = 60_000;
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="assistant"' };
 
-export function requireToken(tokens: TokenLookup): MiddlewareHandler<{ Variables: { principal: Principal } }> {
+/** `background`: where the "last used" write goes, off the request's path; without it, it is awaited. */
+export function requireToken(tokens: TokenLookup, background?: BackgroundWrites): MiddlewareHandler<{ Variables: { principal: Principal } }> {
   return async (context, next) => {
     const header = context.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -36,7 +38,11 @@ export function requireToken(tokens: TokenLookup): MiddlewareHandler<{ Variables
     if (!found) throw new HttpError(401, 'The bearer token is not valid.', 'authentication', undefined, challenge);
     if (found.revokedAt) throw new HttpError(401, 'The bearer token was revoked.', 'authentication', undefined, challenge);
     const now = Date.now();
-    if (tokens.touchToken && (found.lastUsedAt === undefined || now - found.lastUsedAt.getTime() >= TOUCH_EVERY_MILLISECONDS)) await tokens.touchToken(found.id, now);
+    const touch = tokens.touchToken;
+    if (touch && (found.lastUsedAt === undefined || now - found.lastUsedAt.getTime() >= TOUCH_EVERY_MILLISECONDS)) {
+      if (background) background.start(() => touch.call(tokens, found.id, now));
+      else await touch.call(tokens, found.id, now);
+    }
     context.set('principal', { tokenId: found.id, name: found.name, requestsPerMinute: found.requestsPerMinute, tokensPerDay: found.tokensPerDay });
     await next();
   };

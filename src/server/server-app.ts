@@ -8,12 +8,15 @@ import { ResponseCache } from '../cache/response-cache.js';
 import type { CommandContext } from '../commands/context.js';
 import type { Store } from '../store/store.js';
 import { createApp, type RequestLogLine } from './app.js';
+import { BackgroundWrites } from './background-writes.js';
 import { ServerMetrics } from './metrics.js';
 
 export interface ServerApp {
   app: ReturnType<typeof createApp>;
-  /** The opened store: the caller closes it. */
+  /** The opened store: the caller closes it, after `settle`. */
   store: Store;
+  /** Waits for the writes left after the responses (a token's last use, the request log's rows). */
+  settle(): Promise<void>;
 }
 
 /** `tls`: the server terminates TLS itself (production then needs no proxy's word for it). */
@@ -21,6 +24,7 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
   const settings = context.config.values;
   const store = await context.openStore();
   const metrics = new ServerMetrics();
+  const background = new BackgroundWrites();
   const chatModel = metrics.countingUpstreamErrors(context.chatModel());
   const cache = new ResponseCache(
     store,
@@ -39,6 +43,7 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
       ready: async () => void (await store.getSession('readiness-probe')),
       log,
       metrics,
+      background,
       gateway: { upstream: { baseURL: settings.baseURL, apiKey: settings.apiKey, timeoutMilliseconds: settings.timeoutSeconds * 1000 }, fetch: globalThis.fetch, cache, requestLog: context.requestLog },
     },
     {
@@ -56,7 +61,11 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
       speech: { sttModel: settings.sttModel, language: settings.language, voice: { model: settings.ttsModel, voice: settings.voice, speed: settings.speed } },
     },
   );
-  return { app, store };
+  const settle = async (): Promise<void> => {
+    await background.settle();
+    await context.requestLog.flush();
+  };
+  return { app, store, settle };
 }
 
 function packageVersion(): string {

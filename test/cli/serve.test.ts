@@ -126,6 +126,9 @@ describe('assistant serve', () => {
       ['user', 'complete', 'slowly please'],
       ['assistant', 'complete', 'one two three four five six'],
     ]);
+    // Written after the response, and still before the store closed: the audit row and the token's last use.
+    expect((await home.rows<{ endpoint: string; status: number; token_name: string }>('SELECT endpoint, status, token_name FROM requests')).map((row) => [row.endpoint, Number(row.status), row.token_name])).toEqual([['chat', 200, 'carol']]);
+    expect((await home.rows<{ last_used_at: unknown }>("SELECT last_used_at FROM tokens WHERE name = 'carol'"))[0]!.last_used_at).not.toBeNull();
   });
 
   it('a port in use is one clear line and exit 1', async () => {
