@@ -209,9 +209,17 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Writes the log to the store, pruning rows older than the retention once per process. */
+/** Rows in one INSERT at most (PostgreSQL takes up to 65,535 parameters; a row has about 20). */
+const ROWS_PER_WRITE = 1_000;
+
+/**
+ * Writes the log to the store, pruning rows older than the retention once per process. One
+ * write at a time: rows recorded while one is in flight go together in the next INSERT, so a
+ * busy server writes a few batches instead of a statement per call (which fell behind under load).
+ */
 export class StoreRequestLog implements RequestLog {
   private pending: Promise<void> = Promise.resolve();
+  private buffered: RequestRecord[] = [];
   private pruned = false;
 
   constructor(
@@ -221,19 +229,24 @@ export class StoreRequestLog implements RequestLog {
   ) {}
 
   record(records: RequestRecord[]): void {
-    this.pending = this.pending
-      .then(async () => {
-        const store = await this.openStore();
-        await store.recordRequests(records);
-        if (!this.pruned) {
-          this.pruned = true;
-          await store.pruneRequests(this.now() - this.retentionDays * 86_400_000);
-        }
-      })
-      .catch(() => {});
+    this.buffered.push(...records);
+    this.pending = this.pending.then(() => this.writeBuffered()).catch(() => {});
   }
 
   flush(): Promise<void> {
     return this.pending;
+  }
+
+  /** Everything recorded so far (nothing when an earlier write took it already). */
+  private async writeBuffered(): Promise<void> {
+    while (this.buffered.length > 0) {
+      const batch = this.buffered.splice(0, ROWS_PER_WRITE);
+      const store = await this.openStore();
+      await store.recordRequests(batch);
+      if (!this.pruned) {
+        this.pruned = true;
+        await store.pruneRequests(this.now() - this.retentionDays * 86_400_000);
+      }
+    }
   }
 }

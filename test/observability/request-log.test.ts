@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { CallTrace, errorClassOf, instrumentFetch, tokenCount, type RequestLog } from '../../src/observability/request-log.js';
-import type { RequestRecord } from '../../src/store/store.js';
+import { CallTrace, errorClassOf, instrumentFetch, StoreRequestLog, tokenCount, type RequestLog } from '../../src/observability/request-log.js';
+import type { RequestRecord, RequestStore } from '../../src/store/store.js';
 
 class MemoryLog implements RequestLog {
   readonly rows: RequestRecord[] = [];
@@ -94,5 +94,25 @@ describe('instrumentFetch and CallTrace', () => {
     });
     await fetch('http://elsewhere/');
     expect(calls).toBe(1);
+  });
+});
+
+describe('StoreRequestLog', () => {
+  it('writes the rows recorded while a write is in flight together, in one INSERT, and flush waits for all of them', async () => {
+    const writes: number[][] = [];
+    const store: Pick<RequestStore, 'recordRequests' | 'pruneRequests'> = {
+      recordRequests: async (records) => void writes.push(records.map((record) => record.attempt)),
+      pruneRequests: async () => 0,
+    };
+    const log = new StoreRequestLog(async () => store as RequestStore, 30);
+    const row = (attempt: number): RequestRecord => ({ at: 0, endpoint: 'chat', host: 'h', model: 'm', attempt, cached: false });
+    log.record([row(1)]);
+    log.record([row(2)]);
+    log.record([row(3), row(4)]);
+    await log.flush();
+    expect(writes).toEqual([[1, 2, 3, 4]]);
+    log.record([row(5)]);
+    await log.flush();
+    expect(writes).toEqual([[1, 2, 3, 4], [5]]);
   });
 });
