@@ -82,19 +82,19 @@ export interface TokenRow {
 export const tokenColumns = 'id, name, created_at, last_used_at, revoked_at, requests_per_minute, tokens_per_day';
 
 /**
- * The SET clause that records a session's settings (system prompt, model, temperature) to the
- * latest values given; undefined fields are left as they are. The owner is not among them: it
- * is set once, when the session is created.
+ * The session columns that record its settings (system prompt, model, temperature) with their
+ * latest values; undefined fields are left out, so they stay as they are. The owner is not among
+ * them: it is set once, when the session is created.
  */
-export function sessionSettingsUpdate(settings: SessionSettings): { assignments: string[]; values: unknown[] } {
-  const assignments: string[] = [];
+export function sessionSettingsColumns(settings: SessionSettings): { columns: Array<'system' | 'model' | 'temperature'>; values: unknown[] } {
+  const columns: Array<'system' | 'model' | 'temperature'> = [];
   const values: unknown[] = [];
   for (const column of ['system', 'model', 'temperature'] as const) {
     if (settings[column] === undefined) continue;
-    assignments.push(`${column} = ?`);
+    columns.push(column);
     values.push(settings[column]);
   }
-  return { assignments, values };
+  return { columns, values };
 }
 
 export function toSession(row: SessionRow): SessionSummary {

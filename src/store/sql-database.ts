@@ -66,6 +66,8 @@ export interface Dialect {
    * (share) or write (update); unchanged where the transaction already locks everything.
    */
   lockRows(select: string, mode: 'share' | 'update'): string;
+  /** A WITH clause may hold an INSERT (PostgreSQL): a question and its session's row go in one statement, one round trip. */
+  readonly insertsInWith: boolean;
   /** Extra columns of a new message for full-text search, and their values for its content (SQLite indexes by trigger: none). */
   searchColumns(content: string): { columns: string; placeholders: string; values: unknown[] };
   /**

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AssistantError } from '../errors.js';
 import { migrate } from './migrations.js';
 import {
-  fromRequestRow, requestColumns, sessionSettingsUpdate, toCacheEntry, toMessage, toRequestValues, toSession, toToken, tokenColumns, toTurn,
+  fromRequestRow, requestColumns, sessionSettingsColumns, toCacheEntry, toMessage, toRequestValues, toSession, toToken, tokenColumns, toTurn,
   type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TokenRow, type TurnRow,
 } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -65,36 +65,34 @@ export class SqlStore implements Store {
   async appendMessage(message: NewMessage): Promise<StoredMessage> {
     const createdAt = this.now();
     const status = message.status ?? 'complete';
-    const { lockRows } = this.database.dialect;
+    const { lockRows, insertsInWith } = this.database.dialect;
     const search = this.database.dialect.searchColumns(message.content);
-    const id = await this.database.transaction(async (connection) => {
-      // Locked for share: a concurrent delete of the session waits for this answer, or this answer sees it gone.
-      if (message.replyTo !== undefined && (await connection.all(lockRows('SELECT 1 FROM messages WHERE id = ? AND session_id = ?', 'share'), [message.replyTo, message.sessionId])).length === 0) {
-        throw new SessionDeletedError(message.sessionId);
-      }
-      await connection.run('INSERT INTO sessions (id, created_at, updated_at, owner) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
-        message.sessionId, createdAt, createdAt, message.session?.owner ?? null,
-      ]);
-      const settings = sessionSettingsUpdate(message.session ?? {});
-      if (settings.assignments.length > 0) {
-        await connection.run(`UPDATE sessions SET ${settings.assignments.join(', ')} WHERE id = ?`, [...settings.values, message.sessionId]);
-      }
-      const [row] = await connection.all<{ id: number }>(
-        `INSERT INTO messages (session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at${search.columns})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?${search.placeholders}) RETURNING id`,
-        [
-          message.sessionId, message.role, message.content, status, message.model ?? null, message.usage?.promptTokens ?? null,
-          message.usage?.completionTokens ?? null, message.cached ?? false, createdAt, ...search.values,
-        ],
+    const session = sessionUpsert(message, createdAt);
+    const columns = `session_id, role, content, status, model, prompt_tokens, completion_tokens, cached, created_at${search.columns}`;
+    const values = [
+      message.role, message.content, status, message.model ?? null, message.usage?.promptTokens ?? null,
+      message.usage?.completionTokens ?? null, message.cached ?? false, createdAt, ...search.values,
+    ];
+    const placeholders = `?, ?, ?, ?, ?, ?, ?, ?${search.placeholders}`;
+    let id: number;
+    if (message.replyTo === undefined && insertsInWith) {
+      // A question: its session's row and the message in one statement (one round trip, one commit).
+      const [row] = await this.database.all<{ id: number }>(
+        `WITH session AS (${session.sql} RETURNING id) INSERT INTO messages (${columns}) VALUES ((SELECT id FROM session), ${placeholders}) RETURNING id`,
+        [...session.values, ...values],
       );
-      await connection.run(
-        `UPDATE sessions SET updated_at = CASE WHEN updated_at > ? THEN updated_at ELSE ? END, message_count = message_count + 1,
-           preview = CASE WHEN preview = '' AND ? = 'user' THEN ? ELSE preview END
-         WHERE id = ?`,
-        [createdAt, createdAt, message.role, previewOf(message.content), message.sessionId],
-      );
-      return row!.id;
-    });
+      id = row!.id;
+    } else {
+      id = await this.database.transaction(async (connection) => {
+        // Locked for share: a concurrent delete of the session waits for this answer, or this answer sees it gone.
+        if (message.replyTo !== undefined && (await connection.all(lockRows('SELECT 1 FROM messages WHERE id = ? AND session_id = ?', 'share'), [message.replyTo, message.sessionId])).length === 0) {
+          throw new SessionDeletedError(message.sessionId);
+        }
+        await connection.run(session.sql, session.values);
+        const [row] = await connection.all<{ id: number }>(`INSERT INTO messages (${columns}) VALUES (?, ${placeholders}) RETURNING id`, [message.sessionId, ...values]);
+        return row!.id;
+      });
+    }
     return {
       id, sessionId: message.sessionId, role: message.role, content: message.content, status, model: message.model,
       usage: message.usage, cached: message.cached ?? false, createdAt: new Date(createdAt),
@@ -367,6 +365,22 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     await this.database.close();
   }
+}
+
+/**
+ * The session's row for one more message, in one statement: created with the message's owner
+ * and settings, or brought up to date (last activity, count, the first question as preview, the
+ * settings given with a question).
+ */
+function sessionUpsert(message: NewMessage, createdAt: number): { sql: string; values: unknown[] } {
+  const settings = sessionSettingsColumns(message.session ?? {});
+  return {
+    sql: `INSERT INTO sessions (id, created_at, updated_at, owner, message_count, preview${settings.columns.map((column) => `, ${column}`).join('')})
+          VALUES (?, ?, ?, ?, 1, ?${settings.columns.map(() => ', ?').join('')})
+          ON CONFLICT (id) DO UPDATE SET updated_at = CASE WHEN sessions.updated_at > excluded.updated_at THEN sessions.updated_at ELSE excluded.updated_at END,
+            message_count = sessions.message_count + 1, preview = CASE WHEN sessions.preview = '' THEN excluded.preview ELSE sessions.preview END${settings.columns.map((column) => `, ${column} = excluded.${column}`).join('')}`,
+    values: [message.sessionId, createdAt, createdAt, message.session?.owner ?? null, message.role === 'user' ? previewOf(message.content) : '', ...settings.values],
+  };
 }
 
 /** value_text, value_blob, metadata and session_id of a cache row. */

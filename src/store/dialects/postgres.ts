@@ -17,6 +17,7 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   types: { serialKey: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', boolean: 'BOOLEAN', false: 'FALSE', real: 'DOUBLE PRECISION', blob: 'BYTEA', json: 'JSONB' },
   // Transactions run side by side here: those that must not lose a race lock the rows they read.
+  insertsInWith: true,
   lockRows: (select, mode) => `${select} FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'}`,
   // The schema CREATE TABLE writes to: the first of the search_path.
   tableExists: 'SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?',

@@ -19,6 +19,7 @@ export const sqliteDialect: Dialect = {
   columnExists: 'SELECT 1 FROM pragma_table_info(?) WHERE name = ?',
   leftUntouched: 'the file was left untouched',
   // BEGIN IMMEDIATE already holds the one write lock of the file (and so serializes migrations too).
+  insertsInWith: false,
   lockRows: (select) => select,
   // The FTS5 index is kept by triggers on messages.
   searchColumns: () => ({ columns: '', placeholders: '', values: [] }),
