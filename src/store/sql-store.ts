@@ -82,6 +82,22 @@ export class SqlStore implements Store {
         [...session.values, ...values],
       );
       id = row!.id;
+    } else if (insertsInWith) {
+      // An answer, in one statement too: only while its question is there, locked for share (a
+      // concurrent delete of the session waits for this answer, or this answer sees it gone).
+      const settings = sessionSettingsColumns(message.session ?? {});
+      const [row] = await this.database.all<{ id: number }>(
+        `WITH question AS (SELECT 1 FROM messages WHERE id = ? AND session_id = ? FOR SHARE),
+              session AS (UPDATE sessions SET updated_at = CASE WHEN updated_at > ? THEN updated_at ELSE ? END, message_count = message_count + 1,
+                            preview = CASE WHEN preview = '' THEN ? ELSE preview END${settings.columns.map((column) => `, ${column} = ?`).join('')}
+                          WHERE id = ? AND EXISTS (SELECT 1 FROM question) RETURNING id)
+         INSERT INTO messages (${columns})
+         SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BOOLEAN), CAST(? AS BIGINT)${search.placeholders}
+         FROM session RETURNING id`,
+        [message.replyTo, message.sessionId, createdAt, createdAt, previewFor(message), ...settings.values, message.sessionId, ...values],
+      );
+      if (row === undefined) throw new SessionDeletedError(message.sessionId);
+      id = row.id;
     } else {
       id = await this.database.transaction(async (connection) => {
         // Locked for share: a concurrent delete of the session waits for this answer, or this answer sees it gone.
@@ -379,8 +395,13 @@ function sessionUpsert(message: NewMessage, createdAt: number): { sql: string; v
           VALUES (?, ?, ?, ?, 1, ?${settings.columns.map(() => ', ?').join('')})
           ON CONFLICT (id) DO UPDATE SET updated_at = CASE WHEN sessions.updated_at > excluded.updated_at THEN sessions.updated_at ELSE excluded.updated_at END,
             message_count = sessions.message_count + 1, preview = CASE WHEN sessions.preview = '' THEN excluded.preview ELSE sessions.preview END${settings.columns.map((column) => `, ${column} = excluded.${column}`).join('')}`,
-    values: [message.sessionId, createdAt, createdAt, message.session?.owner ?? null, message.role === 'user' ? previewOf(message.content) : '', ...settings.values],
+    values: [message.sessionId, createdAt, createdAt, message.session?.owner ?? null, previewFor(message), ...settings.values],
   };
+}
+
+/** What a message gives its session as preview when the session has none: a question's start. */
+function previewFor(message: NewMessage): string {
+  return message.role === 'user' ? previewOf(message.content) : '';
 }
 
 /** value_text, value_blob, metadata and session_id of a cache row. */
