@@ -114,7 +114,9 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.post('/v1/talk', talkRoute(metered, settings));
   app.route('/v1/sessions', sessionsRoutes(dependencies.store));
   if (dependencies.gateway) app.route('/v1', gatewayRoutes({ ...dependencies.gateway, charge: chargeTokens(limits) }, settings));
-  app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
+  // Generated once, on first use: the schemas do not change while the process runs.
+  let document: Record<string, unknown> | undefined;
+  app.get('/v1/openapi.json', (context) => context.json((document ??= openApiDocument(settings.version))));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));
   app.onError((error, context) => {
