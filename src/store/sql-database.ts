@@ -27,6 +27,13 @@ export interface SqlDatabase extends SqlConnection {
    * committed when it resolves and rolled back when it throws.
    */
   transaction<T>(work: (connection: SqlConnection) => Promise<T>): Promise<T>;
+  /**
+   * For bookkeeping whose loss in a crash of the database server itself costs nothing a person
+   * wrote (the request log, turn timings, a token's charges and last use): PostgreSQL commits it
+   * without waiting for the disk (synchronous_commit off, on connections of its own), visible to
+   * every process at once all the same; SQLite runs it like any statement.
+   */
+  readonly bookkeeping: SqlConnection;
   /** Bytes on disk of these tables with their indexes (SQLite: the whole file and its WAL). */
   sizeInBytes(tables: readonly string[]): Promise<number>;
   /** After content was deleted: SQLite copies its WAL back into the file so the deleted text does not linger there. */

@@ -147,7 +147,7 @@ export class SqlStore implements Store {
     const timings = turn.timings;
     const firstAudio = timeToFirstAudio(timings);
     // Whole milliseconds and bytes: the columns are integers in both dialects.
-    const [row] = await this.database.all<{ id: number }>(
+    const [row] = await this.database.bookkeeping.all<{ id: number }>(
       `INSERT INTO turns (session_id, user_message_id, assistant_message_id, input, status, speech_ended_at, endpoint_at,
          transcript_at, first_token_at, first_sentence_at, first_audio_at, audio_done_at, time_to_first_audio_ms, created_at,
          turn_key, cpu_ms, peak_rss_bytes)
@@ -174,7 +174,7 @@ export class SqlStore implements Store {
   async recordRequests(records: RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
     const row = `(${requestColumns.map(() => '?').join(', ')})`;
-    await this.database.run(`INSERT INTO requests (${requestColumns.join(', ')}) VALUES ${records.map(() => row).join(', ')}`, records.flatMap(toRequestValues));
+    await this.database.bookkeeping.run(`INSERT INTO requests (${requestColumns.join(', ')}) VALUES ${records.map(() => row).join(', ')}`, records.flatMap(toRequestValues));
   }
 
   async requests(filter: RequestFilter): Promise<StoredRequest[]> {
@@ -199,7 +199,7 @@ export class SqlStore implements Store {
   }
 
   async pruneRequests(before: number): Promise<number> {
-    return this.database.run('DELETE FROM requests WHERE at < ?', [before]);
+    return this.database.bookkeeping.run('DELETE FROM requests WHERE at < ?', [before]);
   }
 
   async size(): Promise<StoreSize> {
@@ -346,7 +346,7 @@ export class SqlStore implements Store {
   async touchToken(id: string, at: number): Promise<void> {
     // Replicas touch in any order: the latest use wins.
     const time = Math.round(at);
-    await this.database.run('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [time, id, time]);
+    await this.database.bookkeeping.run('UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [time, id, time]);
   }
 
   async countRequest(tokenId: string, windowStart: number, limit: number): Promise<boolean> {
@@ -366,7 +366,7 @@ export class SqlStore implements Store {
   }
 
   async addTokens(tokenId: string, dayStart: number, tokens: number): Promise<void> {
-    await this.database.run(
+    await this.database.bookkeeping.run(
       `INSERT INTO token_usage (token_id, kind, window_start, used) VALUES (?, 'day', ?, ?)
        ON CONFLICT (token_id, kind, window_start) DO UPDATE SET used = token_usage.used + excluded.used`,
       [tokenId, dayStart, Math.round(tokens)],

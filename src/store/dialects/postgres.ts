@@ -82,10 +82,16 @@ class Statements implements SqlConnection {
 class PostgresDatabase extends Statements implements SqlDatabase {
   readonly dialect = postgresDialect;
   readonly description: string;
+  readonly bookkeeping: SqlConnection;
 
-  constructor(private readonly pool: pg.Pool, readonly location: string) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly bookkeepingPool: pg.Pool,
+    readonly location: string,
+  ) {
     super(pool, location);
     this.description = `PostgreSQL ${location}`;
+    this.bookkeeping = new Statements(bookkeepingPool, location);
   }
 
   async transaction<T>(work: (connection: SqlConnection) => Promise<T>): Promise<T> {
@@ -121,7 +127,7 @@ class PostgresDatabase extends Statements implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.bookkeepingPool.end()]);
   }
 }
 
@@ -131,16 +137,18 @@ export function openPostgresDatabase(url: string, options: PostgresOptions = {})
     // BIGINT (20) as a number: our values (times in ms, ids, sizes) stay far below 2^53.
     getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')),
   };
-  const pool = new pg.Pool({
+  const settings = {
     connectionString: url,
-    max: options.poolSize ?? 10,
     statement_timeout: options.statementTimeoutMilliseconds ?? 30_000,
     application_name: new URL(url).searchParams.get('application_name') ?? 'assistant',
     connectionTimeoutMillis: 10_000,
     types: types as never,
-  });
-  pool.on('error', () => {}); // an idle client dropped by the server: the next query reconnects
-  return new PostgresDatabase(pool, describeTarget(url));
+  };
+  const pool = new pg.Pool({ ...settings, max: options.poolSize ?? 10 });
+  // Bookkeeping (SqlDatabase.bookkeeping) on connections that do not wait for the disk at commit.
+  const bookkeepingPool = new pg.Pool({ ...settings, max: 4, options: '-c synchronous_commit=off' });
+  for (const each of [pool, bookkeepingPool]) each.on('error', () => {}); // an idle client dropped by the server: the next query reconnects
+  return new PostgresDatabase(pool, bookkeepingPool, describeTarget(url));
 }
 
 const numberedCache = new Map<string, string>();

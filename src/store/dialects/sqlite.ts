@@ -102,6 +102,7 @@ class Statements implements SqlConnection {
 class SqliteDatabase implements SqlDatabase {
   readonly dialect = sqliteDialect;
   readonly description: string;
+  readonly bookkeeping: SqlConnection = this;
   private readonly statements: Statements;
 
   constructor(private readonly database: Database.Database, readonly location: string) {
