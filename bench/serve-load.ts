@@ -143,27 +143,32 @@ function breakdown(snapshots: ProbeSnapshot[], requests: number, benchCpuMs: num
   ];
 }
 
-interface BuildRun {
+/** One build's replicas on their own database, with what was measured of them. */
+interface Deployment {
+  title: string;
+  replicas: Replica[];
+  post: (index: number, path: string, body: unknown) => Promise<Response>;
+  home: string;
+  databaseUrl: string | undefined;
+  dropDatabase: (() => Promise<void>) | undefined;
   rows: string[][];
   probeRows: string[][];
-  /** p50 over the upstream's own p50 at the same number of clients, by clients: uncached /v1/ask and the gateway. */
-  askOverhead: Map<number, number>;
-  gatewayOverhead: Map<number, number>;
+  p50s: Map<string, number>;
+  /** Answered asks, each of which must have left a question and an answer. */
+  asked: number;
   unexpected: number;
-  lost: string;
-  memory: string;
-  replicaCount: number;
 }
 
-async function measureBuild(bin: string, upstream: FakeOpenAIServer, levels: number[], requestsPerLevel: (clients: number) => number): Promise<BuildRun> {
+async function deploy(title: string, bin: string, upstream: FakeOpenAIServer): Promise<Deployment> {
   const home = mkdtempSync(join(tmpdir(), 'assistant-bench-serve-'));
   const postgres = process.env.ASSISTANT_TEST_POSTGRES_URL;
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
   if (postgres) {
     const { createTestDatabase, dropTestDatabase } = await import('../test/support/postgres.js');
-    databaseUrl = await createTestDatabase();
-    dropDatabase = () => dropTestDatabase(databaseUrl!);
+    const url = await createTestDatabase();
+    databaseUrl = url;
+    dropDatabase = () => dropTestDatabase(url);
   }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'),
@@ -180,83 +185,58 @@ async function measureBuild(bin: string, upstream: FakeOpenAIServer, levels: num
       headers: { authorization: `Bearer ${tokens[Math.floor(index / replicas.length) % TEAM]!}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  // The floor asks the upstream itself the same shape of question (the echoed answer has as many tokens), at the same number of clients.
-  const floor = (stream: boolean) => (index: number) =>
-    fetch(`${upstream.url}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: `question ${index} ${Math.random()}` }] }),
-    });
-
   await post(0, '/v1/ask', { text: 'the cached question', temperature: 0 });
   await Promise.all(replicas.map(snapshot));
-  const cases: Array<[string, (index: number) => Promise<Response>]> = [
-    ['upstream alone, streamed (floor)', floor(true)],
-    ['upstream alone, whole (floor)', floor(false)],
-    ['/v1/ask, cached', (index) => post(index, '/v1/ask', { text: 'the cached question', temperature: 0 })],
-    ['/v1/ask, uncached', (index) => post(index, '/v1/ask', { text: `question ${index} ${Math.random()}` })],
-    ['gateway /v1/chat/completions', (index) => post(index, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${index} ${Math.random()}` }] })],
-  ];
-  const rows: string[][] = [];
-  const probeRows: string[][] = [];
-  const p50s = new Map<string, number>();
-  let asked = 1; // the cached question, asked once before the rounds
-  let unexpected = 0;
-  for (const [name, request] of cases) {
-    for (const clients of levels) {
-      const total = requestsPerLevel(clients);
-      const result = await load(clients, total, request);
-      const probes = await Promise.all(replicas.map(snapshot));
-      if (name.startsWith('/v1/ask')) asked += result.latencies.length;
-      p50s.set(`${name} ${clients}`, percentile(result.latencies, 0.5));
-      for (const [status, count] of result.failures) if (status !== 429) unexpected += count;
-      const failed = [...result.failures].map(([status, count]) => `${count}×${status || 'network'}`).join(', ') || '0';
-      rows.push([name, String(clients), String(total), (result.latencies.length / result.seconds).toFixed(1), ms(percentile(result.latencies, 0.5)), ms(percentile(result.latencies, 0.99)), failed]);
-      if (!name.includes('floor')) probeRows.push([name, String(clients), ...breakdown(probes, total, result.benchCpuMs)]);
-      else probeRows.push([name, String(clients), '-', '-', '-', '-', '-', ms(result.benchCpuMs / total), '-']);
-    }
-  }
-  const overhead = (route: string, floorName: string): Map<number, number> => new Map(levels.map((clients) => [clients, p50s.get(`${route} ${clients}`)! - p50s.get(`${floorName} ${clients}`)!]));
-  const memory = replicas.map((replica) => `${peakMemoryMegabytes(replica.child).toFixed(0)} MB`).join(' and ');
+  return { title, replicas, post, home, databaseUrl, dropDatabase, rows: [], probeRows: [], p50s: new Map(), asked: 1, unexpected: 0 };
+}
 
-  for (const replica of replicas) replica.child.kill('SIGTERM');
-  await Promise.all(replicas.map((replica) => new Promise((done) => replica.child.once('exit', done))));
-  // Nothing lost: every answered /v1/ask left its question and its answer in the shared history.
+/** Stops the replicas and checks that every answered ask left its question and its answer in the shared history. */
+async function retire(deployment: Deployment): Promise<{ lost: string; memory: string }> {
+  const memory = deployment.replicas.map((replica) => `${peakMemoryMegabytes(replica.child).toFixed(0)} MB`).join(' and ');
+  for (const replica of deployment.replicas) replica.child.kill('SIGTERM');
+  await Promise.all(deployment.replicas.map((replica) => new Promise((done) => replica.child.once('exit', done))));
+  const { databaseUrl, home } = deployment;
   const store = await openStore(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: join(home, 'data', 'assistant', 'assistant.db') });
   const messages = (await store.size()).rows.messages;
   await store.close();
-  const expected = 2 * asked;
-  await dropDatabase?.();
+  await deployment.dropDatabase?.();
   rmSync(home, { recursive: true, force: true });
-  return {
-    rows,
-    probeRows,
-    askOverhead: overhead('/v1/ask, uncached', 'upstream alone, streamed (floor)'),
-    gatewayOverhead: overhead('gateway /v1/chat/completions', 'upstream alone, whole (floor)'),
-    unexpected,
-    lost: `${messages ?? '?'} messages stored for ${asked} answered asks (${expected} expected: each question and its answer): **${messages === expected ? 'nothing lost' : 'rows missing'}**`,
-    memory,
-    replicaCount: replicas.length,
-  };
+  const expected = 2 * deployment.asked;
+  return { lost: `${messages ?? '?'} messages stored for ${deployment.asked} answered asks (${expected} expected: each question and its answer): **${messages === expected ? 'nothing lost' : 'rows missing'}**`, memory };
 }
 
-function report(title: string, run: BuildRun, levels: number[]): string {
+async function measure(deployment: Deployment | undefined, name: string, clients: number, total: number, request: (index: number) => Promise<Response>): Promise<number> {
+  const result = await load(clients, total, request);
+  const p50 = percentile(result.latencies, 0.5);
+  if (!deployment) return p50;
+  const probes = await Promise.all(deployment.replicas.map(snapshot));
+  if (name.startsWith('/v1/ask')) deployment.asked += result.latencies.length;
+  deployment.p50s.set(`${name} ${clients}`, p50);
+  for (const [status, count] of result.failures) if (status !== 429) deployment.unexpected += count;
+  const failed = [...result.failures].map(([status, count]) => `${count}×${status || 'network'}`).join(', ') || '0';
+  deployment.rows.push([name, String(clients), String(total), (result.latencies.length / result.seconds).toFixed(1), ms(p50), ms(percentile(result.latencies, 0.99)), failed]);
+  deployment.probeRows.push([name, String(clients), ...breakdown(probes, total, result.benchCpuMs)]);
+  return p50;
+}
+
+function report(deployment: Deployment, retired: { lost: string; memory: string }, overheads: Map<string, Map<number, number>>, levels: number[]): string {
   const verdict = (overhead: number): string => `${ms(overhead)} (${overhead < 5 ? 'met' : 'missed'})`;
+  const of = (route: string, clients: number): number => overheads.get(route)!.get(clients)!;
   return [
-    `### ${title}`,
+    `### ${deployment.title}`,
     '',
-    table(['route', 'clients', 'requests', 'req/s', 'p50', 'p99', 'failed'], run.rows),
+    table(['route', 'clients', 'requests', 'req/s', 'p50', 'p99', 'failed'], deployment.rows),
     '',
     table(['clients', ...levels.map(String)], [
-      ['overhead at p50, uncached /v1/ask (target under 5 ms)', ...levels.map((clients) => verdict(run.askOverhead.get(clients)!))],
-      ['overhead at p50, gateway', ...levels.map((clients) => ms(run.gatewayOverhead.get(clients)!))],
+      ['overhead at p50, uncached /v1/ask (target under 5 ms)', ...levels.map((clients) => verdict(of('ask', clients)))],
+      ['overhead at p50, gateway', ...levels.map((clients) => ms(of('gateway', clients)))],
     ]),
     '',
     'Where the time goes, per request (serve-probe.cjs in each replica; round trips are pg queries, their time from sent to answered):',
     '',
-    table(['route', 'clients', 'PostgreSQL round trips', 'their time', 'pool wait', 'event-loop delay p50 / p99 (each replica)', 'replica CPU', 'load generator + upstream CPU', 'round trips by statement (count, mean time)'], run.probeRows),
+    table(['route', 'clients', 'PostgreSQL round trips', 'their time', 'pool wait', 'event-loop delay p50 / p99 (each replica)', 'replica CPU', 'load generator + upstream CPU', 'round trips by statement (count, mean time)'], deployment.probeRows),
     '',
-    `Errors other than 429: **${run.unexpected}**. History: ${run.lost}. Peak memory of the replicas: ${run.memory}.`,
+    `Errors other than 429: **${deployment.unexpected}**. History: ${retired.lost}. Peak memory of the replicas: ${retired.memory}.`,
   ].join('\n');
 }
 
@@ -264,29 +244,57 @@ export async function serveLoad(levels: number[], requestsPerLevel: (clients: nu
   const upstream = await new FakeOpenAIServer().start();
   upstream.defaultReply = (request) => ({ ...(typeof echoReply === 'function' ? echoReply(request) : echoReply), delayMs: FIRST_TOKEN_MS, chunkDelayMs: TOKEN_MS });
   const baseline = process.env.ASSISTANT_BENCH_SERVE_BASELINE;
+  const deployments: Deployment[] = [];
   try {
-    const before = baseline ? await measureBuild(resolve(baseline), upstream, levels, requestsPerLevel) : undefined;
-    const after = await measureBuild(BIN, upstream, levels, requestsPerLevel);
-    const sideBySide = before
+    if (baseline) deployments.push(await deploy('Before (baseline build)', resolve(baseline), upstream));
+    deployments.push(await deploy(baseline ? 'After (this build)' : 'This build', BIN, upstream));
+    // The floor asks the upstream itself the same shape of question (the echoed answer has as many tokens), at the same number of clients.
+    const floor = (stream: boolean) => (index: number) =>
+      fetch(`${upstream.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: `question ${index} ${Math.random()}` }] }),
+      });
+    const floorRows: string[][] = [];
+    const overheads = deployments.map(() => new Map([['ask', new Map<number, number>()], ['gateway', new Map<number, number>()]]));
+    // Level by level, each build right after the other, so both meet the same load on this shared machine.
+    for (const clients of levels) {
+      const total = requestsPerLevel(clients);
+      const streamedFloor = await measure(undefined, 'floor', clients, total, floor(true));
+      const wholeFloor = await measure(undefined, 'floor', clients, total, floor(false));
+      floorRows.push([String(clients), ms(streamedFloor), ms(wholeFloor)]);
+      for (const [index, deployment] of deployments.entries()) {
+        await measure(deployment, '/v1/ask, cached', clients, total, (request) => deployment.post(request, '/v1/ask', { text: 'the cached question', temperature: 0 }));
+        const ask = await measure(deployment, '/v1/ask, uncached', clients, total, (request) => deployment.post(request, '/v1/ask', { text: `question ${request} ${Math.random()}` }));
+        const gateway = await measure(deployment, 'gateway /v1/chat/completions', clients, total, (request) =>
+          deployment.post(request, '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${request} ${Math.random()}` }] }),
+        );
+        overheads[index]!.get('ask')!.set(clients, ask - streamedFloor);
+        overheads[index]!.get('gateway')!.set(clients, gateway - wholeFloor);
+      }
+    }
+    const retired = [];
+    for (const deployment of deployments.splice(0)) retired.push({ deployment, ...(await retire(deployment)) });
+    const sideBySide = baseline
       ? [
           '',
-          table(['p50 overhead over the upstream, uncached /v1/ask', ...levels.map((clients) => `${clients} client${clients === 1 ? '' : 's'}`)], [
-            ['before (baseline build)', ...levels.map((clients) => ms(before.askOverhead.get(clients)!))],
-            ['after (this build)', ...levels.map((clients) => ms(after.askOverhead.get(clients)!))],
-          ]),
+          table(['p50 overhead over the upstream, uncached /v1/ask', ...levels.map((clients) => `${clients} client${clients === 1 ? '' : 's'}`)],
+            retired.map(({ deployment }, index) => [deployment.title, ...levels.map((clients) => ms(overheads[index]!.get('ask')!.get(clients)!))])),
         ]
       : [];
+    const replicaCount = retired.at(-1)!.deployment.replicas.length;
     return [
-      `${after.replicaCount} replica${after.replicaCount === 1 ? '' : 's'} of \`assistant serve\` on ${process.env.ASSISTANT_TEST_POSTGRES_URL ? 'one PostgreSQL' : 'SQLite (set ASSISTANT_TEST_POSTGRES_URL for two replicas on PostgreSQL)'}, ` +
+      `${replicaCount} replica${replicaCount === 1 ? '' : 's'} of \`assistant serve\` on ${process.env.ASSISTANT_TEST_POSTGRES_URL ? 'one PostgreSQL' : 'SQLite (set ASSISTANT_TEST_POSTGRES_URL for two replicas on PostgreSQL)'} per build, ` +
         `clients alternating between them; upstream: first token ${FIRST_TOKEN_MS} ms, ${TOKEN_MS} ms per token (answers of 5 tokens). ${TEAM} people, a token each, no limits set on them. ` +
-        'The overhead is the p50 over the p50 of the upstream alone asked the same shape of question by as many clients, in the same run. ' +
+        'The overhead is the p50 over the p50 of the upstream alone asked the same shape of question by as many clients, measured just before. ' +
         'The load generator and the upstream run in the benchmark process, on the same 2 cores as the replicas and PostgreSQL.',
       ...sideBySide,
       '',
-      ...(before ? [report('Before (baseline build)', before, levels), ''] : []),
-      report(before ? 'After (this build)' : 'This build', after, levels),
+      table(['clients', 'upstream alone, streamed: p50', 'upstream alone, whole: p50'], floorRows),
+      ...retired.flatMap(({ deployment, lost, memory }, index) => ['', report(deployment, { lost, memory }, overheads[index]!, levels)]),
     ].join('\n');
   } finally {
+    for (const deployment of deployments) for (const replica of deployment.replicas) replica.child.kill('SIGTERM');
     await upstream.close();
   }
 }
