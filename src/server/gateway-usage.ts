@@ -25,26 +25,31 @@ export function tokensToCharge(usage: ReportedUsage | undefined, body: ChatCompl
   return Math.max(0, Math.round(prompt + completion));
 }
 
-/** Server-sent events passed through, except the usage-only event (`"choices":[]` with usage) a client did not ask for. */
+/** Server-sent events passed through as they end, except the usage-only event (`"choices":[]` with usage) a client did not ask for. */
 export function dropUsageEvents(): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   let buffered = '';
-  const kept = (event: string): boolean => !isUsageOnly(event);
   return new TransformStream({
     transform(chunk, controller) {
       buffered += decoder.decode(chunk, { stream: true });
-      const events = buffered.split('\n\n');
-      buffered = events.pop() ?? '';
-      const passed = events.filter(kept);
-      if (passed.length > 0) controller.enqueue(encoder.encode(passed.map((event) => `${event}\n\n`).join('')));
+      let passed = '';
+      // An event ends at a blank line (LF or CRLF); each goes on with its own ending, or not at all.
+      for (let end = EVENT_END.exec(buffered); end; end = EVENT_END.exec(buffered)) {
+        const event = buffered.slice(0, end.index + end[0].length);
+        buffered = buffered.slice(event.length);
+        if (!isUsageOnly(event)) passed += event;
+      }
+      if (passed !== '') controller.enqueue(encoder.encode(passed));
     },
     flush(controller) {
       buffered += decoder.decode();
-      if (buffered !== '' && kept(buffered)) controller.enqueue(encoder.encode(buffered));
+      if (buffered !== '' && !isUsageOnly(buffered)) controller.enqueue(encoder.encode(buffered));
     },
   });
 }
+
+const EVENT_END = /\r?\n\r?\n/;
 
 function isUsageOnly(event: string): boolean {
   const data = /^data:\s*(\{.*\})\s*$/m.exec(event)?.[1];
