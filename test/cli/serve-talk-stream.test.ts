@@ -132,3 +132,33 @@ describe('POST /v1/talk with Accept: text/event-stream', () => {
     expect(await home.messageRows()).toEqual([]);
   });
 });
+
+describe('assistant serve stopping with a /v1/talk stream in flight', () => {
+  it('SIGTERM lets the streamed answer finish (every sentence, then done), stores it whole, then exits 0', async () => {
+    const token = await createToken(home, 'kim');
+    server.transcriptions.push({ text: 'what is the weather' });
+    let release!: () => void;
+    const stopping = new Promise<void>((resolve) => (release = resolve));
+    // The answer waits after its first sentence until serve has begun to stop.
+    server.enqueue({ text: 'It is sunny. Take a hat.', holdAfterChunks: { chunks: 3, until: stopping } });
+    const running = await startServe(home);
+    const response = await talk(running.base, token);
+    const names: string[] = [];
+    for await (const { event, data } of serverSentEvents(response.body!)) {
+      names.push(event === 'audio' ? `audio ${data.index}` : event);
+      if (event === 'audio' && data.index === 0) {
+        running.child.kill('SIGTERM');
+        await waitUntil(() => running.lines().some((line) => line.event === 'stopping'), 'serve to begin stopping');
+        release();
+      }
+    }
+    expect(names).toEqual(['session', 'transcript', 'text', 'text', 'text', 'audio 0', 'text', 'text', 'text', 'audio 1', 'done']);
+    const result = await running.done;
+    expect(result.code).toBe(0);
+    expect(running.lines().map((line) => line.event ?? `${String(line.method)} ${String(line.path)} ${String(line.status)}`)).toEqual(['listening', 'POST /v1/talk 200', 'stopping', 'stopped']);
+    expect((await home.messageRows()).map((row) => [row.role, row.status, row.content])).toEqual([
+      ['user', 'complete', 'what is the weather'],
+      ['assistant', 'complete', 'It is sunny. Take a hat.'],
+    ]);
+  });
+});
