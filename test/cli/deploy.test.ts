@@ -155,9 +155,9 @@ describe('the container serves the API', () => {
     expect(await ask('something new')).toMatchObject({ error: { type: 'upstream' } });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
     expect(metrics).toContain('assistant_http_requests_total{method="POST",route="/v1/ask",status="200"} 2\n');
-    expect(metrics).toContain('\nassistant_answer_cache_hits_total 1\n');
+    expect(metrics).toContain('\nassistant_cache_hits_total{kind="chat"} 1\n');
     expect(metrics).toContain('assistant_http_requests_total{method="POST",route="/v1/ask",status="502"} 1\n');
-    expect(metrics).toContain('\nassistant_upstream_errors_total 1\n');
+    expect(metrics).toContain('\nassistant_upstream_errors_total{endpoint="chat",status="500",error="InternalServerError"} 1\n');
     expect((await terminate(running)).code).toBe(0);
   });
 });
