@@ -12,7 +12,7 @@ import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
-import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics, type RateLimit } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
@@ -104,7 +104,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   const jsonLimit = limitOf(maxBody);
   app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens));
-  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
+  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken, onRefused: (limit: RateLimit) => metrics.observeRateLimited(limit) };
   app.use('/v1/*', enforceLimits(limits));
   const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };
   app.post('/v1/ask', askRoute(metered, settings));
