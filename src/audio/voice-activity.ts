@@ -108,6 +108,14 @@ export class VoiceActivityDetector {
     return this.trailingSilence;
   }
 
+  /**
+   * Lets a classifier whose model is asynchronous (Silero) score a chunk ahead: await it
+   * with each chunk, in order, before push(chunk). Nothing to wait for with the energy rule.
+   */
+  async analyse(chunk: Buffer): Promise<void> {
+    await this.classifier.analyse?.(chunk);
+  }
+
   /** Feeds any amount of PCM; returns what happened in it. */
   push(chunk: Buffer): VoiceActivityEvent[] {
     const events: VoiceActivityEvent[] = [];

@@ -82,6 +82,7 @@ export class MicrophoneListener implements Listener {
     try {
       for await (const chunk of this.options.recorder.record({ signal: this.stopRecording.signal })) {
         if (this.paused && this.halfDuplex) continue;
+        await this.detector.analyse(chunk);
         this.handle(this.detector.push(chunk));
       }
       const last = this.detector.end();
