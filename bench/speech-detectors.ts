@@ -14,6 +14,7 @@ import { ms, summary, table } from './stats.js';
 
 const DETECTORS: DetectorChoice[] = ['energy', 'webrtc', 'silero'];
 const WINDOWS = [700, 500];
+const DEFAULT: DetectorChoice = 'silero';
 
 interface Outcome {
   times: number[];
@@ -80,11 +81,14 @@ export async function speechDetectors(): Promise<string> {
         signed(s.median - window),
         `${(cpu / audioSeconds).toFixed(2)} ms`,
       ]);
-      if (window === WINDOWS[0]) {
+      // Targets are judged for the default detector only; the others are there to compare.
+      if (window === WINDOWS[0] && choice === DEFAULT) {
         verdicts.push(
-          `${choice} (${window} ms): early cuts ${early} (target 0: **${early === 0 ? 'met' : 'missed'}**), ` +
-            `uploads on noise-only fixtures ${falseTriggers} (target 0: **${falseTriggers === 0 ? 'met' : 'missed'}**)`,
+          `Default detector (${choice}, ${window} ms window): early cuts ${early} (target 0: **${early === 0 ? 'met' : 'missed'}**), ` +
+            `uploads on noise-only fixtures ${falseTriggers} (target 0: **${falseTriggers === 0 ? 'met' : 'missed'}**).`,
         );
+      } else if (window === WINDOWS[0]) {
+        verdicts.push(`For comparison, ${choice} (${window} ms window): early cuts ${early}, uploads on noise-only fixtures ${falseTriggers}.`);
       }
     }
   }
