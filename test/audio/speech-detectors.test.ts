@@ -12,11 +12,11 @@ const available = fixturesAvailable();
 if (!available) console.warn('\n[speech-detectors] SKIPPED the fixture tests: espeak-ng or sox is not installed\n');
 
 /** When each utterance was decided, in ms from the fixture's start. */
-async function utteranceTimes(fixture: TurnFixture, classifier: SpeechClassifier): Promise<number[]> {
+async function utteranceTimes(fixture: TurnFixture, classifier: SpeechClassifier, chunkBytes = 640): Promise<number[]> {
   const detector = new VoiceActivityDetector({ sampleRate: SAMPLE_RATE, classifier });
   const times: number[] = [];
-  for (let offset = 0; offset < fixture.pcm.length; offset += 640) {
-    const chunk = fixture.pcm.subarray(offset, offset + 640);
+  for (let offset = 0; offset < fixture.pcm.length; offset += chunkBytes) {
+    const chunk = fixture.pcm.subarray(offset, offset + chunkBytes);
     await detector.analyse(chunk);
     for (const event of detector.push(chunk)) if (event.type === 'utterance') times.push(((offset + chunk.length) / 2 / SAMPLE_RATE) * 1000);
   }
@@ -42,6 +42,17 @@ describe.skipIf(!available)('Silero VAD (the default detector) on the fixtures',
 
   it.each(noiseOnly.map((fixture) => [fixture.name, fixture] as const))('%s: no utterance (nothing would be uploaded)', async (_, fixture) => {
     expect(await utteranceTimes(fixture, await load('silero'))).toEqual([]);
+  });
+
+  it('decides the same whatever the chunk size (its 32 ms windows and the 20 ms frames stay aligned)', async () => {
+    const fixture = speech.find((candidate) => candidate.name === 'sentence with a 450 ms pause')!;
+    const byFrames = await utteranceTimes(fixture, await load('silero'));
+    for (const chunkBytes of [2, 1000, 4410, 16_000]) {
+      const times = await utteranceTimes(fixture, await load('silero'), chunkBytes);
+      expect(times, `${chunkBytes}-byte chunks`).toHaveLength(1);
+      // Decided in the same 20 ms frame; reported at the end of the chunk that held it.
+      expect(Math.abs(times[0]! - byFrames[0]!), `${chunkBytes}-byte chunks`).toBeLessThanOrEqual((chunkBytes / 2 / SAMPLE_RATE) * 1000 + 20);
+    }
   });
 });
 
