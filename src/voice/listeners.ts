@@ -104,7 +104,7 @@ export class MicrophoneListener implements Listener {
         if (!this.paused) this.options.status.set('listening');
       } else if (event.type === 'utterance') {
         const endpointAt = this.now();
-        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.silenceMilliseconds });
+        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.sinceSpeechMilliseconds });
       }
     }
     if (!this.paused) this.options.status.meter(this.detector.lastLevel);
