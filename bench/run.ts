@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endOfSpeech } from './end-of-speech.js';
+import { speechDetectors } from './speech-detectors.js';
 import { historyScale } from './history-scale.js';
 import { memory, voiceMemory } from './memory.js';
 import { startSoundCard } from '../test/support/sound-card.js';
@@ -77,6 +78,7 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
     },
   ],
   ['7. assistant serve under load', () => serveLoad(quick ? [10, 50] : [10, 50, 200], (clients) => (quick ? 2 : 4) * clients)],
+  ['8. Speech detectors', () => speechDetectors()],
 ];
 
 for (const [title, run] of benchmarks) {
