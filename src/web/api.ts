@@ -109,7 +109,9 @@ function failure(response: Response, message: string | undefined): ApiError {
   if (response.status === 429) {
     const seconds = Number(response.headers.get('retry-after'));
     const when = Number.isFinite(seconds) && seconds > 0 ? ` Try again in ${seconds} s (at ${new Date(Date.now() + seconds * 1000).toLocaleTimeString()}).` : ' Try again later.';
-    return new ApiError(`Rate limit reached: ${message ?? 'too many requests for this token.'}${when}`, 'rate-limit');
+    // The server's own "Retry in N s." is said once, with the clock time added.
+    const why = (message ?? 'too many requests for this token.').replace(/\s*Retry in \d+ s\.$/, '');
+    return new ApiError(`Rate limit reached: ${why}${when}`, 'rate-limit');
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {
     return new ApiError(message ?? 'The server is unavailable for a moment. Try again shortly.', 'unreachable');

@@ -33,15 +33,16 @@ export function spokenWav(text: string, { leadingSeconds = 1, trailingSeconds = 
   return { path, speechEndMilliseconds: leadingSeconds * 1000 + speechMilliseconds, remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
-/** Headless Chromium whose microphone plays `wav` once, from when the page opens it. */
-export function launchBrowser(wav: string): Promise<Browser> {
+/** Headless Chromium whose microphone plays `wav` once, from when the page opens it; the page may use it unless `microphoneDenied`. */
+export function launchBrowser(wav: string, { microphoneDenied = false } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       // Root in a container has no user namespaces for the sandbox.
       '--no-sandbox',
-      '--use-fake-ui-for-media-stream',
+      // Answers the permission prompt with "allow"; without it, headless Chromium denies.
+      ...(microphoneDenied ? [] : ['--use-fake-ui-for-media-stream']),
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${wav}%noloop`,
       // Answers play after awaited requests, not inside the click's task.

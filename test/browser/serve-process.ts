@@ -26,8 +26,8 @@ export async function startServe(home: TempHome): Promise<RunningServe> {
   };
 }
 
-export async function newToken(home: TempHome, name: string): Promise<string> {
-  const result = await home.run(['token', 'create', '--name', name]);
+export async function newToken(home: TempHome, name: string, options: string[] = []): Promise<string> {
+  const result = await home.run(['token', 'create', '--name', name, ...options]);
   if (result.code !== 0) throw new Error(`token create failed: ${result.stderr}`);
   return result.stdout.trim();
 }

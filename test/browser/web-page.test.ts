@@ -161,6 +161,39 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web page in Chromium', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('a rate limit says when to retry; a server gone says it cannot be reached; a denied microphone says how to allow it', async () => {
+    // Two a minute: the page's first list of sessions, then one question.
+    const token = await newToken(home, 'alice', ['--requests-per-minute', '2']);
+    server.defaultReply = { text: 'First.' };
+    const page = await openPage(token);
+    await page.getByLabel('Message').fill('one');
+    await page.getByLabel('Message').press('Enter');
+    await expect.poll(() => page.locator('#transcript .assistant').textContent()).toContain('First.');
+    await page.getByLabel('Message').fill('two');
+    await page.getByLabel('Message').press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Rate limit reached: .*Try again in \d+ s \(at .+\)\.$/);
+
+    expect((await serve!.stop()).code).toBe(0);
+    serve = undefined;
+    await page.getByLabel('Message').fill('three');
+    await page.getByLabel('Message').press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The server cannot be reached. Check your connection and try again.');
+
+    const denying = await launchBrowser(wav.path, { microphoneDenied: true });
+    try {
+      serve = await startServe(home);
+      const deniedPage = await denying.newPage();
+      await deniedPage.goto(serve.base);
+      await deniedPage.getByLabel('Token').fill(token);
+      await deniedPage.getByRole('button', { name: 'Use this token' }).click();
+      await deniedPage.getByLabel('Hands-free').check();
+      await expect.poll(() => deniedPage.getByRole('alert').textContent()).toContain('Microphone permission was denied');
+      expect(await deniedPage.getByLabel('Hands-free').isChecked()).toBe(false);
+    } finally {
+      await denying.close();
+    }
+  });
+
   it("another token's sessions are not listed, found or opened; its own are, and can be deleted", async () => {
     const alice = await newToken(home, 'alice');
     const bob = await newToken(home, 'bob');
