@@ -5,10 +5,12 @@
  * calibration), the words, then silence long enough that nothing else is heard in a test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { decibels } from '../../src/audio/voice-activity.js';
+import { parseWavHeader } from '../../src/audio/wav.js';
 
 export const CHROMIUM = process.env.ASSISTANT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -17,7 +19,7 @@ export const BROWSER_AVAILABLE = existsSync(CHROMIUM) || process.env.CI === 'tru
 
 export interface SpokenWav {
   path: string;
-  /** Where the speech ends in the file, in milliseconds from its start. */
+  /** Where the words end in the file, in milliseconds from its start. */
   speechEndMilliseconds: number;
   remove(): void;
 }
@@ -29,8 +31,18 @@ export function spokenWav(text: string, { leadingSeconds = 1, trailingSeconds = 
   const path = join(directory, 'microphone.wav');
   execFileSync('espeak-ng', ['-w', raw, text]);
   execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', path, 'pad', String(leadingSeconds), String(trailingSeconds)]);
-  const speechMilliseconds = Number(execFileSync('soxi', ['-D', raw], { encoding: 'utf8' })) * 1000;
-  return { path, speechEndMilliseconds: leadingSeconds * 1000 + speechMilliseconds, remove: () => rmSync(directory, { recursive: true, force: true }) };
+  return { path, speechEndMilliseconds: lastVoicedMilliseconds(readFileSync(path)), remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+/** The end of the last 20 ms frame louder than -50 dBFS: where the words end (espeak-ng adds a quiet tail of its own). */
+function lastVoicedMilliseconds(wav: Buffer): number {
+  const header = parseWavHeader(wav)!;
+  const frameBytes = (header.format.sampleRate / 50) * 2;
+  let last = 0;
+  for (let offset = header.dataOffset, frame = 1; offset + frameBytes <= wav.length; offset += frameBytes, frame += 1) {
+    if (decibels(wav.subarray(offset, offset + frameBytes)) > -50) last = frame * 20;
+  }
+  return last;
 }
 
 /** Headless Chromium whose microphone plays `wav` once, from when the page opens it; the page may use it unless `microphoneDenied`. */

@@ -17,7 +17,7 @@ import { parseMultipart, type FakeOpenAIServer } from '../support/openai-server.
 import { BROWSER_AVAILABLE, launchBrowser, spokenWav, type SpokenWav } from './browser.js';
 import { newToken, startServe, type RunningServe } from './serve-process.js';
 
-export const SCREENSHOTS = resolve(import.meta.dirname, '../../test-output/screenshots');
+const SCREENSHOTS = resolve(import.meta.dirname, '../../test-output/screenshots');
 
 const REPLY = 'The capital of France is Paris. It sits on the river Seine.';
 const SENTENCES = ['The capital of France is Paris.', 'It sits on the river Seine.'];
