@@ -154,6 +154,7 @@ const handsFree = new HandsFree(microphone, {
   // Barge-in: the browser cancels the answer's echo, so a voice heard now is the person's.
   speechStart: () => {
     if (conversation.busy) conversation.stop();
+    statusLine.textContent = 'Listening…';
   },
 });
 microphone.onSamples = (samples) => {

@@ -103,6 +103,43 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web page in Chromium', () => {
     expect(consoleLines.join('\n')).not.toContain(token);
   });
 
+  it('hands-free barge-in: speaking over an answer stops its audio, and what was said becomes the next turn', async () => {
+    const token = await newToken(home, 'alice');
+    // The words start 3 s after the microphone opens: by then a typed answer is playing.
+    const late = spokenWav('What is the capital of France?', { leadingSeconds: 3 });
+    const lateBrowser = await launchBrowser(late.path);
+    try {
+      serve ??= await startServe(home);
+      server.defaultTranscript = { text: 'What is the capital of France?' };
+      server.defaultReply = { text: 'This answer is long enough to be interrupted.' };
+      // 400 ms a character: the answer's audio lasts far longer than the test.
+      server.defaultSpeech = { millisecondsPerCharacter: 400 };
+      const page = await (await lateBrowser.newContext()).newPage();
+      await page.addInitScript({ content: "window.audioEvents = []; for (const type of ['playing', 'pause', 'ended']) document.addEventListener(type, () => window.audioEvents.push(type), true);" });
+      await page.goto(serve.base);
+      await page.getByLabel('Token').fill(token);
+      await page.getByRole('button', { name: 'Use this token' }).click();
+      await page.getByLabel('Hands-free').check();
+      await page.getByLabel('Message').fill('tell me something long');
+      await page.getByLabel('Message').press('Enter');
+      await expect.poll(() => page.evaluate<string[]>('window.audioEvents'), { timeout: 10_000 }).toEqual(['playing']);
+
+      // The detector hears the words start: the answer's audio is paused then, while the person is still speaking.
+      await expect.poll(() => page.getByRole('status').textContent(), { timeout: 15_000 }).toBe('Listening…');
+      expect(await page.evaluate<string[]>('window.audioEvents')).toEqual(['playing', 'pause']);
+      expect(server.transcriptionRequests).toHaveLength(0);
+
+      await expect.poll(() => server.transcriptionRequests.length, { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => page.locator('#transcript .user').allTextContents()).toEqual(['You: tell me something long', 'You: What is the capital of France?']);
+      // The first answer's audio was paused when the person spoke, never played to its end; then the next answer played.
+      await expect.poll(() => page.evaluate<string[]>('window.audioEvents'), { timeout: 10_000 }).toEqual(['playing', 'pause', 'playing']);
+      expect(server.chatRequests).toHaveLength(2);
+    } finally {
+      await lateBrowser.close();
+      late.remove();
+    }
+  });
+
   it('holding the space bar records, releasing it sends one upload with the words in it', async () => {
     const token = await newToken(home, 'alice');
     server.defaultTranscript = { text: 'What is the capital of France?' };
