@@ -56,13 +56,22 @@ export class Api {
       signal,
     });
     if (!response.body) throw new ApiError('The server sent no answer.', 'server');
-    for await (const event of serverSentEvents(response.body)) {
-      const data = JSON.parse(event.data) as { session?: string; text?: string; error?: { message?: string } };
-      if (event.event === 'session' && data.session) yield { type: 'session', session: data.session };
-      else if (event.event === 'text' && typeof data.text === 'string') yield { type: 'text', text: data.text };
-      else if (event.event === 'done') yield { type: 'done' };
-      else if (event.event === 'error') yield { type: 'error', message: data.error?.message ?? 'The answer failed.' };
+    let ended = false;
+    try {
+      for await (const event of serverSentEvents(response.body)) {
+        const data = JSON.parse(event.data) as { session?: string; text?: string; error?: { message?: string } };
+        if (event.event === 'session' && data.session) yield { type: 'session', session: data.session };
+        else if (event.event === 'text' && typeof data.text === 'string') yield { type: 'text', text: data.text };
+        else if (event.event === 'done' || event.event === 'error') ended = true;
+        if (event.event === 'done') yield { type: 'done' };
+        else if (event.event === 'error') yield { type: 'error', message: data.error?.message ?? 'The answer failed.' };
+      }
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      ended = false;
     }
+    // The stream stopped without saying how the answer ended: the connection was lost.
+    if (!ended && !signal.aborted) throw new ApiError('The connection to the server was lost before the answer ended; what arrived is kept. Try again.', 'unreachable');
   }
 
   /** The words in 16-bit mono samples, through the gateway's /v1/audio/transcriptions. */

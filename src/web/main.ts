@@ -237,6 +237,10 @@ document.addEventListener('keyup', (event) => {
 });
 
 stop.addEventListener('click', () => conversation.stop());
+// Push-to-talk keeps the microphone open between presses; a tab put away lets go of it.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden && !handsFreeBox.checked && !recording) microphone.close();
+});
 
 handsFreeBox.addEventListener('change', () => {
   if (!handsFreeBox.checked) return handsFree.stop();

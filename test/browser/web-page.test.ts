@@ -192,6 +192,17 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web page in Chromium', () => {
     await expect.poll(() => page.locator('#session-list .open').count()).toBe(1);
   });
 
+  it('an answer that fails upstream midway shows why, and what arrived stays on screen', async () => {
+    const token = await newToken(home, 'alice');
+    server.defaultReply = { text: 'The first words and then nothing more.', dropAfterChunks: 3 };
+    const page = await openPage(token);
+    await page.getByLabel('Message').fill('hi');
+    await page.getByLabel('Message').press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('The question was saved.');
+    expect(await page.locator('#transcript .assistant').textContent()).toContain('The first words');
+    expect(await page.getByRole('button', { name: 'Stop' }).isDisabled()).toBe(true);
+  });
+
   it('a wrong token shows what to do, and the page asks for it again', async () => {
     const page = await openPage('not-a-real-token', { accepted: false });
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token was not accepted');
