@@ -1,6 +1,6 @@
 /**
  * The web page at `/` and its assets under /assets/, as built by `npm run build` into
- * dist/web/ (scripts/build-web.mjs). Everything the page loads comes from here, under a
+ * dist/web/ (src/web/build.mjs). Everything the page loads comes from here, under a
  * strict Content-Security-Policy: no inline script or style, nothing from elsewhere; audio
  * plays from blob: URLs the page makes of /v1/audio/speech's answers. Assets carry a hash in
  * their names, so they are cached for a year; the page itself is revalidated every time.

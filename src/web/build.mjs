@@ -1,14 +1,15 @@
 /**
  * Bundles the web page (src/web/) into dist/web/ with esbuild: one minified script, the
  * microphone's audio worklet and one stylesheet under assets/ with a content hash in their
- * names (served as immutable), and index.html pointing at them. Run by `npm run build`.
+ * names (served as immutable), and index.html pointing at them. Run by `npm run build`; it lives
+ * in src/ so that whatever copies the sources to build them (the Dockerfile) has it too.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const source = join(root, 'src/web');
 const output = join(root, 'dist/web');
 rmSync(output, { recursive: true, force: true });
