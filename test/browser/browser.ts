@@ -16,6 +16,7 @@ export const CHROMIUM = process.env.ASSISTANT_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Whether the browser tests can run here; in CI (CI=true) they must. */
 export const BROWSER_AVAILABLE = existsSync(CHROMIUM) || process.env.CI === 'true';
+if (!BROWSER_AVAILABLE) console.warn(`\n[browser tests] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set ASSISTANT_CHROMIUM).\n`);
 
 export interface SpokenWav {
   path: string;
