@@ -19,6 +19,7 @@ import { startSoundCard } from '../test/support/sound-card.js';
 import { parallelWriters } from './parallel-writers.js';
 import { startup } from './startup.js';
 import { serveLoad } from './serve-load.js';
+import { webPageTimeToFirstAudio } from './web-page.js';
 import { DELAYS, REPLIES, measureOnce, type Measurement } from './time-to-first-audio.js';
 import { ms, summary, table } from './stats.js';
 
@@ -79,6 +80,7 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
   ],
   ['7. assistant serve under load', () => serveLoad(quick ? [10, 50] : [10, 50, 200], (clients) => (quick ? 2 : 4) * clients)],
   ['8. Speech detectors', () => speechDetectors()],
+  ['9. Web page: time to first audio', () => webPageTimeToFirstAudio(quick ? 3 : 7)],
 ];
 
 for (const [title, run] of benchmarks) {

@@ -17,6 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
+import { webPage } from './web-page.js';
 
 export interface ServerDependencies extends TalkDependencies {
   store: TalkDependencies['store'] & SessionsRouteStore;
@@ -112,6 +113,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.route('/v1/sessions', sessionsRoutes(dependencies.store));
   if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
+  app.route('/', webPage(settings.speech));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));
   app.onError((error, context) => {
