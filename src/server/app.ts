@@ -13,11 +13,12 @@ import type { BackgroundWrites } from './background-writes.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { chargeTokens, enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
-import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics, type RateLimit } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
+import { webPage } from './web-page.js';
 
 export interface ServerDependencies extends TalkDependencies {
   store: TalkDependencies['store'] & SessionsRouteStore;
@@ -107,7 +108,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   const jsonLimit = limitOf(maxBody);
   app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens, dependencies.background));
-  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
+  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken, onRefused: (limit: RateLimit) => metrics.observeRateLimited(limit) };
   app.use('/v1/*', enforceLimits(limits));
   const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };
   app.post('/v1/ask', askRoute(metered, settings));
@@ -117,6 +118,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   // Generated once, on first use: the schemas do not change while the process runs.
   let document: Record<string, unknown> | undefined;
   app.get('/v1/openapi.json', (context) => context.json((document ??= openApiDocument(settings.version))));
+  app.route('/', webPage(settings.speech));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));
   app.onError((error, context) => {

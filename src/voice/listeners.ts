@@ -82,6 +82,7 @@ export class MicrophoneListener implements Listener {
     try {
       for await (const chunk of this.options.recorder.record({ signal: this.stopRecording.signal })) {
         if (this.paused && this.halfDuplex) continue;
+        await this.detector.analyse(chunk);
         this.handle(this.detector.push(chunk));
       }
       const last = this.detector.end();
@@ -101,10 +102,9 @@ export class MicrophoneListener implements Listener {
         else if (!this.paused) this.options.status.set('hearing you');
       } else if (event.type === 'discarded') {
         if (!this.paused) this.options.status.set('listening');
-      } else {
+      } else if (event.type === 'utterance') {
         const endpointAt = this.now();
-        const trailing = this.options.detector.trailingSilenceMilliseconds ?? 700;
-        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: event.reason === 'silence' ? endpointAt - trailing : endpointAt });
+        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.sinceSpeechMilliseconds });
       }
     }
     if (!this.paused) this.options.status.meter(this.detector.lastLevel);
