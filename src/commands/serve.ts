@@ -23,6 +23,11 @@ export interface ServeOptions {
 
 /** How long requests in flight may take to finish after SIGTERM (platforms kill at about 10 s). */
 const DRAIN_MILLISECONDS = 8_000;
+/**
+ * Idle keep-alive connections stay open this long: longer than the idle timeouts of the load
+ * balancers in front (60 s on AWS and Google), so a balancer never reuses a socket we just closed.
+ */
+const KEEP_ALIVE_MILLISECONDS = 65_000;
 const DEFAULT_PORT = 8080;
 
 export async function serve(options: ServeOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -44,6 +49,8 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
       reject(new AssistantError(error.code === 'EADDRINUSE' ? `Port ${port} is in use on ${host}: choose another with --port.` : `Cannot listen on ${host}:${port}: ${error.message}`)),
     );
   });
+  const http = server as import('node:http').Server;
+  http.keepAliveTimeout = KEEP_ALIVE_MILLISECONDS;
   const address = server.address() as AddressInfo;
   terminal.note(`Serving on ${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? 'localhost' : host}:${address.port} (store: ${store.description}). Ctrl-C or SIGTERM stops.`);
   terminal.json({ at: new Date().toISOString(), event: 'listening', host, port: address.port, tls: tls !== undefined, environment: settings.environment });
@@ -57,28 +64,35 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
     );
   });
   terminal.json({ at: new Date().toISOString(), event: 'stopping', signal: stopped });
-  await drain(server);
+  const drained = await drain(http);
   // The audit rows and last uses of the requests just finished are written before the store closes.
   await settle();
   await store.close();
-  terminal.json({ at: new Date().toISOString(), event: 'stopped' });
+  terminal.json({ at: new Date().toISOString(), event: 'stopped', drained });
   return ExitCode.Success;
 }
 
-/** Stops accepting; requests in flight finish, up to DRAIN_MILLISECONDS, then their connections are cut. */
-async function drain(server: ServerType): Promise<void> {
-  const http = server as import('node:http').Server;
-  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+/**
+ * Stops accepting; requests in flight finish, up to DRAIN_MILLISECONDS, then their connections
+ * are cut. A connection whose last response has just ended would otherwise sit idle until its
+ * keep-alive timeout and hold the exit back, so idle connections are closed as they appear.
+ * True when everything finished within the bound.
+ */
+async function drain(http: import('node:http').Server): Promise<boolean> {
+  const closed = new Promise<boolean>((resolve) => http.close(() => resolve(true)));
   http.closeIdleConnections();
+  const sweep = setInterval(() => http.closeIdleConnections(), 50);
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
+  const deadline = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => {
       http.closeAllConnections();
-      resolve();
+      resolve(false);
     }, DRAIN_MILLISECONDS);
   });
-  await Promise.race([closed, deadline]);
+  const drained = await Promise.race([closed, deadline]);
+  clearInterval(sweep);
   clearTimeout(timer);
+  return drained;
 }
 
 function readPem(path: string, cwd: string): Buffer {

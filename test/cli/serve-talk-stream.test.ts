@@ -156,6 +156,7 @@ describe('assistant serve stopping with a /v1/talk stream in flight', () => {
     const result = await running.done;
     expect(result.code).toBe(0);
     expect(running.lines().map((line) => line.event ?? `${String(line.method)} ${String(line.path)} ${String(line.status)}`)).toEqual(['listening', 'POST /v1/talk 200', 'stopping', 'stopped']);
+    expect(running.lines().find((line) => line.event === 'stopped')).toMatchObject({ drained: true });
     expect((await home.messageRows()).map((row) => [row.role, row.status, row.content])).toEqual([
       ['user', 'complete', 'what is the weather'],
       ['assistant', 'complete', 'It is sunny. Take a hat.'],

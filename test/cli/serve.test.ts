@@ -4,6 +4,7 @@
  * on the next request, PORT as platforms set it, and a graceful stop with a stream in flight.
  */
 import type { ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collect, type TempHome } from '../support/cli.js';
@@ -110,18 +111,26 @@ describe('assistant serve', () => {
     const token = await newToken('carol');
     server.enqueue({ text: 'one two three four five six', chunkDelayMs: 120 });
     const serve = await startServe();
-    const response = await ask(serve.base, token, { text: 'slowly please' }, { accept: 'text/event-stream' });
-    const reader = response.body!.getReader();
+    // A client that keeps its connection open as long as the server allows (as a balancer
+    // does): once the answer ends, the idle connection must not hold the exit back.
+    const agent = new Agent({ keepAlive: true });
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const outgoing = request(`${serve.base}/v1/ask`, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` } }, resolve);
+      outgoing.once('error', reject);
+      outgoing.end(JSON.stringify({ text: 'slowly please' }));
+    });
     let events = '';
-    while (!events.includes('event: text')) events += new TextDecoder().decode((await reader.read()).value);
+    const ended = new Promise<void>((resolve) => response.once('end', resolve));
+    response.on('data', (chunk: Buffer) => (events += chunk.toString()));
+    await waitUntil(() => events.includes('event: text'), 'the first text event');
     serve.child.kill('SIGTERM');
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      events += new TextDecoder().decode(value);
-    }
+    await ended;
     expect(events).toContain('event: done');
     expect((await serve.done).code).toBe(0);
+    agent.destroy();
+    // The stream's keep-alive connection, idle once the answer ended, did not hold the exit
+    // until the drain bound cut it (keep-alive lasts 65 s, past any balancer's idle timeout).
+    expect(serve.lines().find((line) => line.event === 'stopped')).toMatchObject({ drained: true });
     expect((await home.messageRows()).map((row) => [row.role, row.status, row.content])).toEqual([
       ['user', 'complete', 'slowly please'],
       ['assistant', 'complete', 'one two three four five six'],
