@@ -1,0 +1,127 @@
+/**
+ * `assistant serve` under clients that go away and upstreams that misbehave, over real HTTP
+ * against a real serve process: a token's concurrency slots come back after aborted streams,
+ * upstream failures and timeouts; an upstream that hangs is cut by TIMEOUT; garbage events
+ * are an error, not a crash; the transport and CORS rules hold against spoofed headers.
+ */
+import { describe, expect, it } from 'vitest';
+import type { TempHome } from '../support/cli.js';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
+import { createToken, serverSentEvents, startServe, type RunningServe } from '../support/serve-process.js';
+import { waitUntil } from '../support/wait-for.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+useCliHarness((current) => ({ server, home } = current));
+
+const headersOf = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, ...extra });
+
+async function stop(serve: RunningServe): Promise<void> {
+  serve.child.kill('SIGTERM');
+  expect((await serve.done).code).toBe(0);
+}
+
+describe('assistant serve with clients that go away and upstreams that misbehave', () => {
+  it('gives back the concurrency slots of 10 streams the client aborted (ask and gateway), so the next request passes', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    for (let index = 0; index < 10; index++) {
+      server.enqueue({ text: 'one two three four', stallAfterChunks: 1 });
+      const chatBefore = server.chatRequests.length;
+      const controller = new AbortController();
+      const gateway = index % 2 === 1;
+      const response = await fetch(`${serve.base}${gateway ? '/v1/chat/completions' : '/v1/ask'}`, {
+        method: 'POST',
+        headers: headersOf(token, { accept: 'text/event-stream' }),
+        body: JSON.stringify(gateway ? { model: 'test-model', stream: true, messages: [{ role: 'user', content: `abort ${index}` }] } : { text: `abort ${index}` }),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      // Go away once the upstream call is made and its first piece arrived.
+      const reader = response.body!.getReader();
+      await reader.read();
+      await waitUntil(() => server.chatRequests.length > chatBefore, 'the upstream call');
+      controller.abort();
+      await reader.cancel().catch(() => {});
+    }
+    const after = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ text: 'still served' }) });
+    expect(after.status, await after.clone().text()).toBe(200);
+    await stop(serve);
+  });
+
+  it('gives back the slots after upstream failures and timeouts', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home, { TIMEOUT: '0.3' });
+    for (let index = 0; index < 5; index++) {
+      server.enqueue({ hang: true });
+      const hung = await fetch(`${serve.base}/v1/chat/completions`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ model: 'test-model', messages: [{ role: 'user', content: `hang ${index}` }] }) });
+      expect(hung.status).toBe(504);
+      server.enqueue({ status: 500, errorMessage: 'boom' });
+      const failed = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ text: `fail ${index}` }) });
+      expect(failed.status).toBe(502);
+    }
+    const after = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ text: 'still served' }) });
+    expect(after.status).toBe(200);
+    await stop(serve);
+  });
+
+  it('an upstream that stalls mid-stream is cut by TIMEOUT: the ask stream ends with an error event', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home, { TIMEOUT: '0.3' });
+    server.enqueue({ text: 'one two three four', stallAfterChunks: 1 });
+    const response = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token, { accept: 'text/event-stream' }), body: JSON.stringify({ text: 'stall please' }) });
+    const events = [];
+    for await (const event of serverSentEvents(response.body!)) events.push(event.event);
+    expect(events.at(-1)).toMatch(/error|done/);
+    await stop(serve);
+  });
+
+  it('garbage events from upstream are an error event on /v1/ask, and the server keeps serving', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    server.enqueue({ malformed: true });
+    const response = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token, { accept: 'text/event-stream' }), body: JSON.stringify({ text: 'garbage please' }) });
+    const events = [];
+    for await (const event of serverSentEvents(response.body!)) events.push(event.event);
+    expect(events.at(-1)).toBe('error');
+    server.enqueue({ malformed: true });
+    const whole = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ text: 'garbage whole' }) });
+    expect(whole.status).toBe(502);
+    server.enqueue({ malformed: true });
+    const gateway = await fetch(`${serve.base}/v1/chat/completions`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ model: 'test-model', messages: [{ role: 'user', content: 'garbage' }] }) });
+    expect([200, 502]).toContain(gateway.status);
+    await gateway.text();
+    expect((await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ text: 'fine' }) })).status).toBe(200);
+    await stop(serve);
+  });
+
+  it('in production, X-Forwarded-Proto is believed only from the trusted hop; CORS answers only configured origins', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home, { ENVIRONMENT: 'production', ASSISTANT_TRUSTED_PROXY_HOPS: '1', ASSISTANT_CORS_ORIGINS: 'https://app.example' });
+    const status = async (forwarded: string | undefined): Promise<number> =>
+      (await fetch(`${serve.base}/v1/sessions`, { headers: { authorization: `Bearer ${token}`, ...(forwarded === undefined ? {} : { 'x-forwarded-proto': forwarded }) } })).status;
+    expect(await status(undefined)).toBe(403);
+    expect(await status('http')).toBe(403);
+    // The client wrote "https", the proxy appended what it saw: "http".
+    expect(await status('https, http')).toBe(403);
+    expect(await status('https,https')).toBe(200);
+    expect(await status('HTTPS')).toBe(200);
+    const preflight = async (origin: string): Promise<Response> =>
+      fetch(`${serve.base}/v1/ask`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type', 'x-forwarded-proto': 'https' } });
+    const allowed = await preflight('https://app.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const refused = await preflight('https://evil.example');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    const hsts = await fetch(`${serve.base}/v1/sessions`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-proto': 'https' } });
+    expect(hsts.headers.get('strict-transport-security')).toContain('max-age=');
+    await stop(serve);
+  });
+
+  it('without configured origins, a preflight gets no CORS headers', async () => {
+    const serve = await startServe(home);
+    const response = await fetch(`${serve.base}/v1/ask`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    await stop(serve);
+  });
+});

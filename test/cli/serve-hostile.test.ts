@@ -1,0 +1,166 @@
+/**
+ * `assistant serve` attacked as a hostile user and a careless operator would, over real HTTP
+ * against a real serve process (SQLite, or PostgreSQL with ASSISTANT_TEST_POSTGRES_URL):
+ * bearer headers of every odd shape, another token's sessions, search strings in the store's
+ * query syntax, bodies with NUL and odd unicode, and the secrets kept out of every answer.
+ */
+import { describe, expect, it } from 'vitest';
+import { type TempHome } from '../support/cli.js';
+import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
+import { createToken, startServe, type RunningServe } from '../support/serve-process.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+useCliHarness((current) => ({ server, home } = current));
+
+const post = (serve: RunningServe, path: string, token: string, body: string, headers: Record<string, string> = {}): Promise<Response> =>
+  fetch(`${serve.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body });
+
+const get = (serve: RunningServe, path: string, token: string): Promise<Response> => fetch(`${serve.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+async function stop(serve: RunningServe): Promise<string> {
+  serve.child.kill('SIGTERM');
+  const result = await serve.done;
+  expect(result.code).toBe(0);
+  return result.stdout + result.stderr;
+}
+
+describe('assistant serve against a hostile client', () => {
+  it('refuses bearer headers of every odd shape with a 401, and never echoes them', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const statusWith = async (authorization: string | undefined, path = '/v1/sessions'): Promise<number> => {
+      const response = await fetch(`${serve.base}${path}`, { headers: authorization === undefined ? {} : { authorization } });
+      const text = await response.text();
+      expect(text).not.toContain(token);
+      return response.status;
+    };
+    expect(await statusWith(undefined)).toBe(401);
+    expect(await statusWith('')).toBe(401);
+    expect(await statusWith('Bearer')).toBe(401);
+    expect(await statusWith(`Basic ${Buffer.from(`x:${token}`).toString('base64')}`)).toBe(401);
+    expect(await statusWith(`Bearer ${token.toUpperCase()}`)).toBe(401);
+    expect(await statusWith(`Bearer ${token.slice(0, -1)}`)).toBe(401);
+    expect(await statusWith(`Bearer ${token} ${token}`)).toBe(401);
+    expect(await statusWith(`Bearer ${token}x`)).toBe(401);
+    expect(await statusWith(`Bearer ${'a'.repeat(8000)}`)).toBe(401);
+    // The scheme is case-insensitive (RFC 9110); spaces around the token are framing, not part of it.
+    expect(await statusWith(`bearer ${token}`)).toBe(200);
+    expect(await statusWith(`Bearer   ${token}  `)).toBe(200);
+    // A token in the query string is not a credential (it would land in proxies' logs).
+    expect(await statusWith(undefined, `/v1/sessions?access_token=${token}`)).toBe(401);
+    // /metrics is behind the token too.
+    expect(await statusWith(undefined, '/metrics')).toBe(401);
+    const output = await stop(serve);
+    expect(output).not.toContain(token);
+  });
+
+  it("another token's session is 404 on every route, with none of its data", async () => {
+    const alice = await createToken(home, 'alice');
+    const mallory = await createToken(home, 'mallory');
+    const serve = await startServe(home);
+    const asked = (await (await post(serve, '/v1/ask', alice, JSON.stringify({ text: 'alice secret plans' }))).json()) as { session: string };
+    const chatBefore = server.chatRequests.length;
+    for (const response of [
+      await get(serve, `/v1/sessions/${asked.session}`, mallory),
+      await fetch(`${serve.base}/v1/sessions/${asked.session}`, { method: 'DELETE', headers: { authorization: `Bearer ${mallory}` } }),
+      await post(serve, '/v1/ask', mallory, JSON.stringify({ text: 'continue', session: asked.session })),
+      await fetch(`${serve.base}/v1/talk?session=${asked.session}`, { method: 'POST', headers: { authorization: `Bearer ${mallory}`, 'content-type': 'audio/wav' }, body: Buffer.from('RIFF....WAVEfmt ') }),
+    ]) {
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain('alice secret plans');
+    }
+    const listed = (await (await get(serve, '/v1/sessions', mallory)).json()) as { sessions: unknown[] };
+    expect(listed.sessions).toEqual([]);
+    const searched = (await (await get(serve, '/v1/sessions?search=secret', mallory)).json()) as { hits: unknown[] };
+    expect(searched.hits).toEqual([]);
+    expect(server.chatRequests.length).toBe(chatBefore);
+    // Still there for its owner.
+    expect((await get(serve, `/v1/sessions/${asked.session}`, alice)).status).toBe(200);
+    await stop(serve);
+  });
+
+  it('search strings in FTS or tsquery syntax are a 200 with results or a clear 400, never a 500', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    expect((await post(serve, '/v1/ask', token, JSON.stringify({ text: 'the quick "brown" fox (jumps) over* NEAR the lazy dog' }))).status).toBe(200);
+    const searches = ['"', '"brown', 'brown"', '(', ')', '(fox', 'fox)', '*', 'fox*', '*fox', 'NEAR', 'NEAR(fox dog)', 'fox NEAR dog', 'fox AND', 'OR', 'NOT fox', '-fox', 'fox -dog', '^fox', 'fox:*', 'col:fox', "'", "fox' OR '1'='1", '\\', '%', '_', '&', '|', '!', '<->', 'fox & dog', '{fox}', '[fox]', ':', ';', '--', '/* */', 'é', '🦊'];
+    for (const search of searches) {
+      const response = await get(serve, `/v1/sessions?search=${encodeURIComponent(search)}`, token);
+      const body = await response.text();
+      expect([200, 400], `search ${JSON.stringify(search)}: ${response.status} ${body}`).toContain(response.status);
+    }
+    // A lone surrogate's UTF-8 bytes, which no encoder makes.
+    expect([200, 400]).toContain((await get(serve, '/v1/sessions?search=%ED%A0%80', token)).status);
+    const found = (await (await get(serve, `/v1/sessions?search=${encodeURIComponent('"brown" (jumps)')}`, token)).json()) as { hits: unknown[] };
+    expect(found.hits.length).toBeGreaterThan(0);
+    await stop(serve);
+  });
+
+  it('text with escapes, markup and odd unicode is answered or refused with a 400, never a 500', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    for (const text of ['lone \ud800 surrogate', '<script>alert(1)</script>', '\u202eevil', 'line\r\nbreak', '\u001b[31mred']) {
+      const response = await post(serve, '/v1/ask', token, JSON.stringify({ text }));
+      const body = await response.text();
+      expect([200, 400], `text ${JSON.stringify(text)}: ${response.status} ${body}`).toContain(response.status);
+    }
+    await stop(serve);
+  });
+
+  it('malformed bodies and model names are clear 4xx answers that never reach upstream', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const cases: Array<[string, string, Record<string, string>, number]> = [
+      ['/v1/ask', '{', {}, 400],
+      ['/v1/ask', '', {}, 400],
+      ['/v1/ask', 'null', {}, 400],
+      ['/v1/ask', '[]', {}, 400],
+      ['/v1/ask', '"text"', {}, 400],
+      ['/v1/ask', JSON.stringify({ text: 'hi', model: 'a/../../etc\npasswd' }), {}, 400],
+      ['/v1/ask', JSON.stringify({ text: 'hi', model: 'm'.repeat(500) }), {}, 400],
+      ['/v1/ask', JSON.stringify({ text: 'hi', model: '../x' }), {}, 400],
+      ['/v1/ask', JSON.stringify({ text: 'hi', session: '../../etc' }), {}, 400],
+      ['/v1/ask', '{"text":"hi","__proto__":{"admin":true}}', {}, 400],
+      ['/v1/ask', JSON.stringify({ text: 'hi', constructor: { prototype: { admin: true } } }), {}, 400],
+      ['/v1/chat/completions', JSON.stringify({ model: 'x\r\nX-Injected: 1', messages: [{ role: 'user', content: 'hi' }] }), {}, 400],
+      ['/v1/chat/completions', '{"model":', {}, 400],
+      ['/v1/audio/speech', JSON.stringify({ model: 'tts', input: 'hi', voice: '../../x' }), {}, 400],
+      ['/v1/audio/transcriptions', 'not a form', { 'content-type': 'multipart/form-data; boundary=x' }, 400],
+      ['/v1/audio/transcriptions', '--x\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--x--\r\n', { 'content-type': 'multipart/form-data; boundary=x' }, 400],
+      ['/v1/audio/transcriptions', '--x\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--x\r\nContent-Disposition: form-data; name="file"; filename="../../evil.sh"\r\nContent-Type: audio/wav\r\n\r\nRIFF\r\n--x--\r\n', { 'content-type': 'multipart/form-data; boundary=x' }, 415],
+      ['/v1/talk', '', { 'content-type': 'audio/wav' }, 400],
+      ['/v1/talk', 'x', { 'content-type': 'text/html' }, 415],
+      ['/v1/talk', '--x\r\nContent-Disposition: form-data; name="nofile"\r\n\r\nzzz\r\n--x--\r\n', { 'content-type': 'multipart/form-data; boundary=x' }, 400],
+    ];
+    for (const [path, body, headers, status] of cases) {
+      const response = await post(serve, path, token, body, headers);
+      expect(response.status, `${path} ${JSON.stringify(body).slice(0, 80)}: ${await response.clone().text()}`).toBe(status);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toEqual(expect.any(String));
+    }
+    expect(server.requests.length).toBe(0);
+    await stop(serve);
+  });
+
+  it('a body just over the limit is a 413, with a length or chunked without one', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home, { ASSISTANT_MAX_INPUT: '1000' });
+    const limit = 1000 * 2 + 64 * 1024;
+    const body = JSON.stringify({ text: 'x'.repeat(limit) });
+    expect((await post(serve, '/v1/ask', token, body)).status).toBe(413);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: chunked, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    // Just under the body limit, but over the question's: 413 naming the field.
+    const justText = await post(serve, '/v1/ask', token, JSON.stringify({ text: 'x'.repeat(1001) }));
+    expect(justText.status).toBe(413);
+    expect(server.requests.length).toBe(0);
+    await stop(serve);
+  });
+});
