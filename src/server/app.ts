@@ -94,6 +94,11 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.use('/v1/*', httpsOnly({ environment: settings.environment ?? 'development', trustedProxyHops: settings.trustedProxyHops ?? 1, tls: settings.tls ?? false }));
   // Off unless origins are configured: a web page elsewhere cannot call the API with someone's token.
   if (settings.corsOrigins) app.use('/v1/*', cors({ origin: settings.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  // The token and the limits before the body limit: a body sent without a length is read whole
+  // to be measured, which no one without a token (or over their limits) may make the server do.
+  app.use('/v1/*', requireToken(dependencies.tokens, dependencies.background));
+  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken, onRefused: (limit: RateLimit) => metrics.observeRateLimited(limit) };
+  app.use('/v1/*', enforceLimits(limits));
   // JSON around the largest question allowed, so an oversized body is refused before it is read whole.
   const maxBody = settings.maxInputBytes * 2 + 64 * 1024;
   const limitOf = (maxSize: number): MiddlewareHandler =>
@@ -107,9 +112,6 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   const audioLimit = limitOf(MAX_AUDIO_BYTES + 64 * 1024);
   const jsonLimit = limitOf(maxBody);
   app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
-  app.use('/v1/*', requireToken(dependencies.tokens, dependencies.background));
-  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken, onRefused: (limit: RateLimit) => metrics.observeRateLimited(limit) };
-  app.use('/v1/*', enforceLimits(limits));
   const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };
   app.post('/v1/ask', askRoute(metered, settings));
   app.post('/v1/talk', talkRoute(metered, settings));

@@ -4,6 +4,7 @@
  * bearer headers of every odd shape, another token's sessions, search strings in the store's
  * query syntax, bodies with NUL and odd unicode, and the secrets kept out of every answer.
  */
+import { request, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { type TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
@@ -161,6 +162,26 @@ describe('assistant serve against a hostile client', () => {
     const justText = await post(serve, '/v1/ask', token, JSON.stringify({ text: 'x'.repeat(1001) }));
     expect(justText.status).toBe(413);
     expect(server.requests.length).toBe(0);
+    await stop(serve);
+  });
+});
+
+describe('assistant serve against a client without a token', () => {
+  it('refuses a chunked upload with a 401 before reading its body (it was buffered whole, up to 25 MB, before the token was checked)', async () => {
+    const serve = await startServe(home);
+    for (const path of ['/v1/talk', '/v1/audio/transcriptions', '/v1/ask']) {
+      const outgoing = request(`${serve.base}${path}`, { method: 'POST', headers: { 'content-type': 'audio/wav', 'transfer-encoding': 'chunked' } });
+      const answered = new Promise<IncomingMessage>((resolve, reject) => {
+        outgoing.once('response', resolve);
+        outgoing.once('error', reject);
+      });
+      // The body is never finished: the answer must come without it.
+      outgoing.write(Buffer.alloc(64 * 1024));
+      const response = await answered;
+      expect(response.statusCode).toBe(401);
+      response.resume();
+      outgoing.destroy();
+    }
     await stop(serve);
   });
 });
