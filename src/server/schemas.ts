@@ -7,14 +7,21 @@ import { z } from 'zod';
 import { SESSION_ID_PATTERN } from '../session-id.js';
 import { HttpError } from './http-errors.js';
 
+/**
+ * Text that is stored: no NUL, which a PostgreSQL text column cannot hold (the insert would
+ * fail after the request was accepted).
+ */
+export const noNul = (text: string): boolean => !text.includes('\u0000');
+export const NUL_MESSAGE = 'contains a NUL character';
+
 /** Model names reach the upstream server and our logs: plain names only. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 export const askRequest = z
   .object({
-    text: z.string().min(1, 'is empty').describe('What to ask.'),
+    text: z.string().min(1, 'is empty').refine(noNul, NUL_MESSAGE).describe('What to ask.'),
     session: z.string().regex(SESSION_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"').optional().describe('Continue this session (one of yours); a new one when left out.'),
-    system: z.string().max(100_000).optional().describe('A system prompt for this question.'),
+    system: z.string().max(100_000).refine(noNul, NUL_MESSAGE).optional().describe('A system prompt for this question.'),
     model: z.string().regex(MODEL_NAME, 'is not a model name').optional().describe("The chat model; the server's default when left out."),
     temperature: z.number().min(0).max(2).optional(),
   })

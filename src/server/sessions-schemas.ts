@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SESSION_ID_PATTERN } from '../session-id.js';
+import { NUL_MESSAGE, noNul } from './schemas.js';
 
 export const sessionPath = z.object({
   id: z.string().regex(SESSION_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"').describe('A session id (one of yours).'),
@@ -14,7 +15,7 @@ export const sessionPath = z.object({
 export const sessionsQuery = z
   .object({
     limit: z.coerce.number().int('is not a whole number').min(1, 'must be 1 to 200').max(200, 'must be 1 to 200').default(50).describe('At most this many sessions (or hits): 1 to 200, default 50.'),
-    search: z.string().trim().min(1, 'is empty').max(1000).optional().describe("Words to look for in your sessions' messages (all must match); the hits instead of the list."),
+    search: z.string().trim().min(1, 'is empty').max(1000).refine(noNul, NUL_MESSAGE).optional().describe("Words to look for in your sessions' messages (all must match); the hits instead of the list."),
   })
   .strict();
 export type SessionsQuery = z.infer<typeof sessionsQuery>;

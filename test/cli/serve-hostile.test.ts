@@ -185,3 +185,23 @@ describe('assistant serve against a client without a token', () => {
     await stop(serve);
   });
 });
+
+describe('assistant serve with NUL characters', () => {
+  it('refuses a NUL in text, system or search with a 400 naming the field (on PostgreSQL it was a 500: text columns cannot hold one)', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const cases: Array<[Promise<Response>, string]> = [
+      [post(serve, '/v1/ask', token, JSON.stringify({ text: 'nul \u0000 inside' })), 'text'],
+      [post(serve, '/v1/ask', token, JSON.stringify({ text: 'hi', system: 'sys \u0000' })), 'system'],
+      [get(serve, `/v1/sessions?search=${encodeURIComponent('fox\u0000dog')}`, token), 'search'],
+    ];
+    for (const [pending, field] of cases) {
+      const response = await pending;
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: { message: `${field}: contains a NUL character.`, type: 'invalid_request', field } });
+    }
+    expect(server.chatRequests).toEqual([]);
+    expect(await home.messageRows()).toEqual([]);
+    await stop(serve);
+  });
+});
