@@ -96,7 +96,10 @@ async function upload(context: TalkContext): Promise<{ audio: Uint8Array; filena
   let audio: Uint8Array;
   let filename: string;
   if (type === 'multipart/form-data') {
-    const file = (await context.req.parseBody())['file'];
+    const form = await context.req.parseBody().catch(() => {
+      throw new HttpError(400, 'The body is not multipart/form-data.', 'invalid_request', 'file');
+    });
+    const file = form['file'];
     if (!(file instanceof File)) throw new HttpError(400, 'The form has no "file" field with the audio.', 'invalid_request', 'file');
     audio = new Uint8Array(await file.arrayBuffer());
     filename = /^[\w.-]{1,100}$/.test(file.name) ? file.name : 'speech.wav';

@@ -205,3 +205,17 @@ describe('assistant serve with NUL characters', () => {
     await stop(serve);
   });
 });
+
+describe('assistant serve with a broken form', () => {
+  it('answers a /v1/talk body that says multipart but is not with a 400 (it was a 500)', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    for (const body of ['garbage', '--x\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF', '']) {
+      const response = await post(serve, '/v1/talk', token, body, { 'content-type': 'multipart/form-data; boundary=x' });
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toEqual({ error: { message: expect.stringContaining('multipart/form-data') as string, type: 'invalid_request', field: 'file' } });
+    }
+    expect(server.requests).toEqual([]);
+    await stop(serve);
+  });
+});
