@@ -10,11 +10,10 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import type { ChatModel } from '../chat/chat-model.js';
 import { runTurn, type TurnDependencies } from '../conversation/turn.js';
 import { exchangeJson, type ExchangeResult } from '../conversation/exchange.js';
-import { errorMessage } from '../errors.js';
 import { newSessionId } from '../session-id.js';
 import type { SessionStore } from '../store/store.js';
 import { ownerOf, type Principal } from './auth.js';
-import { HttpError } from './http-errors.js';
+import { clientMessage, HttpError } from './http-errors.js';
 import { sessionOf } from './session-access.js';
 import { askRequest, parseBody, type AskRequest, type AskResponse } from './schemas.js';
 
@@ -33,6 +32,8 @@ export interface AskSettings {
   contextTokens: number;
   cacheAnswers: 'auto' | 'always' | 'never';
   maxInputBytes: number;
+  /** Never sent to a client (the server's key, passwords in its URLs): replaced in upstream error messages. */
+  secrets?: readonly string[] | undefined;
 }
 
 type AskContext = Context<{ Variables: { principal: Principal } }>;
@@ -54,7 +55,7 @@ export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
 
     if (!(context.req.header('accept') ?? '').includes('text/event-stream')) {
       const result = await turn(() => {});
-      if (result.status === 'error') throw new HttpError(502, `${errorMessage(result.error)} The question was saved in session ${sessionId}.`, 'upstream');
+      if (result.status === 'error') throw new HttpError(502, `${clientMessage(result.error, settings.secrets)} The question was saved in session ${sessionId}.`, 'upstream');
       return context.json(exchangeJson(result));
     }
     return streamSSE(context, async (stream) => {
@@ -62,7 +63,7 @@ export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
       await stream.writeSSE({ event: 'session', data: JSON.stringify({ session: sessionId }) });
       const result = await turn((text) => void stream.writeSSE({ event: 'text', data: JSON.stringify({ text }) }));
       if (result.status === 'error') {
-        await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { message: `${errorMessage(result.error)} The question was saved.`, type: 'upstream' }, session: sessionId }) });
+        await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { message: `${clientMessage(result.error, settings.secrets)} The question was saved.`, type: 'upstream' }, session: sessionId }) });
       } else {
         await stream.writeSSE({ event: 'done', data: JSON.stringify(exchangeJson(result)) });
       }

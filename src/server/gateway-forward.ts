@@ -42,7 +42,7 @@ async function send(call: UpstreamCall, context: GatewayContext): Promise<{ answ
   try {
     const response = await call.send();
     if (response.ok) return { answer: response };
-    const { status, body } = await upstreamErrorBody(response);
+    const { status, body } = await upstreamErrorBody(response, call.secrets);
     call.finish();
     const retryAfter = response.headers.get('retry-after');
     return { failed: context.json(body, status as ContentfulStatusCode, retryAfter ? { 'retry-after': retryAfter } : {}) };

@@ -8,6 +8,8 @@
 import type { RequestLog } from '../observability/request-log.js';
 import { tokenCount } from '../observability/request-log.js';
 import type { RequestEndpoint } from '../store/store.js';
+import { secretsOf } from '../secrets.js';
+import { clientMessage } from './http-errors.js';
 
 export interface Upstream {
   /** The server's OPENAI_BASE_URL, e.g. https://api.openai.com/v1. */
@@ -121,6 +123,11 @@ export class UpstreamCall {
     }
   }
 
+  /** What an upstream error message must not repeat to the client: the key, a password in the base URL. */
+  get secrets(): string[] {
+    return secretsOf({ apiKey: this.dependencies.upstream.apiKey, baseURL: this.dependencies.upstream.baseURL });
+  }
+
   /** Why a call failed, as the client should see it (never with the key or the upstream's address). */
   failure(error: unknown): GatewayFailure {
     if (this.timedOut) return new GatewayFailure(504, `The upstream server was silent for ${this.dependencies.upstream.timeoutMilliseconds / 1000} s.`, 'Timeout');
@@ -151,9 +158,10 @@ export class GatewayFailure extends Error {
  * An upstream error answer, for the client: the same status with our JSON error shape. The
  * upstream's own message is passed on, except for 401/403: those say the SERVER's key was
  * refused (the client's token was fine), so they become a 502, and their message, which may
- * quote part of the key, is not repeated.
+ * quote part of the key, is not repeated. Any other message has `secrets` (the key) replaced:
+ * an upstream may quote the whole request, headers and all.
  */
-export async function upstreamErrorBody(response: Response): Promise<{ status: number; body: { error: { message: string; type: 'upstream'; code?: string } } }> {
+export async function upstreamErrorBody(response: Response, secrets: readonly string[] = []): Promise<{ status: number; body: { error: { message: string; type: 'upstream'; code?: string } } }> {
   const text = await response.text().catch(() => '');
   if (response.status === 401 || response.status === 403) {
     return { status: 502, body: { error: { message: `The upstream server refused the server's key (${response.status}).`, type: 'upstream' } } };
@@ -162,7 +170,7 @@ export async function upstreamErrorBody(response: Response): Promise<{ status: n
   let code: string | undefined;
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown; code?: unknown } };
-    if (typeof parsed.error?.message === 'string') message = `The upstream server answered ${response.status}: ${parsed.error.message.slice(0, 1000)}`;
+    if (typeof parsed.error?.message === 'string') message = `The upstream server answered ${response.status}: ${clientMessage(parsed.error.message, secrets).slice(0, 1000)}`;
     if (typeof parsed.error?.code === 'string') code = parsed.error.code;
   } catch {
     // Not OpenAI's error shape: the status says enough.

@@ -3,6 +3,9 @@
  * type, field? } }` (the OpenAI API's shape, so its SDKs show the message), thrown anywhere in a
  * route and turned into a response in one place (app.ts).
  */
+import { errorMessage } from '../errors.js';
+import { scrub } from '../secrets.js';
+
 export type HttpErrorType = 'invalid_request' | 'authentication' | 'forbidden' | 'not_found' | 'too_large' | 'rate_limit' | 'upstream' | 'unavailable' | 'internal';
 
 export class HttpError extends Error {
@@ -20,4 +23,13 @@ export class HttpError extends Error {
   get body(): { error: { message: string; type: HttpErrorType; field?: string } } {
     return { error: { message: this.message, type: this.type, ...(this.field === undefined ? {} : { field: this.field }) } };
   }
+}
+
+/**
+ * A failure's message for a client. An upstream's error text is passed on (it says what was
+ * wrong with the request), but it may quote the server's key or a password in one of its URLs:
+ * those `secrets` are replaced first.
+ */
+export function clientMessage(error: unknown, secrets: readonly string[] = []): string {
+  return scrub(errorMessage(error), secrets);
 }

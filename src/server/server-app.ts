@@ -10,6 +10,7 @@ import { createApp, type RequestLogLine } from './app.js';
 import { BackgroundWrites } from './background-writes.js';
 import { observedChatModel, observedGatewayLog, ObservedResponseCache, observedStore, observedSynthesizer, observedTranscriber } from './metric-observers.js';
 import { ServerMetrics } from './metrics.js';
+import { secretsOf } from '../secrets.js';
 
 export interface ServerApp {
   app: ReturnType<typeof createApp>;
@@ -56,6 +57,7 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
       contextTokens: settings.contextTokens,
       cacheAnswers: settings.cacheAnswers,
       maxInputBytes: settings.maxInputBytes,
+      secrets: secretsOf(settings),
       environment: settings.environment,
       trustedProxyHops: settings.trustedProxyHops,
       tls,

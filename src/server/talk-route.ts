@@ -8,7 +8,6 @@
 import type { Context } from 'hono';
 import { answerCacheUse } from '../cache/response-cache.js';
 import { runTurn } from '../conversation/turn.js';
-import { errorMessage } from '../errors.js';
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { newSessionId } from '../session-id.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
@@ -16,7 +15,7 @@ import type { VoiceSettings } from '../voice/speech-queue.js';
 import type { AskDependencies, AskSettings } from './ask-route.js';
 import { ownerOf, type Principal } from './auth.js';
 import { CollectingPlayer } from './collecting-player.js';
-import { HttpError } from './http-errors.js';
+import { clientMessage, HttpError } from './http-errors.js';
 import { sessionOf } from './session-access.js';
 import { parseBody, talkQuery } from './schemas.js';
 import { noWordsHeard, talkEventStream, type TalkTurn } from './talk-stream.js';
@@ -65,16 +64,16 @@ export function talkRoute(dependencies: TalkDependencies, settings: AskSettings 
         events,
         controller.signal,
       );
-    if ((context.req.header('accept') ?? '').includes('text/event-stream')) return talkEventStream(context, sessionId, controller, turn);
+    if ((context.req.header('accept') ?? '').includes('text/event-stream')) return talkEventStream(context, sessionId, controller, turn, settings.secrets);
 
     const player = new CollectingPlayer();
     const outcome = await turn(player, {});
     if (outcome.kind === 'unheard') throw noWordsHeard();
     const { result, question, speechFailure } = outcome;
-    if (result.status === 'error') throw new HttpError(502, `${errorMessage(result.error)} The question was saved in session ${sessionId}.`, 'upstream');
+    if (result.status === 'error') throw new HttpError(502, `${clientMessage(result.error, settings.secrets)} The question was saved in session ${sessionId}.`, 'upstream');
     const wav = speechFailure === undefined ? player.wav() : undefined;
     if ((context.req.header('accept') ?? '').includes('audio/wav')) {
-      if (!wav) throw new HttpError(502, `Speaking failed: ${errorMessage(speechFailure)} The answer was saved in session ${sessionId}.`, 'upstream');
+      if (!wav) throw new HttpError(502, `Speaking failed: ${clientMessage(speechFailure, settings.secrets)} The answer was saved in session ${sessionId}.`, 'upstream');
       return context.body(new Uint8Array(wav), 200, { 'content-type': 'audio/wav', 'x-session': sessionId, 'x-transcript': encodeURIComponent(question) });
     }
     return context.json({
@@ -85,7 +84,7 @@ export function talkRoute(dependencies: TalkDependencies, settings: AskSettings 
       cached: result.cached,
       status: result.status,
       audio: wav ? { format: 'wav', base64: wav.toString('base64') } : null,
-      ...(speechFailure === undefined ? {} : { speechError: errorMessage(speechFailure) }),
+      ...(speechFailure === undefined ? {} : { speechError: clientMessage(speechFailure, settings.secrets) }),
     });
   };
 }

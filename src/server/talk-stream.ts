@@ -15,9 +15,8 @@ import type { Player } from '../audio/player.js';
 import { Channel } from '../async/channel.js';
 import { exchangeJson } from '../conversation/exchange.js';
 import type { TurnEvents, TurnOutcome } from '../conversation/turn.js';
-import { errorMessage } from '../errors.js';
 import type { TurnTimings } from '../store/store.js';
-import { HttpError } from './http-errors.js';
+import { clientMessage, HttpError } from './http-errors.js';
 import { askResponse } from './schemas.js';
 import { SentenceAudioPlayer } from './sentence-audio-player.js';
 
@@ -52,7 +51,7 @@ export function noWordsHeard(): HttpError {
 /** Runs the turn speaking through `player` and reporting to `events`. */
 export type TalkTurn = (player: Player, events: TurnEvents) => Promise<TurnOutcome>;
 
-export async function talkEventStream(context: Context, sessionId: string, controller: AbortController, turn: TalkTurn): Promise<Response> {
+export async function talkEventStream(context: Context, sessionId: string, controller: AbortController, turn: TalkTurn, secrets?: readonly string[]): Promise<Response> {
   // The turn pushes events as they happen; the stream writes them in order as the client takes them.
   const events = new Channel<SSEMessage>();
   const player = new SentenceAudioPlayer(async ({ index, text, wav }) => void events.push(event('audio', { index, text, format: 'wav', base64: wav.toString('base64') })));
@@ -80,7 +79,7 @@ export async function talkEventStream(context: Context, sessionId: string, contr
       for await (const message of events) await stream.writeSSE(message);
     })();
     try {
-      events.push(finalEvent(sessionId, await outcome));
+      events.push(finalEvent(sessionId, await outcome, secrets));
     } catch {
       // A failure after the stream started (the store gone): one error event, as for a model failure.
       events.push(event('error', { error: { message: 'Internal error.', type: 'internal' }, session: sessionId }));
@@ -91,18 +90,18 @@ export async function talkEventStream(context: Context, sessionId: string, contr
   });
 }
 
-function finalEvent(sessionId: string, outcome: TurnOutcome): SSEMessage {
+function finalEvent(sessionId: string, outcome: TurnOutcome, secrets: readonly string[] | undefined): SSEMessage {
   // Heard once, a turn is answered (the status was decided before the stream began).
   if (outcome.kind !== 'answered') throw new Error('a heard turn was not answered');
   const { result, question, speechFailure, timings } = outcome;
   if (result.status === 'error') {
-    return event('error', { error: { message: `${errorMessage(result.error)} The question was saved.`, type: 'upstream' }, session: sessionId });
+    return event('error', { error: { message: `${clientMessage(result.error, secrets)} The question was saved.`, type: 'upstream' }, session: sessionId });
   }
   return event('done', {
     ...exchangeJson(result),
     transcript: question,
     timings: sinceUpload(timings),
-    ...(speechFailure === undefined ? {} : { speechError: errorMessage(speechFailure) }),
+    ...(speechFailure === undefined ? {} : { speechError: clientMessage(speechFailure, secrets) }),
   });
 }
 

@@ -6,8 +6,8 @@
  */
 import { request, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { type TempHome } from '../support/cli.js';
-import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { PLANTED_KEY, type TempHome } from '../support/cli.js';
+import { toneWav, type FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { createToken, startServe, type RunningServe } from '../support/serve-process.js';
 
@@ -217,5 +217,36 @@ describe('assistant serve with a broken form', () => {
     }
     expect(server.requests).toEqual([]);
     await stop(serve);
+  });
+});
+
+describe("assistant serve and the server's key", () => {
+  it("never passes the key on when an upstream error message quotes it (ask, ask streamed, talk, the gateway)", async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const quoting = { status: 400, errorMessage: `Bad request for key ${PLANTED_KEY}` };
+    const answers: string[] = [];
+    server.enqueue(quoting);
+    answers.push(await (await post(serve, '/v1/ask', token, JSON.stringify({ text: 'hi' }))).text());
+    server.enqueue(quoting);
+    answers.push(await (await post(serve, '/v1/ask', token, JSON.stringify({ text: 'hi' }), { accept: 'text/event-stream' })).text());
+    server.transcriptions.push({ text: 'spoken words' });
+    server.enqueue(quoting);
+    answers.push(await (await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav' }, body: toneWav(300) })).text());
+    server.transcriptions.push({ text: 'spoken words' });
+    server.enqueue(quoting);
+    answers.push(await (await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', accept: 'text/event-stream' }, body: toneWav(300) })).text());
+    server.enqueue(quoting);
+    answers.push(await (await post(serve, '/v1/chat/completions', token, JSON.stringify({ model: 'test-model', messages: [{ role: 'user', content: 'hi' }] }))).text());
+    expect(answers).toHaveLength(5);
+    for (const answer of answers) {
+      expect(answer).toContain('Bad request for key [redacted]');
+      expect(answer).not.toContain(PLANTED_KEY);
+    }
+    for (const path of ['/metrics', '/v1/openapi.json', '/', '/v1/sessions']) expect(await (await get(serve, path, token)).text()).not.toContain(PLANTED_KEY);
+    const output = await stop(serve);
+    expect(output).not.toContain(PLANTED_KEY);
+    expect(output).not.toContain(token);
+    expect(JSON.stringify(await home.messageRows())).not.toContain(PLANTED_KEY);
   });
 });
