@@ -55,19 +55,20 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
   terminal.note(`Serving on ${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? 'localhost' : host}:${address.port} (store: ${store.description}). Ctrl-C or SIGTERM stops.`);
   terminal.json({ at: new Date().toISOString(), event: 'listening', host, port: address.port, tls: tls !== undefined, environment: settings.environment });
 
+  let stopListening: Array<() => void> = [];
   const stopped = await new Promise<'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT'>((resolve) => {
-    const unsubscribe = (['SIGINT', ...ENDING_SIGNAL_NAMES] as const).map((signal) =>
-      context.onSignal(signal, () => {
-        for (const stop of unsubscribe) stop();
-        resolve(signal);
-      }),
-    );
+    stopListening = (['SIGINT', ...ENDING_SIGNAL_NAMES] as const).map((signal) => context.onSignal(signal, () => resolve(signal)));
   });
+  // A second Ctrl-C, from a person, exits at once. A repeated SIGTERM (a supervisor and an init
+  // both passing it on) is still listened to, so it does not cut the streams in flight: the
+  // drain is bounded anyway.
+  stopListening[0]!();
   terminal.json({ at: new Date().toISOString(), event: 'stopping', signal: stopped });
   const drained = await drain(http);
   // The audit rows and last uses of the requests just finished are written before the store closes.
   await settle();
   await store.close();
+  for (const stop of stopListening) stop();
   terminal.json({ at: new Date().toISOString(), event: 'stopped', drained });
   return ExitCode.Success;
 }

@@ -125,3 +125,24 @@ describe('assistant serve with clients that go away and upstreams that misbehave
     await stop(serve);
   });
 });
+
+describe('assistant serve stopped twice', () => {
+  it('a second SIGTERM while draining does not cut the stream in flight: it ends whole, stored, and serve exits 0 (it was killed by the signal)', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    server.enqueue({ text: 'one two three four five six', chunkDelayMs: 100 });
+    const response = await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token, { accept: 'text/event-stream' }), body: JSON.stringify({ text: 'slowly' }) });
+    const events = serverSentEvents(response.body!);
+    expect((await events.next()).value?.event).toBe('session');
+    serve.child.kill('SIGTERM');
+    await waitUntil(() => serve.lines().some((line) => line.event === 'stopping'), 'serve to start stopping');
+    serve.child.kill('SIGTERM');
+    const seen: string[] = [];
+    for await (const event of events) seen.push(event.event);
+    expect(seen.at(-1)).toBe('done');
+    const result = await serve.done;
+    expect(result.code).toBe(0);
+    expect(serve.lines().filter((line) => line.event !== undefined).map((line) => line.event)).toEqual(['listening', 'stopping', 'stopped']);
+    expect((await home.messageRows()).map((row) => row.content)).toEqual(['slowly', 'one two three four five six']);
+  });
+});
