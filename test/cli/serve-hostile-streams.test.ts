@@ -4,9 +4,10 @@
  * upstream failures and timeouts; an upstream that hangs is cut by TIMEOUT; garbage events
  * are an error, not a crash; the transport and CORS rules hold against spoofed headers.
  */
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { TempHome } from '../support/cli.js';
-import type { FakeOpenAIServer } from '../support/openai-server.js';
+import { toneWav, type FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { createToken, serverSentEvents, startServe, type RunningServe } from '../support/serve-process.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -144,5 +145,33 @@ describe('assistant serve stopped twice', () => {
     expect(result.code).toBe(0);
     expect(serve.lines().filter((line) => line.event !== undefined).map((line) => line.event)).toEqual(['listening', 'stopping', 'stopped']);
     expect((await home.messageRows()).map((row) => row.content)).toEqual(['slowly', 'one two three four five six']);
+  });
+});
+
+describe('assistant serve stopped during an upload', () => {
+  it('SIGTERM while an audio upload is still arriving lets it finish and be answered', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    server.transcriptions.push({ text: 'uploaded slowly' });
+    const outgoing = request(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', 'transfer-encoding': 'chunked' } });
+    const answered = new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      outgoing.once('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.once('end', () => resolve({ status: response.statusCode, body }));
+      });
+      outgoing.once('error', reject);
+    });
+    const wav = toneWav(300);
+    outgoing.write(wav.subarray(0, 1000));
+    // The token's first use is recorded once the headers are in: the upload has begun.
+    await waitUntil(async () => typeof (JSON.parse((await home.run(['token', 'list', '--json'])).stdout) as Array<{ lastUsedAt: unknown }>)[0]!.lastUsedAt === 'string', 'the upload to begin');
+    serve.child.kill('SIGTERM');
+    await waitUntil(() => serve.lines().some((line) => line.event === 'stopping'), 'serve to start stopping');
+    outgoing.end(wav.subarray(1000));
+    const { status, body } = await answered;
+    expect(status, body).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({ transcript: 'uploaded slowly' });
+    expect((await serve.done).code).toBe(0);
   });
 });
