@@ -175,3 +175,64 @@ describe('assistant serve stopped during an upload', () => {
     expect((await serve.done).code).toBe(0);
   });
 });
+
+describe('assistant serve with clients that go away at every stage', () => {
+  it('gives back the slots of 10 uploads cut mid-body, of talk streams and speech streams cut mid-answer', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const wav = toneWav(300);
+    for (let index = 0; index < 5; index++) {
+      for (const path of ['/v1/talk', '/v1/audio/transcriptions']) {
+        const outgoing = request(`${serve.base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': path === '/v1/talk' ? 'audio/wav' : 'multipart/form-data; boundary=x', 'transfer-encoding': 'chunked' } });
+        outgoing.on('error', () => {});
+        const before = (JSON.parse((await home.run(['token', 'list', '--json'])).stdout) as Array<{ lastUsedAt: unknown }>)[0]!.lastUsedAt;
+        outgoing.write(wav.subarray(0, 1000));
+        if (before === null) await waitUntil(async () => (JSON.parse((await home.run(['token', 'list', '--json'])).stdout) as Array<{ lastUsedAt: unknown }>)[0]!.lastUsedAt !== null, 'the upload to begin');
+        outgoing.destroy();
+      }
+    }
+    for (let index = 0; index < 5; index++) {
+      server.transcriptions.push({ text: 'talk then go' });
+      server.enqueue({ text: 'First sentence here. Second one comes later.', stallAfterChunks: 3 });
+      const talk = await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', accept: 'text/event-stream' }, body: wav });
+      const reader = talk.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      server.speechByInput.set('speak slowly please', { stallAfterBytes: 1000 });
+      const speech = await fetch(`${serve.base}/v1/audio/speech`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ model: 'tts-1', input: 'speak slowly please', voice: 'alloy' }) });
+      const speechReader = speech.body!.getReader();
+      await speechReader.read();
+      await speechReader.cancel();
+    }
+    server.transcriptions.push({ text: 'now answer me' });
+    const after = await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav' }, body: wav });
+    expect(after.status, await after.clone().text()).toBe(200);
+    for (let index = 0; index < 5; index++) expect((await fetch(`${serve.base}/v1/ask`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ text: `after ${index}` }) })).status).toBe(200);
+    await stop(serve);
+  });
+
+  it('a 429 for the per-minute limit says when to retry, within the minute', async () => {
+    const serve = await startServe(home);
+    const secret = `ast_${'limited'.padEnd(32, 'x')}`;
+    const { hashTokenSecret } = await import('../../src/tokens/token-secret.js');
+    await home.execute(`INSERT INTO tokens (id, name, hash, created_at, requests_per_minute) VALUES ('limited-id', 'limited', '${hashTokenSecret(secret)}', 0, 2)`);
+    const statuses: Array<[number, string | null]> = [];
+    for (let index = 0; index < 4; index++) {
+      const response = await fetch(`${serve.base}/v1/sessions`, { headers: { authorization: `Bearer ${secret}` } });
+      statuses.push([response.status, response.headers.get('retry-after')]);
+    }
+    const refused = statuses.filter(([status]) => status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const [, retryAfter] of refused) expect(Number(retryAfter)).toBeGreaterThanOrEqual(1), expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+    await stop(serve);
+  });
+
+  it('unknown paths do not become new /metrics series', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    for (const path of ['/nope-1', '/nope-2', '/v1/nope-3', '/v1/sessions/a/b/c']) await (await fetch(`${serve.base}${path}`)).text();
+    const metrics = await (await fetch(`${serve.base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(metrics).not.toMatch(/nope|a\/b\/c/);
+    await stop(serve);
+  });
+});
