@@ -194,9 +194,12 @@ describe('assistant serve with clients that go away at every stage', () => {
     for (let index = 0; index < 5; index++) {
       server.transcriptions.push({ text: 'talk then go' });
       server.enqueue({ text: 'First sentence here. Second one comes later.', stallAfterChunks: 3 });
+      const chatBefore = server.chatRequests.length;
       const talk = await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', accept: 'text/event-stream' }, body: wav });
       const reader = talk.body!.getReader();
       await reader.read();
+      // Gone once the model is answering, so the stalled reply is used by this turn.
+      await waitUntil(() => server.chatRequests.length > chatBefore, 'the model call');
       await reader.cancel();
       server.speechByInput.set('speak slowly please', { stallAfterBytes: 1000 });
       const speech = await fetch(`${serve.base}/v1/audio/speech`, { method: 'POST', headers: headersOf(token), body: JSON.stringify({ model: 'tts-1', input: 'speak slowly please', voice: 'alloy' }) });
