@@ -15,7 +15,7 @@ import type { SessionStore } from '../store/store.js';
 import { ownerOf, type Principal } from './auth.js';
 import { clientMessage, HttpError } from './http-errors.js';
 import { sessionOf } from './session-access.js';
-import { askRequest, parseBody, type AskRequest, type AskResponse } from './schemas.js';
+import { askRequest, jsonBody, parseBody, type AskRequest, type AskResponse } from './schemas.js';
 
 export interface AskDependencies {
   store: TurnDependencies['store'] & Pick<SessionStore, 'getSession'>;
@@ -40,9 +40,7 @@ type AskContext = Context<{ Variables: { principal: Principal } }>;
 
 export function askRoute(dependencies: AskDependencies, settings: AskSettings) {
   return async (context: AskContext): Promise<Response> => {
-    const body = parseBody(askRequest, await context.req.json().catch(() => {
-      throw new HttpError(400, 'The body is not JSON.', 'invalid_request');
-    }));
+    const body = parseBody(askRequest, await jsonBody(context.req));
     if (Buffer.byteLength(body.text) > settings.maxInputBytes) {
       throw new HttpError(413, `text is over the ${settings.maxInputBytes}-byte limit.`, 'too_large', 'text');
     }

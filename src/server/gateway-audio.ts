@@ -12,7 +12,7 @@ import type { Principal } from './auth.js';
 import { forwardStream, type GatewayContext } from './gateway-forward.js';
 import type { UpstreamDependencies } from './gateway-upstream.js';
 import { HttpError } from './http-errors.js';
-import { MODEL_NAME, parseBody } from './schemas.js';
+import { jsonBody, MODEL_NAME, parseBody } from './schemas.js';
 
 /** The file types OpenAI's transcription endpoint accepts, by file name. */
 const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
@@ -36,9 +36,7 @@ type Routes = Hono<{ Variables: { principal: Principal } }>;
 
 export function addAudioRoutes(routes: Routes, dependencies: UpstreamDependencies): void {
   routes.post('/audio/speech', async (context) => {
-    const body = parseBody(speechRequest, await context.req.json().catch(() => {
-      throw new HttpError(400, 'The body is not JSON.', 'invalid_request');
-    }));
+    const body = parseBody(speechRequest, await jsonBody(context.req));
     const request = { endpoint: 'speech', path: '/audio/speech', method: 'POST', body: JSON.stringify(body), contentType: 'application/json', model: body.model } as const;
     return forwardStream(dependencies, context, request, { observe: () => {}, outcome: () => ({ characters: body.input.length }), end: async () => {} });
   });

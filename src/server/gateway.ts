@@ -29,7 +29,7 @@ import type { UpstreamDependencies, UpstreamRequest } from './gateway-upstream.j
 import { dropUsageEvents, tokensToCharge, withUsageReported, type ReportedUsage } from './gateway-usage.js';
 import { HttpError } from './http-errors.js';
 import type { ChargeTokens } from './limits.js';
-import { MODEL_NAME, parseBody } from './schemas.js';
+import { jsonBody, MODEL_NAME, parseBody } from './schemas.js';
 
 export interface GatewayDependencies extends UpstreamDependencies {
   cache: ResponseCache;
@@ -63,9 +63,7 @@ export function gatewayRoutes(dependencies: GatewayDependencies, settings: Gatew
 }
 
 async function chatCompletions(dependencies: GatewayDependencies, settings: GatewaySettings, context: GatewayContext): Promise<Response> {
-  const body = parseBody(chatCompletionRequest, await context.req.json().catch(() => {
-    throw new HttpError(400, 'The body is not JSON.', 'invalid_request');
-  })) as ChatCompletionBody;
+  const body = parseBody(chatCompletionRequest, await jsonBody(context.req)) as ChatCompletionBody;
   const cacheable = isCacheable(body, settings.cacheAnswers);
   const key = cacheable ? gatewayCacheKey(dependencies.cache, body) : undefined;
   if (key !== undefined) {

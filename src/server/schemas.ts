@@ -65,3 +65,31 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
       : `${field || 'The body'}: ${missing ? 'is required' : issue.message}.`;
   throw new HttpError(400, message, 'invalid_request', field || undefined);
 }
+
+/**
+ * JSON is refused nested deeper than this: what passes the schemas is written on (to the
+ * upstream, into the cache key) by JSON.stringify, which recurses once per level, so a body of
+ * 100,000 brackets overflowed the stack. OpenAI's deepest bodies (tool schemas) are far shallower.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** The request's body as JSON: a 400 when it is not JSON, or is nested deeper than MAX_JSON_DEPTH. */
+export async function jsonBody(request: { json(): Promise<unknown> }): Promise<unknown> {
+  const body = await request.json().catch(() => {
+    throw new HttpError(400, 'The body is not JSON.', 'invalid_request');
+  });
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw new HttpError(400, `The body is nested deeper than ${MAX_JSON_DEPTH} levels.`, 'invalid_request');
+  return body;
+}
+
+/** Walked with a stack of its own, not by recursion, so the check cannot overflow either. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [current, depth] = next;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
+}

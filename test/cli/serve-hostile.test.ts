@@ -250,3 +250,24 @@ describe("assistant serve and the server's key", () => {
     expect(JSON.stringify(await home.messageRows())).not.toContain(PLANTED_KEY);
   });
 });
+
+describe('assistant serve with deeply nested JSON', () => {
+  it('refuses JSON nested too deep with a 400 on every JSON route (the gateway answered a 500: writing it on for upstream overflowed the stack)', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const bodies: Array<[string, string]> = [
+      ['/v1/chat/completions', `{"model":"test-model","messages":[{"role":"user","content":"hi"}],"metadata":${deep}}`],
+      ['/v1/chat/completions', `{"model":"test-model","messages":[{"role":"user","content":${deep}}]}`],
+      ['/v1/audio/speech', `{"model":"tts-1","input":"hi","voice":"alloy","extra":${deep}}`],
+      ['/v1/ask', `{"text":"hi","extra":${deep}}`],
+    ];
+    for (const [path, body] of bodies) {
+      const response = await post(serve, path, token, body);
+      expect(response.status, `${path}: ${await response.clone().text()}`).toBe(400);
+      expect(((await response.json()) as { error: { type: string } }).error.type).toBe('invalid_request');
+    }
+    expect(server.requests).toEqual([]);
+    await stop(serve);
+  });
+});
