@@ -8,6 +8,7 @@
 import type { Context } from 'hono';
 import { answerCacheUse } from '../cache/response-cache.js';
 import { runTurn } from '../conversation/turn.js';
+import { AssistantError } from '../errors.js';
 import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { newSessionId } from '../session-id.js';
 import type { Synthesizer, Transcriber } from '../speech/speech-models.js';
@@ -63,7 +64,9 @@ export function talkRoute(dependencies: TalkDependencies, settings: AskSettings 
         { kind: 'audio-file', audio, filename },
         events,
         controller.signal,
-      );
+      ).catch((error: unknown) => {
+        throw transcriptionFailure(error, settings.secrets);
+      });
     if ((context.req.header('accept') ?? '').includes('text/event-stream')) return talkEventStream(context, sessionId, controller, turn, settings.secrets);
 
     const player = new CollectingPlayer();
@@ -111,4 +114,17 @@ async function upload(context: TalkContext): Promise<{ audio: Uint8Array; filena
   if (audio.byteLength === 0) throw new HttpError(400, 'The audio is empty.', 'invalid_request', 'file');
   if (audio.byteLength > MAX_AUDIO_BYTES) throw new HttpError(413, 'The audio is over the 25 MB upload limit.', 'too_large', 'file');
   return { audio, filename };
+}
+
+/**
+ * What the turn throws (the model's and speech's failures are in its outcome, so: the
+ * transcription failed) as a status a person can act on: the upstream refused the audio, a
+ * 400 with its reason; it failed or was silent, a 502. Anything else stays an internal error.
+ */
+function transcriptionFailure(error: unknown, secrets: readonly string[] | undefined): unknown {
+  if (!(error instanceof AssistantError)) return error;
+  const status = (error.cause as { status?: unknown } | undefined)?.status;
+  const refused = typeof status === 'number' && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
+  const message = `Transcribing the audio failed: ${clientMessage(error, secrets)}`;
+  return refused ? new HttpError(400, message, 'invalid_request', 'file') : new HttpError(502, message, 'upstream');
 }

@@ -271,3 +271,24 @@ describe('assistant serve with deeply nested JSON', () => {
     await stop(serve);
   });
 });
+
+describe('assistant serve with audio that is not audio', () => {
+  it('a transcription the upstream refuses or never answers is a 4xx/502 with its reason, streaming or not (it was a 500 "Internal error")', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home, { TIMEOUT: '0.5' });
+    const talk = (accept: string, body: string | Buffer): Promise<Response> =>
+      fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', accept }, body });
+    for (const accept of ['application/json', 'text/event-stream', 'audio/wav']) {
+      server.transcriptions.push({ status: 400, errorMessage: 'Invalid file format.' });
+      const refused = await talk(accept, 'this is not audio at all');
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error: { message: expect.stringContaining('Invalid file format.') as string, type: 'invalid_request', field: 'file' } });
+    }
+    server.transcriptions.push({ hang: true });
+    const hung = await talk('application/json', toneWav(300));
+    expect(hung.status).toBe(502);
+    expect(((await hung.json()) as { error: { type: string } }).error.type).toBe('upstream');
+    expect(server.chatRequests).toEqual([]);
+    await stop(serve);
+  });
+});
