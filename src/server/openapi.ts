@@ -51,7 +51,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: {
             '200': {
               description:
-                'JSON {session, transcript, answer, model, cached, status, audio: {format, base64} | null, speechError?}; with Accept: audio/wav the WAV (X-Session, X-Transcript headers); ' +
+                'JSON {session, transcript, answer, model, cached, status, audio: {format, base64} | null, speechError?}; with Accept: audio/wav the WAV (X-Session, X-Transcript headers; a transcript past 8 KB encoded is cut there, with X-Transcript-Truncated: true); ' +
                 'with Accept: text/event-stream events in this order: `session`, `transcript`, `text` per piece of the answer and, interleaved as each sentence is synthesized, `audio` per sentence, then `done` or `error` (payloads in x-events). ' +
                 'A refusal before the transcript (no words: 422) is a status, not an event; a client that goes away stops the answer, which is stored marked interrupted.',
               content: {

@@ -77,7 +77,7 @@ export function talkRoute(dependencies: TalkDependencies, settings: AskSettings 
     const wav = speechFailure === undefined ? player.wav() : undefined;
     if ((context.req.header('accept') ?? '').includes('audio/wav')) {
       if (!wav) throw new HttpError(502, `Speaking failed: ${clientMessage(speechFailure, settings.secrets)} The answer was saved in session ${sessionId}.`, 'upstream');
-      return context.body(new Uint8Array(wav), 200, { 'content-type': 'audio/wav', 'x-session': sessionId, 'x-transcript': encodeURIComponent(question) });
+      return context.body(new Uint8Array(wav), 200, { 'content-type': 'audio/wav', 'x-session': sessionId, ...transcriptHeaders(question) });
     }
     return context.json({
       session: sessionId,
@@ -127,4 +127,25 @@ function transcriptionFailure(error: unknown, secrets: readonly string[] | undef
   const refused = typeof status === 'number' && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
   const message = `Transcribing the audio failed: ${clientMessage(error, secrets)}`;
   return refused ? new HttpError(400, message, 'invalid_request', 'file') : new HttpError(502, message, 'upstream');
+}
+
+/**
+ * Clients refuse a response whose headers pass about 16 KB (Node's and undici's limit), so the
+ * transcript's header is cut well below that and marked; the whole transcript is in the session.
+ */
+const MAX_TRANSCRIPT_HEADER = 8192;
+
+function transcriptHeaders(transcript: string): Record<string, string> {
+  // A lone surrogate (from a transcription server's JSON) cannot be percent-encoded.
+  const text = transcript.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  const encoded = encodeURIComponent(text);
+  if (encoded.length <= MAX_TRANSCRIPT_HEADER) return { 'x-transcript': encoded };
+  // Cut between characters, never inside one's %XX escapes.
+  let cut = '';
+  for (const character of text) {
+    const next = encodeURIComponent(character);
+    if (cut.length + next.length > MAX_TRANSCRIPT_HEADER) break;
+    cut += next;
+  }
+  return { 'x-transcript': cut, 'x-transcript-truncated': 'true' };
 }

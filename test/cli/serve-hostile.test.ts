@@ -292,3 +292,27 @@ describe('assistant serve with audio that is not audio', () => {
     await stop(serve);
   });
 });
+
+describe('assistant serve with a long utterance', () => {
+  it('answers Accept: audio/wav with a bounded X-Transcript header, marked cut, the whole transcript in the session (the header overflowed clients: fetch failed)', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home);
+    const words = 'wörd '.repeat(4000).trim();
+    server.transcriptions.push({ text: words });
+    const response = await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', accept: 'audio/wav' }, body: toneWav(300) });
+    expect(response.status).toBe(200);
+    const header = response.headers.get('x-transcript')!;
+    expect(header.length).toBeLessThanOrEqual(8192);
+    expect(words.startsWith(decodeURIComponent(header))).toBe(true);
+    expect(response.headers.get('x-transcript-truncated')).toBe('true');
+    const session = (await (await get(serve, `/v1/sessions/${response.headers.get('x-session')!}`, token)).json()) as { messages: Array<{ content: string }> };
+    expect(session.messages[0]!.content).toBe(words);
+    // A lone surrogate from the transcription server's JSON cannot be percent-encoded as it is.
+    server.transcriptions.push({ text: 'lone \ud800 half' });
+    // Other audio: the same would be answered from the transcription cache.
+    const lone = await fetch(`${serve.base}/v1/talk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav', accept: 'audio/wav' }, body: toneWav(400) });
+    expect(lone.status).toBe(200);
+    expect(decodeURIComponent(lone.headers.get('x-transcript')!)).toBe('lone \ufffd half');
+    await stop(serve);
+  });
+});
