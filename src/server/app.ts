@@ -57,6 +57,9 @@ export interface ServerSettings extends AskSettings, Partial<TransportSettings> 
   concurrentCallsPerToken?: number | undefined;
 }
 
+/** Reachable over plain HTTP in production too. */
+const HEALTH_ROUTES = new Set(['/healthz', '/readyz']);
+
 /** Routes whose body is audio, with the larger limit. */
 const AUDIO_ROUTES = new Set(['/v1/talk', '/v1/audio/transcriptions']);
 
@@ -80,6 +83,11 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
 
   const metrics = dependencies.metrics ?? new ServerMetrics();
   app.use(metricsMiddleware(metrics));
+  // HTTPS only in production for everything but the health checks (platforms probe them from
+  // inside): the web page too, or a person would paste a token into a plain-HTTP page that
+  // then sends it in the clear, and /metrics, whose scraper sends a token as well.
+  const transport = httpsOnly({ environment: settings.environment ?? 'development', trustedProxyHops: settings.trustedProxyHops ?? 1, tls: settings.tls ?? false });
+  app.use((context, next) => (HEALTH_ROUTES.has(context.req.path) ? next() : transport(context, next)));
   app.get('/metrics', requireToken(dependencies.tokens, dependencies.background), metricsRoute(metrics));
   app.get('/healthz', (context) => context.json({ status: 'ok' }));
   app.get('/readyz', async (context) => {
@@ -91,7 +99,6 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
     }
   });
 
-  app.use('/v1/*', httpsOnly({ environment: settings.environment ?? 'development', trustedProxyHops: settings.trustedProxyHops ?? 1, tls: settings.tls ?? false }));
   // Off unless origins are configured: a web page elsewhere cannot call the API with someone's token.
   if (settings.corsOrigins) app.use('/v1/*', cors({ origin: settings.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   // The token and the limits before the body limit: a body sent without a length is read whole

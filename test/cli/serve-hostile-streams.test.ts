@@ -239,3 +239,23 @@ describe('assistant serve with clients that go away at every stage', () => {
     await stop(serve);
   });
 });
+
+describe('assistant serve in production over plain HTTP', () => {
+  it('refuses the web page and /metrics too, so neither a pasted token nor a scraper token goes out over plain HTTP (only /v1 was refused: the page loaded and sent the token, refused too late)', async () => {
+    const token = await createToken(home, 'alice');
+    const serve = await startServe(home, { ENVIRONMENT: 'production' });
+    for (const path of ['/', '/metrics']) {
+      const plain = await fetch(`${serve.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(plain.status, path).toBe(403);
+      await plain.text();
+      const secure = await fetch(`${serve.base}${path}`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-proto': 'https' } });
+      expect(secure.status, path).toBe(200);
+      expect(secure.headers.get('strict-transport-security')).toContain('max-age=');
+      await secure.text();
+    }
+    // Platforms probe health from inside, over plain HTTP.
+    expect((await fetch(`${serve.base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${serve.base}/readyz`)).status).toBe(200);
+    await stop(serve);
+  });
+});
