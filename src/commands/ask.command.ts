@@ -1,8 +1,18 @@
 /** `assistant ask`: its arguments, options and help. The command itself is ask.ts. */
-import { addModelOptions, addSessionOptions, modelFlags, sessionChoice, type ModelOptionValues, type SessionOptionValues } from './conversation-options.js';
+import {
+  addModelOptions,
+  addSessionOptions,
+  addSpeechEngineOptions,
+  modelFlags,
+  sessionChoice,
+  speechEngineFlags,
+  type ModelOptionValues,
+  type SessionOptionValues,
+  type SpeechEngineOptionValues,
+} from './conversation-options.js';
 import { examples, type CommandDefinition } from './definition.js';
 
-interface AskOptionValues extends SessionOptionValues, ModelOptionValues {
+interface AskOptionValues extends SessionOptionValues, ModelOptionValues, SpeechEngineOptionValues {
   cache?: boolean;
   retry?: boolean;
   stream: boolean;
@@ -43,12 +53,14 @@ export const defineAsk: CommandDefinition = (program, run) => {
     .option('--speak', 'also speak the answer, sentence by sentence, as it arrives')
     .option('--audio <file>', 'transcribe an audio file (- for stdin) and ask it; the text is the instruction')
     .option('--player <command>', 'audio player for --speak (env ASSISTANT_PLAYER, default play)')
-    .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)')
+    .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)');
+  addSpeechEngineOptions(command);
+  command
     .option('--max-input <size>', 'largest question, e.g. 500k or 2MB (env ASSISTANT_MAX_INPUT, default 1MB)')
     .option('--wait', 'when a rate or spend limit is reached, wait for room instead of failing (exit 3)')
     .addHelpText('after', EXAMPLES)
     .action((text: string[], options: AskOptionValues) =>
-      run({ ...modelFlags(options), player: options.player, voice: options.voice, maxInputBytes: options.maxInput }, async (context) =>
+      run({ ...modelFlags(options), ...speechEngineFlags(options), player: options.player, voice: options.voice, maxInputBytes: options.maxInput }, async (context) =>
         (await import('./ask.js')).ask(
           {
             text,

@@ -1,8 +1,18 @@
 /** `assistant talk`: its options and help. The command itself is talk.ts. */
-import { addModelOptions, addSessionOptions, modelFlags, sessionChoice, type ModelOptionValues, type SessionOptionValues } from './conversation-options.js';
+import {
+  addModelOptions,
+  addSessionOptions,
+  addSpeechEngineOptions,
+  modelFlags,
+  sessionChoice,
+  speechEngineFlags,
+  type ModelOptionValues,
+  type SessionOptionValues,
+  type SpeechEngineOptionValues,
+} from './conversation-options.js';
 import { examples, type CommandDefinition } from './definition.js';
 
-interface TalkOptionValues extends SessionOptionValues, ModelOptionValues {
+interface TalkOptionValues extends SessionOptionValues, ModelOptionValues, SpeechEngineOptionValues {
   text?: boolean;
   mute?: boolean;
   pushToTalk?: boolean;
@@ -27,6 +37,7 @@ const EXAMPLES = examples(
     'assistant talk --text --mute           type instead of speaking, read instead of listening',
     'assistant talk --push-to-talk          Enter starts and stops recording',
     'assistant talk --device pulseaudio:my_mic --player paplay --verbose',
+    "assistant talk --tts espeak --stt-command 'whisper-cli -m ggml-base.en.bin -f {file} -nt'   no cloud",
   ],
   `While it answers: Space or Enter stops the answer and listens again (with --text: Enter or
 Esc); Ctrl-C stops the answer; Ctrl-C twice quickly exits at once. While listening, Ctrl-C or
@@ -55,6 +66,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
     .option('--language <code>', 'language hint for transcription, e.g. en (env ASSISTANT_LANGUAGE)')
     .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)');
   addModelOptions(command);
+  addSpeechEngineOptions(command);
   command
     .option('--keep-audio <dir>', 'save each recorded utterance as a WAV file in dir')
     .option('--cache', 'answer from the cache when a question was answered before (by default only with -t 0)')
@@ -65,6 +77,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
       run(
         {
           ...modelFlags(options),
+          ...speechEngineFlags(options),
           device: options.device,
           player: options.player,
           voice: options.voice,
