@@ -1,0 +1,217 @@
+/**
+ * Local speech engines in the whole CLI, without a sound card: espeak-ng and the person's own
+ * commands speak (into a file player of the test's own), a speech-to-text command of the
+ * test's own hears a recording and its transcript drives a turn against the local chat
+ * server, a speech server without /audio/speech gets advice or the espeak-ng fallback, and a
+ * project .env cannot choose a program.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeWav, parseWavHeader } from '../../src/audio/wav.js';
+import { silence } from '../support/audio-fixtures.js';
+import { FakeOpenAIServer } from '../support/openai-server.js';
+import { useCliHarness } from '../support/harness.js';
+import { TempHome } from '../support/cli.js';
+
+let server: FakeOpenAIServer;
+let home: TempHome;
+useCliHarness((current) => ({ server, home } = current));
+
+const espeakInstalled = (() => {
+  try {
+    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function script(name: string, body: string): string {
+  const path = join(home.root, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return path;
+}
+
+/** A file player (played through play-sound) that keeps each clip it is given, in order. */
+function keepingPlayer(): { player: string; clips(): Buffer[] } {
+  const directory = join(home.root, 'played');
+  mkdirSync(directory);
+  const player = script('keep-player', `n=$(ls "${directory}" | wc -l); cp "$1" "${directory}/clip-$(printf %03d "$n").wav"`);
+  return { player, clips: () => readdirSync(directory).sort().map((file) => readFileSync(join(directory, file))) };
+}
+
+/** Audio that is not all zeros: something was said. */
+function audible(wav: Buffer): boolean {
+  const header = parseWavHeader(wav)!;
+  const pcm = wav.subarray(header.dataOffset);
+  for (let offset = 0; offset + 1 < pcm.length; offset += 2) if (Math.abs(pcm.readInt16LE(offset)) > 1000) return true;
+  return false;
+}
+
+describe('--tts espeak and --tts-command', () => {
+  it.skipIf(!espeakInstalled)('talk --tts espeak: every sentence is synthesized by espeak-ng and played, no speech request reaches the server', async () => {
+    server.enqueue({ text: 'It is sunny. Take a hat!' });
+    const { player, clips } = keepingPlayer();
+    const result = await home.run(['talk', '--text', '--tts', 'espeak', '--player', player, '--session', 'local'], { input: 'weather?\n' });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: weather?\nAssistant: It is sunny. Take a hat!\n');
+    expect(server.speechRequests).toHaveLength(0);
+    // One clip per sentence, in espeak-ng's own format (22050 Hz mono), with sound in it.
+    const played = clips();
+    expect(played).toHaveLength(2);
+    for (const clip of played) {
+      expect(parseWavHeader(clip)!.format).toEqual({ sampleRate: 22_050, channels: 1, bitsPerSample: 16 });
+      expect(audible(clip)).toBe(true);
+    }
+  });
+
+  it('the model\'s text reaches {text} verbatim as one argument: quotes, $(...), ; && and > run nothing', async () => {
+    const hostile = `He said "hi" $(touch PWNED) and 'bye'; rm -rf x && echo \\$HOME > PWNED2 \\n done.`;
+    server.enqueue({ text: hostile });
+    const wav = join(home.root, 'speech.wav');
+    writeFileSync(wav, encodeWav(silence(200)));
+    // The script records each of its arguments on its own NUL-terminated record, then writes the WAV to {out}.
+    const tts = script('record-args', `printf '%s\\0' "$@" > "${join(home.root, 'args')}"; cp "${wav}" "$4"`);
+    const { player, clips } = keepingPlayer();
+    const result = await home.run(['ask', '--speak', '--player', player, '--tts-command', `${tts} --text {text} --out {out}`, 'say it'], { cwd: home.root });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const args = readFileSync(join(home.root, 'args'), 'utf8').split('\0').slice(0, -1);
+    expect(args).toHaveLength(4);
+    expect(args[0]).toBe('--text');
+    expect(args[1]).toBe(hostile);
+    expect(args[2]).toBe('--out');
+    expect(existsSync(join(home.root, 'PWNED'))).toBe(false);
+    expect(existsSync(join(home.root, 'PWNED2'))).toBe(false);
+    expect(clips()).toHaveLength(1);
+  });
+
+  it('text on stdin when the command has no {text}; a repeated sentence comes from the cache, keyed by the command', async () => {
+    const log = join(home.root, 'calls');
+    const wav = join(home.root, 'speech.wav');
+    writeFileSync(wav, encodeWav(silence(200)));
+    const tts = script('stdin-tts', `cat >> "${log}"; echo >> "${log}"; cat "${wav}"`);
+    const { player, clips } = keepingPlayer();
+    const ask = (command: string): Promise<{ code: number | null; stderr: string }> => {
+      server.enqueue({ text: 'Same words again.' });
+      return home.run(['ask', '--speak', '--player', player, '--tts-command', command, 'repeat']);
+    };
+    expect(await ask(tts)).toMatchObject({ code: 0, stderr: '' });
+    expect(await ask(tts)).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(log, 'utf8')).toBe('Same words again.\n');
+    // Another command is another engine: its speech is not the first one's.
+    expect(await ask(`${tts} --other`)).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(log, 'utf8')).toBe('Same words again.\nSame words again.\n');
+    expect(clips()).toHaveLength(3);
+  });
+
+  it('a command that fails, prints nothing or is not installed: one line that says so', async () => {
+    const { player } = keepingPlayer();
+    const failing = script('failing-tts', 'echo "loading voice" >&2; echo "voice file en.onnx not found" >&2; exit 3');
+    server.enqueue({ text: 'One.' }, { text: 'Two.' });
+    const failed = await home.run(['ask', '--speak', '--player', player, '--tts-command', failing, 'go']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe('Error: Speaking failed: --tts-command exited with code 3: voice file en.onnx not found.\n');
+    const silent = await home.run(['ask', '--speak', '--player', player, '--tts-command', 'true', 'go']);
+    expect(silent.code).toBe(1);
+    expect(silent.stderr).toBe('Error: Speaking failed: --tts-command produced no audio (empty output). It must write a WAV to stdout, or to {out}.\n');
+    const missing = await home.run(['ask', '--speak', '--player', player, '--tts-command', 'no-such-tts-program {out}', 'go']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('Error: no-such-tts-program is not installed (not found on PATH). Check --tts-command (ASSISTANT_TTS_COMMAND).\n');
+    const none = await home.run(['ask', '--speak', '--player', player, '--tts', 'command', 'go']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^Error: --tts command needs --tts-command/);
+    expect(server.chatRequests).toHaveLength(2);
+  });
+});
+
+describe('--stt-command', () => {
+  it.skipIf(!espeakInstalled)("a program of the test's own hears the recording in {file}; its transcript drives a turn against the chat server", async () => {
+    const spoken = join(home.root, 'spoken.wav');
+    execFileSync('espeak-ng', ['-w', spoken, 'What time is it?']);
+    const pcm = execFileSync('sox', [spoken, '-r', '16000', '-c', '1', '-e', 'signed-integer', '-b', '16', '-t', 'raw', '-']);
+    const recording = join(home.root, 'question.wav');
+    writeFileSync(recording, encodeWav(Buffer.concat([silence(600), pcm, silence(1200)])));
+    const heard = join(home.root, 'heard.wav');
+    // Like whisper-cli: a segment per line and a marker for blank audio.
+    const stt = script('stt', `cp "$1" "${heard}"; printf '  What time\\n is it?\\n[BLANK_AUDIO]\\n'`);
+    const result = await home.run(['talk', '--device', `wav:${recording}`, '--mute', '--stt-command', `${stt} {file}`, '--session', 'heard']);
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: What time is it?\nAssistant: You said: What time is it?\n');
+    expect(server.transcriptionRequests).toHaveLength(0);
+    expect(server.chatRequests[0]!.body.messages.at(-1)).toEqual({ role: 'user', content: 'What time is it?' });
+    // The program was given the utterance as a 16 kHz WAV: about the words, not the whole file.
+    const utterance = readFileSync(heard);
+    expect(parseWavHeader(utterance)!.format.sampleRate).toBe(16_000);
+    expect((await home.messageRows()).map((row) => [row.role, row.content])).toEqual([
+      ['user', 'What time is it?'],
+      ['assistant', 'You said: What time is it?'],
+    ]);
+  });
+});
+
+describe('a speech server without /audio/speech (Ollama answers 404)', () => {
+  it('a configured speech server that answers 404: the error suggests --tts espeak', async () => {
+    server.defaultSpeech = { status: 404, errorMessage: '404 page not found' };
+    server.enqueue({ text: 'Hello there.' });
+    const { player } = keepingPlayer();
+    const result = await home.run(['talk', '--text', '--player', player, '--session', 'nf'], { input: 'hi\n', env: { ASSISTANT_TTS_BASE_URL: server.url } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: hi\nAssistant: Hello there.\n');
+    expect(result.stderr).toMatch(/Error: Speaking failed: .*404.* If this server has no text-to-speech \(Ollama has none\), speak with a local engine: --tts espeak \(Debian\/Ubuntu: sudo apt install espeak-ng; macOS: brew install espeak-ng\)\.\n/);
+  });
+
+  it.skipIf(!espeakInstalled)('nothing about speech configured and the chat server answers 404: talk speaks with espeak-ng, saying so once', async () => {
+    server.defaultSpeech = { status: 404, errorMessage: '404 page not found' };
+    server.enqueue({ text: 'First answer. In two sentences.' }, { text: 'Second answer.' });
+    const { player, clips } = keepingPlayer();
+    const result = await home.run(['talk', '--text', '--player', player, '--session', 'fallback'], { input: 'one\ntwo\n' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('You: one\nAssistant: First answer. In two sentences.\nYou: two\nAssistant: Second answer.\n');
+    const notes = result.stderr.match(/Note: .* has no text-to-speech \(it answered 404, as Ollama does\); speaking with espeak-ng instead\. --tts chooses the engine, --mute turns speech off\.\n/g);
+    expect(notes).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/Error/);
+    // The first sentences asked the server (the two in flight at most); everything after went to espeak-ng.
+    expect(server.speechRequests.length).toBeGreaterThanOrEqual(1);
+    expect(server.speechRequests.length).toBeLessThanOrEqual(2);
+    const played = clips();
+    expect(played).toHaveLength(3);
+    expect(played.every((clip) => parseWavHeader(clip)!.format.sampleRate === 22_050 && audible(clip))).toBe(true);
+  });
+});
+
+describe('settings', () => {
+  it('a project .env cannot choose a speech program or command; assistant config shows the engines and where they came from', async () => {
+    const project = join(home.root, 'project');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, '.env'),
+      'ASSISTANT_TTS=command\nASSISTANT_TTS_COMMAND=touch /tmp/owned-by-dotenv {out}\nASSISTANT_STT=command\nASSISTANT_STT_COMMAND=touch /tmp/owned {file}\n',
+    );
+    const result = await home.run(['config', '--json'], { cwd: project });
+    expect(result.code).toBe(0);
+    const shown = JSON.parse(result.stdout);
+    expect(shown.settings.tts).toEqual({ value: 'openai', source: 'default', variable: 'ASSISTANT_TTS' });
+    expect(shown.settings.stt).toEqual({ value: 'openai', source: 'default', variable: 'ASSISTANT_STT' });
+    expect(shown.settings.ttsCommand).toEqual({ source: 'default', variable: 'ASSISTANT_TTS_COMMAND' });
+    expect(shown.settings.sttCommand).toEqual({ source: 'default', variable: 'ASSISTANT_STT_COMMAND' });
+    expect(shown.dotenv.refused.map((refusal: { variable: string }) => refusal.variable).sort()).toEqual(['ASSISTANT_STT', 'ASSISTANT_STT_COMMAND', 'ASSISTANT_TTS', 'ASSISTANT_TTS_COMMAND']);
+    expect(new Set(shown.dotenv.refused.map((refusal: { reason: string }) => refusal.reason))).toEqual(new Set(['commands and devices are never taken from a project .env']));
+
+    const fromFlags = await home.run(['config', '--json', '--tts', 'espeak']);
+    expect(fromFlags.code).toBe(2);
+    const fromEnvironment = JSON.parse((await home.run(['config', '--json'], { env: { ASSISTANT_TTS: 'espeak', ASSISTANT_STT_COMMAND: 'whisper-cli -f {file}' } })).stdout);
+    expect(fromEnvironment.settings.tts).toEqual({ value: 'espeak', source: 'environment', variable: 'ASSISTANT_TTS' });
+    expect(fromEnvironment.settings.sttCommand).toEqual({ value: 'whisper-cli -f {file}', source: 'environment', variable: 'ASSISTANT_STT_COMMAND' });
+  });
+
+  it('a bad engine name is a usage error naming the choices', async () => {
+    const result = await home.run(['ask', '--tts', 'festival', 'hi']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('Error: --tts must be one of openai, espeak, say, command (got "festival").\n');
+  });
+});
