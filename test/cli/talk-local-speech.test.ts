@@ -181,6 +181,14 @@ describe('a speech server without /audio/speech (Ollama answers 404)', () => {
     const played = clips();
     expect(played).toHaveLength(3);
     expect(played.every((clip) => parseWavHeader(clip)!.format.sampleRate === 22_050 && audible(clip))).toBe(true);
+
+    // espeak-ng's speech was cached as espeak-ng's, not as the server's: once the server speaks, it is asked for every sentence.
+    server.reset();
+    server.enqueue({ text: 'First answer. In two sentences.' });
+    const again = await home.run(['talk', '--text', '--player', player, '--session', 'fallback'], { input: 'one\n' });
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/Note|Error/);
+    expect(server.speechRequests.map((request) => request.body.input)).toEqual(['First answer.', 'In two sentences.']);
   });
 });
 
