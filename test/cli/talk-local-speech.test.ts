@@ -115,6 +115,32 @@ describe('--tts espeak and --tts-command', () => {
     expect(clips()).toHaveLength(3);
   });
 
+  it("--tts say runs macOS say with a WAV file to write, the text on stdin, the rate from the speed and the voice only when chosen", async () => {
+    const bin = join(home.root, 'bin');
+    mkdirSync(bin);
+    const wav = join(home.root, 'speech.wav');
+    writeFileSync(wav, encodeWav(silence(200)));
+    // A stand-in for macOS's say: records its arguments and stdin, writes the WAV where -o says.
+    writeFileSync(
+      join(bin, 'say'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" >> "${join(home.root, 'say-args')}"\ncat >> "${join(home.root, 'say-text')}"\ncp "${wav}" "$2"\n`,
+      { mode: 0o755 },
+    );
+    const { player, clips } = keepingPlayer();
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    server.enqueue({ text: 'Hello from a Mac.' }, { text: 'Faster.' });
+    expect(await home.run(['ask', '--speak', '--tts', 'say', '--player', player, 'hi'], { env })).toMatchObject({ code: 0, stderr: '' });
+    expect(await home.run(['ask', '--speak', '--tts', 'say', '--voice', 'Samantha', '--player', player, 'hi'], { env: { ...env, ASSISTANT_SPEED: '1.5' } })).toMatchObject({ code: 0, stderr: '' });
+    const calls = readFileSync(join(home.root, 'say-args'), 'utf8').split('-o\n').slice(1).map((call) => call.trim().split('\n'));
+    expect(calls.map((call) => call.slice(1))).toEqual([
+      ['--file-format=WAVE', '--data-format=LEI16@22050', '-f', '-', '-r', '175'],
+      ['--file-format=WAVE', '--data-format=LEI16@22050', '-f', '-', '-r', '263', '-v', 'Samantha'],
+    ]);
+    expect(readFileSync(join(home.root, 'say-text'), 'utf8')).toBe('Hello from a Mac.Faster.');
+    expect(clips()).toHaveLength(2);
+    expect(server.speechRequests).toHaveLength(0);
+  });
+
   it('a command that fails, prints nothing or is not installed: one line that says so', async () => {
     const { player } = keepingPlayer();
     const failing = script('failing-tts', 'echo "loading voice" >&2; echo "voice file en.onnx not found" >&2; exit 3');
