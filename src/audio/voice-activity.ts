@@ -1,41 +1,69 @@
 /**
- * End-of-speech detection on 16-bit PCM frames: an energy detector whose threshold adapts
- * to the room. It learns the noise floor from the quiet frames, calls a frame "voiced"
- * when it is clearly louder than that floor, and cuts an utterance after enough trailing
- * silence. Short bursts (clicks, coughs) are dropped; a pre-roll keeps first syllables.
+ * Turn segmentation on 16-bit PCM frames. A SpeechClassifier says, frame by frame, whether
+ * a frame is speech (the adaptive energy rule by default, a neural detector when one is
+ * loaded); this class turns those decisions into turns: a few speech frames start one, a
+ * pre-roll keeps first syllables, short bursts (clicks, coughs) are dropped, and enough
+ * trailing silence ends it. Inside an utterance it also reports pauses (and speech resuming
+ * after one) so the voice loop can start work early, and lets it move the end of the
+ * current utterance once it knows the words (setTrailingSilence).
  */
+import { decibels } from './decibels.js';
+import { EnergyClassifier } from './speech-detectors/energy.js';
+import type { SpeechClassifier } from './speech-detectors/speech-classifier.js';
+
+export { decibels } from './decibels.js';
+export type { SpeechClassifier } from './speech-detectors/speech-classifier.js';
 
 export interface VoiceActivityOptions {
   sampleRate: number;
   /** Frame length in milliseconds. Default 20. */
   frameMilliseconds?: number;
-  /** Silence that ends an utterance, in milliseconds. Default 700. */
+  /** Silence that ends an utterance, in milliseconds. Default 700. setTrailingSilence changes it for one utterance. */
   trailingSilenceMilliseconds?: number;
+  /** Silence inside an utterance after which a 'pause' event is emitted (once per pause), in milliseconds. Default 250. */
+  pauseMilliseconds?: number;
   /** Voiced time below which a burst is not a turn, in milliseconds. Default 250. */
   minimumSpeechMilliseconds?: number;
   /** Audio kept from before speech began, in milliseconds. Default 300. */
   preRollMilliseconds?: number;
   /** An utterance is cut here even if speech goes on, in milliseconds. Default 30000. */
   maximumUtteranceMilliseconds?: number;
-  /** How far above the noise floor a voiced frame must be, in dB. Default 12. */
+  /** Energy rule: how far above the noise floor a voiced frame must be, in dB. Default 12. */
   marginDecibels?: number;
-  /** Frames quieter than this are never speech, in dBFS. Default -55. */
+  /** Energy rule: frames quieter than this are never speech, in dBFS. Default -55. */
   absoluteFloorDecibels?: number;
-  /** The first audio, taken as the room's noise and never as speech, in milliseconds. Default 300. */
+  /** Energy rule: the first audio, taken as the room's noise and never as speech, in milliseconds. Default 300. */
   calibrationMilliseconds?: number;
+  /** Decides speech frame by frame. Default: the energy rule built from the three options above. */
+  classifier?: SpeechClassifier;
 }
+
+export type UtteranceEndReason = 'silence' | 'maximum-length' | 'end-of-input';
 
 export type VoiceActivityEvent =
   | { type: 'speech-start' }
-  /** A complete utterance: PCM including pre-roll and the trailing silence that ended it. */
-  | { type: 'utterance'; pcm: Buffer; speechMilliseconds: number; reason: 'silence' | 'maximum-length' | 'end-of-input' }
+  /**
+   * The trailing silence inside an utterance has just reached `pauseMilliseconds` (once per
+   * pause). pcm: the utterance so far (pre-roll included, the pause's silence too).
+   */
+  | { type: 'pause'; pcm: Buffer; silenceMilliseconds: number }
+  /** Speech started again after a 'pause' event: the same utterance goes on. */
+  | { type: 'resume' }
+  /**
+   * A complete utterance: PCM including pre-roll and the trailing silence that ended it;
+   * silenceMilliseconds is that trailing silence (0 unless reason is 'silence').
+   */
+  | { type: 'utterance'; pcm: Buffer; speechMilliseconds: number; reason: UtteranceEndReason; silenceMilliseconds: number }
   /** Speech too short to be a turn. */
   | { type: 'discarded'; speechMilliseconds: number };
 
+type Settings = Required<Omit<VoiceActivityOptions, 'classifier' | 'marginDecibels' | 'absoluteFloorDecibels' | 'calibrationMilliseconds'>>;
+
 export class VoiceActivityDetector {
   readonly frameBytes: number;
+  readonly classifier: SpeechClassifier;
   private readonly frameMilliseconds: number;
-  private readonly options: Required<VoiceActivityOptions>;
+  private readonly options: Settings;
   private pending: Buffer = Buffer.alloc(0);
   private preRoll: Buffer[] = [];
   private utterance: Buffer[] = [];
@@ -44,30 +72,40 @@ export class VoiceActivityDetector {
   private silentRun = 0;
   private voicedTotal = 0;
   private utteranceFrames = 0;
-  /** Noise floor estimate in dBFS; starts pessimistic and settles within a few hundred ms. */
-  private noiseFloor = -60;
-  private framesSeen = 0;
+  /** A 'pause' was emitted for the silence in progress; the next speech frame emits 'resume'. */
+  private paused = false;
+  /** The window that ends the current utterance; back to the configured one at each new utterance. */
+  private trailingSilence: number;
   /** The level of the last frame in dBFS, for a level meter. */
   lastLevel = -100;
 
   constructor(options: VoiceActivityOptions) {
+    const { classifier, marginDecibels, absoluteFloorDecibels, calibrationMilliseconds, ...rest } = options;
     this.options = {
       frameMilliseconds: 20,
       trailingSilenceMilliseconds: 700,
+      pauseMilliseconds: 250,
       minimumSpeechMilliseconds: 250,
       preRollMilliseconds: 300,
       maximumUtteranceMilliseconds: 30_000,
-      marginDecibels: 12,
-      absoluteFloorDecibels: -55,
-      calibrationMilliseconds: 300,
-      ...options,
+      ...rest,
     };
     this.frameMilliseconds = this.options.frameMilliseconds;
     this.frameBytes = Math.round((this.options.sampleRate * this.frameMilliseconds) / 1000) * 2;
+    this.trailingSilence = this.options.trailingSilenceMilliseconds;
+    this.classifier =
+      classifier ??
+      new EnergyClassifier({
+        frameMilliseconds: this.frameMilliseconds,
+        ...(marginDecibels === undefined ? {} : { marginDecibels }),
+        ...(absoluteFloorDecibels === undefined ? {} : { absoluteFloorDecibels }),
+        ...(calibrationMilliseconds === undefined ? {} : { calibrationMilliseconds }),
+      });
   }
 
-  get threshold(): number {
-    return Math.max(this.noiseFloor + this.options.marginDecibels, this.options.absoluteFloorDecibels);
+  /** The window that ends the current utterance, in milliseconds. */
+  get trailingSilenceMilliseconds(): number {
+    return this.trailingSilence;
   }
 
   /** Feeds any amount of PCM; returns what happened in it. */
@@ -85,14 +123,23 @@ export class VoiceActivityDetector {
     return events;
   }
 
+  /**
+   * Changes the silence that ends the CURRENT utterance (the next one starts with the
+   * configured window again): longer when the words are unfinished, shorter when they are
+   * complete. When the silence already heard reaches the new window, the utterance ends now
+   * and is returned; otherwise the result is empty. Outside an utterance it does nothing.
+   */
+  setTrailingSilence(milliseconds: number): VoiceActivityEvent[] {
+    if (!this.inSpeech) return [];
+    this.trailingSilence = milliseconds;
+    const ended = this.checkEnd();
+    return ended ? [ended] : [];
+  }
+
   private frame(frame: Buffer): VoiceActivityEvent | undefined {
-    const level = decibels(frame);
-    this.lastLevel = level;
-    this.framesSeen += 1;
+    this.lastLevel = decibels(frame);
+    const voiced = this.classifier.isSpeech(frame);
     const ms = this.frameMilliseconds;
-    const calibrating = this.framesSeen * ms <= this.options.calibrationMilliseconds;
-    const voiced = !calibrating && level > this.threshold;
-    if (!voiced) this.learnNoise(level, calibrating);
 
     if (!this.inSpeech) {
       this.preRoll.push(frame);
@@ -107,6 +154,8 @@ export class VoiceActivityDetector {
       this.preRoll = [];
       this.voicedTotal = this.voicedRun;
       this.silentRun = 0;
+      this.paused = false;
+      this.trailingSilence = this.options.trailingSilenceMilliseconds;
       return { type: 'speech-start' };
     }
 
@@ -115,16 +164,28 @@ export class VoiceActivityDetector {
     if (voiced) {
       this.voicedTotal += 1;
       this.silentRun = 0;
+      if (this.paused) {
+        this.paused = false;
+        return { type: 'resume' };
+      }
     } else {
       this.silentRun += 1;
     }
+    const ended = this.checkEnd();
+    if (ended) return ended;
+    const silenceMilliseconds = this.silentRun * ms;
+    if (!voiced && !this.paused && silenceMilliseconds >= this.options.pauseMilliseconds) {
+      this.paused = true;
+      return { type: 'pause', pcm: Buffer.concat(this.utterance), silenceMilliseconds };
+    }
+    return undefined;
+  }
+
+  private checkEnd(): VoiceActivityEvent | undefined {
+    const ms = this.frameMilliseconds;
     const speechMilliseconds = this.voicedTotal * ms;
-    if (this.silentRun * ms >= this.options.trailingSilenceMilliseconds) {
-      return this.finish(speechMilliseconds, 'silence');
-    }
-    if (this.utteranceFrames * ms >= this.options.maximumUtteranceMilliseconds) {
-      return this.finish(speechMilliseconds, 'maximum-length');
-    }
+    if (this.silentRun * ms >= this.trailingSilence) return this.finish(speechMilliseconds, 'silence');
+    if (this.utteranceFrames * ms >= this.options.maximumUtteranceMilliseconds) return this.finish(speechMilliseconds, 'maximum-length');
     return undefined;
   }
 
@@ -134,11 +195,12 @@ export class VoiceActivityDetector {
     return this.finish(this.voicedTotal * this.frameMilliseconds, 'end-of-input');
   }
 
-  private finish(speechMilliseconds: number, reason: 'silence' | 'maximum-length' | 'end-of-input'): VoiceActivityEvent {
+  private finish(speechMilliseconds: number, reason: UtteranceEndReason): VoiceActivityEvent {
     const pcm = Buffer.concat(this.utterance);
+    const silenceMilliseconds = reason === 'silence' ? this.silentRun * this.frameMilliseconds : 0;
     this.reset();
     if (speechMilliseconds < this.options.minimumSpeechMilliseconds) return { type: 'discarded', speechMilliseconds };
-    return { type: 'utterance', pcm, speechMilliseconds, reason };
+    return { type: 'utterance', pcm, speechMilliseconds, reason, silenceMilliseconds };
   }
 
   /** Forgets any utterance in progress (e.g. when the assistant starts speaking). */
@@ -150,26 +212,9 @@ export class VoiceActivityDetector {
     this.silentRun = 0;
     this.voicedTotal = 0;
     this.utteranceFrames = 0;
+    this.paused = false;
+    this.trailingSilence = this.options.trailingSilenceMilliseconds;
   }
-
-  private learnNoise(level: number, calibrating: boolean): void {
-    // Fast while calibrating, then slow, so a pause in speech barely moves it.
-    const rate = calibrating ? 0.3 : 0.02;
-    this.noiseFloor += (level - this.noiseFloor) * rate;
-  }
-}
-
-/** RMS level of 16-bit little-endian PCM in dBFS (-100 for digital silence). */
-export function decibels(frame: Buffer): number {
-  const samples = frame.length >> 1;
-  if (samples === 0) return -100;
-  let sum = 0;
-  for (let index = 0; index < samples; index += 1) {
-    const sample = frame.readInt16LE(index * 2);
-    sum += sample * sample;
-  }
-  const rms = Math.sqrt(sum / samples) / 32768;
-  return rms <= 0.00001 ? -100 : 20 * Math.log10(rms);
 }
 
 /**

@@ -101,10 +101,9 @@ export class MicrophoneListener implements Listener {
         else if (!this.paused) this.options.status.set('hearing you');
       } else if (event.type === 'discarded') {
         if (!this.paused) this.options.status.set('listening');
-      } else {
+      } else if (event.type === 'utterance') {
         const endpointAt = this.now();
-        const trailing = this.options.detector.trailingSilenceMilliseconds ?? 700;
-        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: event.reason === 'silence' ? endpointAt - trailing : endpointAt });
+        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.silenceMilliseconds });
       }
     }
     if (!this.paused) this.options.status.meter(this.detector.lastLevel);

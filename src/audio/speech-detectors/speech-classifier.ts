@@ -1,0 +1,16 @@
+/**
+ * What decides, frame by frame, whether a frame of audio is speech. The segmenter
+ * (VoiceActivityDetector) turns these decisions into turns; a classifier only answers
+ * "speech or not" for one frame, so an energy rule and a neural model are interchangeable.
+ */
+export interface SpeechClassifier {
+  /** Shown in `talk --verbose` and `assistant config`: 'energy', 'webrtc', ... */
+  readonly name: string;
+  /**
+   * One frame of 16-bit little-endian mono PCM at the segmenter's sample rate and frame
+   * length (20 ms by default). Synchronous so the segmenter's push() stays synchronous.
+   */
+  isSpeech(frame: Buffer): boolean;
+  /** Forget what was learnt about the stream so far (optional; the energy rule keeps its noise floor). */
+  reset?(): void;
+}
