@@ -103,6 +103,8 @@ export const echoReply: ReplySource = (request) => {
 
 export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
+  /** Requests whose client closed the connection before the response was complete (aborted). */
+  readonly abandoned: RecordedRequest[] = [];
   private readonly queue: ReplySource[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
   defaultReply: ReplySource = echoReply;
@@ -179,6 +181,9 @@ export class FakeOpenAIServer {
     }
     const recorded: RecordedRequest = { method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0]!, headers: request.headers, body, rawBody };
     this.requests.push(recorded);
+    response.on('close', () => {
+      if (!response.writableFinished) this.abandoned.push(recorded);
+    });
 
     if (recorded.path === '/v1/chat/completions' && recorded.method === 'POST') {
       const source = this.queue.shift() ?? this.defaultReply;
