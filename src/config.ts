@@ -56,7 +56,7 @@ export interface Config {
   device: string | undefined;
   /** Silence that ends what you say, in milliseconds. Default 700. */
   silenceMilliseconds: number;
-  /** A pause inside what you say after which talk starts the turn speculatively, in milliseconds. Default 250. */
+  /** A pause inside what you say after which talk starts the turn speculatively, in milliseconds. Default 200. */
   pauseMilliseconds: number;
   /** Silence that ends what you say when the words are unfinished ("and", "the", a comma...), in milliseconds. Default 1200. */
   unfinishedSilenceMilliseconds: number;
@@ -289,7 +289,7 @@ const settings: Setting[] = [
   { key: 'player', environmentVariable: 'ASSISTANT_PLAYER', parse: name, fallback: () => 'play', dotenv: COMMANDS },
   { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: name, fallback: () => undefined, dotenv: COMMANDS },
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700, dotenv: 'allowed' },
-  { key: 'pauseMilliseconds', environmentVariable: 'ASSISTANT_PAUSE_MS', parse: numberIn(100, 10_000, true), fallback: () => 250, dotenv: 'allowed' },
+  { key: 'pauseMilliseconds', environmentVariable: 'ASSISTANT_PAUSE_MS', parse: numberIn(100, 10_000, true), fallback: () => 200, dotenv: 'allowed' },
   { key: 'unfinishedSilenceMilliseconds', environmentVariable: 'ASSISTANT_UNFINISHED_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 1200, dotenv: 'allowed' },
   { key: 'completeSilenceMilliseconds', environmentVariable: 'ASSISTANT_COMPLETE_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 400, dotenv: 'allowed' },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30, dotenv: 'tighten' },
