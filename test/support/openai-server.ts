@@ -138,6 +138,7 @@ export class FakeOpenAIServer {
   /** Forgets requests and scripted replies, and restores the defaults (between tests). */
   reset(): void {
     this.requests.length = 0;
+    this.abandoned.length = 0;
     this.queue.length = 0;
     this.transcriptions.length = 0;
     this.speechReplies.length = 0;
