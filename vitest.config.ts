@@ -9,6 +9,8 @@ if (!postgres) {
 }
 
 const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
+/** The real-audio tests share one virtual sound card: they run one file at a time, after everything else, on SQLite. */
+const AUDIO = ['test/cli/talk-voice.test.ts', 'test/cli/talk-detector.test.ts'];
 
 export default defineConfig({
   test: {
@@ -16,7 +18,8 @@ export default defineConfig({
     // Two cores: more workers only make subprocess-heavy tests contend.
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: AUDIO } },
+      { test: { ...shared, name: 'audio', include: AUDIO, fileParallelism: false, sequence: { groupOrder: 1 } } },
       ...(postgres
         ? [
             {
@@ -28,7 +31,7 @@ export default defineConfig({
                 include: ['test/cli/**/*.test.ts'],
                 // db-copy manages its own stores on both sides.
                 // process-faults is about SQLite's file (integrity_check, permissions, file size).
-                exclude: ['test/cli/talk-voice.test.ts', 'test/cli/db-copy.test.ts', 'test/cli/process-faults.test.ts'],
+                exclude: [...AUDIO, 'test/cli/db-copy.test.ts', 'test/cli/process-faults.test.ts'],
                 env: { ASSISTANT_TEST_STORE: 'postgres' },
               },
             },

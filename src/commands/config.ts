@@ -23,12 +23,14 @@ export async function showConfig(options: { json: boolean }, context: CommandCon
     if (!(error instanceof AssistantError)) throw error;
     store = { problem: error.message };
   }
+  const detector = await activeDetector(values);
   if (options.json) {
     context.terminal.line(
       JSON.stringify({
         settings: Object.fromEntries(entries.map((entry) => [entry.key, { value: entry.value, source: entry.source.kind, variable: entry.variable }])),
         configFile,
         store: 'location' in store ? store.location.kind : { problem: store.problem },
+        detector,
         ...(dotenv ? { dotenv } : {}),
       }),
     );
@@ -38,7 +40,7 @@ export async function showConfig(options: { json: boolean }, context: CommandCon
   context.terminal.line(formatTable(['SETTING', 'VALUE', 'VARIABLE', 'FROM'], rows));
   const storeText =
     'problem' in store ? store.problem : store.location.kind === 'sqlite' ? `SQLite ${store.location.path}` : `PostgreSQL ${redactUrlPassword(store.location.url)}`;
-  const lines = [`Store: ${storeText}`, `Config file: ${configFile}${existsSync(configFile) ? '' : ' (not present)'}`];
+  const lines = [`Store: ${storeText}`, `Config file: ${configFile}${existsSync(configFile) ? '' : ' (not present)'}`, `Speech detector (talk): ${detector}`];
   if (dotenv) lines.push(...describeDotenv(dotenv));
   context.terminal.note(lines.join('\n'));
   return ExitCode.Success;
@@ -61,4 +63,11 @@ function displayValue(key: ConfigKey, value: unknown): string | undefined {
 function describe(source: ConfigSource): string {
   if (source.kind === 'config file') return 'config file';
   return source.kind;
+}
+
+/** Which detector `talk` would use, found by loading it as `talk` does (a configured one that cannot load shows the fallback and why). */
+async function activeDetector(values: CommandContext['config']['values']): Promise<string> {
+  const { loadSpeechClassifier } = await import('../audio/speech-detectors/load-classifier.js');
+  const { RECORDING_FORMAT } = await import('../audio/wav.js');
+  return (await loadSpeechClassifier({ choice: values.detector, sampleRate: RECORDING_FORMAT.sampleRate, modelPath: values.detectorModel })).description;
 }

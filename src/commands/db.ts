@@ -1,4 +1,10 @@
-/** `assistant db copy`: move history (and the cache) between stores, e.g. a laptop's SQLite to a shared PostgreSQL. */
+/**
+ * `assistant db copy`: move history, serve's personal tokens (and the cache) between stores, e.g. a
+ * laptop's SQLite to a shared PostgreSQL. Tokens go as their hashes, with their limits, times and
+ * revocation, so every person's token works against a `serve` on the copy. Their usage counters
+ * (requests this minute, model tokens today) stay behind: a minute is over by the time the copy
+ * serves, and a day's count starts again on the new store.
+ */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
@@ -31,7 +37,9 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
 
   const source = await context.openStoreAt(from);
   const target = await context.openStoreAt(to);
-  const totals = { sessions: 0, messages: 0, messagesAlreadyThere: 0, cacheEntries: 0, cacheEntriesAlreadyThere: 0 };
+  const totals = { sessions: 0, messages: 0, messagesAlreadyThere: 0, tokens: 0, tokensAlreadyThere: 0, cacheEntries: 0, cacheEntriesAlreadyThere: 0 };
+  /** Tokens the target has another token of the same name (or secret) for: left as they are there. */
+  const tokensNotCopied: string[] = [];
   const progress = terminal.stderrIsTTY && !options.json;
   try {
     const sessions = await source.listSessions({ limit: Number.MAX_SAFE_INTEGER });
@@ -42,6 +50,12 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
       totals.messages += added;
       totals.messagesAlreadyThere += messages.length - added;
       if (progress) drawProgress(context, 'sessions', index + 1, sessions.length);
+    }
+    for (const token of await source.tokensForCopy()) {
+      const outcome = await target.importToken(token);
+      if (outcome === 'added') totals.tokens += 1;
+      else if (outcome === 'already-there') totals.tokensAlreadyThere += 1;
+      else tokensNotCopied.push(token.name);
     }
     if (options.cache) {
       for await (const entry of source.cacheEntries()) {
@@ -58,10 +72,14 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
   }
 
   if (options.json) {
-    terminal.line(JSON.stringify({ from: describe(source), to: describe(target), ...totals }));
+    terminal.line(JSON.stringify({ from: describe(source), to: describe(target), ...totals, tokensNotCopied }));
   } else {
     const cache = options.cache ? `, ${totals.cacheEntries} cache entries (${totals.cacheEntriesAlreadyThere} already there)` : '';
-    terminal.line(`Copied ${totals.sessions} sessions: ${totals.messages} messages (${totals.messagesAlreadyThere} already there)${cache}.`);
+    const tokens = `${totals.tokens} ${totals.tokens === 1 ? 'token' : 'tokens'} (${totals.tokensAlreadyThere} already there)`;
+    terminal.line(`Copied ${totals.sessions} sessions: ${totals.messages} messages (${totals.messagesAlreadyThere} already there), ${tokens}${cache}.`);
+    if (tokensNotCopied.length > 0) {
+      terminal.warn(`Not copied: the target has another token named ${tokensNotCopied.map((name) => `"${name}"`).join(', ')}; those stay as they are there.`);
+    }
     terminal.note(`From ${describe(source)} to ${describe(target)}.${options.cache ? '' : ' Add --cache to copy the response cache too.'}`);
   }
   return ExitCode.Success;

@@ -12,11 +12,12 @@ import { MAX_AUDIO_BYTES } from '../input/audio-input.js';
 import { requireToken, type Principal, type TokenLookup } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { enforceLimits, meteredChatModel, type LimitDependencies } from './limits.js';
-import { metricsMiddleware, metricsRoute, ServerMetrics } from './metrics.js';
+import { metricsMiddleware, metricsRoute, ServerMetrics, type RateLimit } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes, type SessionsRouteStore } from './sessions-routes.js';
 import { httpsOnly, type TransportSettings } from './transport.js';
 import { cors } from 'hono/cors';
+import { webPage } from './web-page.js';
 
 export interface ServerDependencies extends TalkDependencies {
   store: TalkDependencies['store'] & SessionsRouteStore;
@@ -104,7 +105,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   const jsonLimit = limitOf(maxBody);
   app.use('/v1/*', (context, next) => (AUDIO_ROUTES.has(context.req.path) ? audioLimit : jsonLimit)(context, next));
   app.use('/v1/*', requireToken(dependencies.tokens));
-  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken };
+  const limits = { usage: dependencies.usage, now: dependencies.now ?? Date.now, concurrentCallsPerToken: settings.concurrentCallsPerToken, onRefused: (limit: RateLimit) => metrics.observeRateLimited(limit) };
   app.use('/v1/*', enforceLimits(limits));
   const metered = { ...dependencies, chatModel: meteredChatModel(dependencies.chatModel, limits) };
   app.post('/v1/ask', askRoute(metered, settings));
@@ -112,6 +113,7 @@ export function createApp(dependencies: ServerDependencies, settings: ServerSett
   app.route('/v1/sessions', sessionsRoutes(dependencies.store));
   if (dependencies.gateway) app.route('/v1', gatewayRoutes(dependencies.gateway, settings));
   app.get('/v1/openapi.json', (context) => context.json(openApiDocument(settings.version)));
+  app.route('/', webPage(settings.speech));
 
   app.notFound((context) => context.json(new HttpError(404, 'No such route.', 'not_found').body, 404));
   app.onError((error, context) => {

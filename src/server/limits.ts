@@ -22,6 +22,8 @@ export interface LimitDependencies {
   now: () => number;
   /** Default DEFAULT_CONCURRENT_CALLS_PER_TOKEN. */
   concurrentCallsPerToken?: number | undefined;
+  /** Told which limit refused a request (for /metrics). */
+  onRefused?: ((limit: 'requests_per_minute' | 'tokens_per_day' | 'concurrency') => void) | undefined;
 }
 
 export function enforceLimits(dependencies: LimitDependencies): MiddlewareHandler<{ Variables: { principal: Principal } }> {
@@ -41,6 +43,7 @@ export function enforceLimits(dependencies: LimitDependencies): MiddlewareHandle
     if (callsModel) {
       // Taken before any await, so requests arriving together cannot all pass the check.
       const busy = inFlight.get(tokenId) ?? 0;
+      if (busy >= bound) dependencies.onRefused?.('concurrency');
       if (busy >= bound) throw new HttpError(429, `This token has ${busy} requests in progress already (at most ${bound} at once); retry when one ends.`, 'rate_limit', undefined, { 'Retry-After': '1' });
       inFlight.set(tokenId, busy + 1);
     }
@@ -71,12 +74,14 @@ async function checkQuotas(dependencies: LimitDependencies, principal: Principal
   if (callsModel && principal.tokensPerDay !== undefined) {
     const used = await dependencies.usage.tokensUsed(principal.tokenId, dayStart);
     if (used >= principal.tokensPerDay) {
+      dependencies.onRefused?.('tokens_per_day');
       throw tooMany(`This token used ${used} of its ${principal.tokensPerDay} tokens today (UTC).`, dayStart + DAY_MS - now);
     }
   }
   if (principal.requestsPerMinute !== undefined) {
     const minuteStart = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     if (!(await dependencies.usage.countRequest(principal.tokenId, minuteStart, principal.requestsPerMinute))) {
+      dependencies.onRefused?.('requests_per_minute');
       throw tooMany(`This token is over its limit of ${principal.requestsPerMinute} requests per minute.`, minuteStart + MINUTE_MS - now);
     }
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { gatewayPaths } from './gateway-openapi.js';
 import { askRequest, askResponse, errorResponse, talkQuery } from './schemas.js';
 import { sessionsPaths } from './sessions-openapi.js';
+import { talkEvents } from './talk-stream.js';
 
 const json = (schema: z.ZodType): unknown => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } });
 const errors = Object.fromEntries(
@@ -37,7 +38,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/v1/talk': {
         post: {
-          summary: 'Speak: the audio in, the transcript, the answer and the spoken answer out',
+          summary: 'Speak: the audio in, the transcript, the answer and the spoken answer out (one WAV, or server-sent events sentence by sentence)',
           parameters: Object.entries((z.toJSONSchema(talkQuery) as { properties: Record<string, unknown> }).properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
           requestBody: {
             required: true,
@@ -48,7 +49,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
           },
           responses: {
-            '200': { description: 'JSON {session, transcript, answer, model, cached, status, audio: {format, base64} | null, speechError?}, or with Accept: audio/wav the WAV (X-Session, X-Transcript headers).' },
+            '200': {
+              description:
+                'JSON {session, transcript, answer, model, cached, status, audio: {format, base64} | null, speechError?}; with Accept: audio/wav the WAV (X-Session, X-Transcript headers); ' +
+                'with Accept: text/event-stream events in this order: `session`, `transcript`, `text` per piece of the answer and, interleaved as each sentence is synthesized, `audio` per sentence, then `done` or `error` (payloads in x-events). ' +
+                'A refusal before the transcript (no words: 422) is a status, not an event; a client that goes away stops the answer, which is stored marked interrupted.',
+              content: {
+                'application/json': { schema: { type: 'object' } },
+                'audio/wav': { schema: { type: 'string', format: 'binary' } },
+                'text/event-stream': { schema: { type: 'string' }, 'x-events': Object.fromEntries(Object.entries(talkEvents).map(([name, schema]) => [name, z.toJSONSchema(schema)])) },
+              },
+            },
             '415': { description: 'Not audio.', content: json(errorResponse) },
             '422': { description: 'No words were recognised.', content: json(errorResponse) },
             '503': { description: 'No speech configured on this server.', content: json(errorResponse) },

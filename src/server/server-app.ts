@@ -4,10 +4,10 @@
  * both run it, so the two serve the same routes with the same parts.
  */
 import { readFileSync } from 'node:fs';
-import { ResponseCache } from '../cache/response-cache.js';
 import type { CommandContext } from '../commands/context.js';
 import type { Store } from '../store/store.js';
 import { createApp, type RequestLogLine } from './app.js';
+import { observedChatModel, observedGatewayLog, ObservedResponseCache, observedStore, observedSynthesizer, observedTranscriber } from './metric-observers.js';
 import { ServerMetrics } from './metrics.js';
 
 export interface ServerApp {
@@ -21,25 +21,27 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
   const settings = context.config.values;
   const store = await context.openStore();
   const metrics = new ServerMetrics();
-  const chatModel = metrics.countingUpstreamErrors(context.chatModel());
-  const cache = new ResponseCache(
+  // The metrics' one source: every part a route or the turn core uses is observed here (metric-observers.ts).
+  const chatModel = observedChatModel(context.chatModel(), metrics);
+  const cache = new ObservedResponseCache(
+    metrics,
     store,
     { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
-    metrics.countingCacheHits(context.requestLog),
+    context.requestLog,
   );
   const app = createApp(
     {
-      store,
+      store: observedStore(store, metrics),
       chatModel,
       cache,
       tokens: store,
       usage: store,
-      speech: { transcriber: context.transcriber(), synthesizer: context.synthesizer() },
+      speech: { transcriber: observedTranscriber(context.transcriber(), metrics), synthesizer: observedSynthesizer(context.synthesizer(), metrics) },
       guard: context.spendGuard(store, false),
       ready: async () => void (await store.getSession('readiness-probe')),
       log,
       metrics,
-      gateway: { upstream: { baseURL: settings.baseURL, apiKey: settings.apiKey, timeoutMilliseconds: settings.timeoutSeconds * 1000 }, fetch: globalThis.fetch, cache, requestLog: context.requestLog },
+      gateway: { upstream: { baseURL: settings.baseURL, apiKey: settings.apiKey, timeoutMilliseconds: settings.timeoutSeconds * 1000 }, fetch: globalThis.fetch, cache, requestLog: observedGatewayLog(context.requestLog, metrics) },
     },
     {
       version: packageVersion(),

@@ -1,8 +1,9 @@
 /**
  * POST /v1/talk: what `talk` does for one utterance, over HTTP. The body is the audio (raw,
  * with its Content-Type, or multipart/form-data with a `file` field); the answer comes back
- * as JSON with the transcript and the spoken answer as one WAV (base64), or with
- * `Accept: audio/wav` as the WAV itself (transcript and session in headers).
+ * as JSON with the transcript and the spoken answer as one WAV (base64), with
+ * `Accept: audio/wav` as the WAV itself (transcript and session in headers), or with
+ * `Accept: text/event-stream` as events, the audio sentence by sentence (talk-stream.ts).
  */
 import type { Context } from 'hono';
 import { answerCacheUse } from '../cache/response-cache.js';
@@ -18,6 +19,7 @@ import { CollectingPlayer } from './collecting-player.js';
 import { HttpError } from './http-errors.js';
 import { sessionOf } from './session-access.js';
 import { parseBody, talkQuery } from './schemas.js';
+import { noWordsHeard, talkEventStream, type TalkTurn } from './talk-stream.js';
 
 export interface TalkDependencies extends AskDependencies {
   /** Undefined: the server has no speech configured (503). */
@@ -49,20 +51,25 @@ export function talkRoute(dependencies: TalkDependencies, settings: AskSettings 
     const principal = context.get('principal');
     const sessionId = query.session === undefined ? newSessionId() : await sessionOf(dependencies.store, principal, query.session);
     const controller = new AbortController();
+    // The client went away: the turn stops, and what arrived is stored as interrupted.
     context.req.raw.signal.addEventListener('abort', () => controller.abort(), { once: true });
-    const player = new CollectingPlayer();
     const temperature = settings.temperature;
-    const outcome = await runTurn(
-      { ...dependencies, transcriber: speech.transcriber, voice: { synthesizer: speech.synthesizer, player, settings: speechSettings.voice } },
-      {
-        sessionId, model: query.model ?? settings.model, system: settings.system, temperature, stream: true, contextBudgetTokens: settings.contextTokens,
-        answerCache: answerCacheUse(undefined, settings.cacheAnswers, temperature), owner: ownerOf(principal), token: { id: principal.tokenId, name: principal.name }, sttModel: speechSettings.sttModel, language: speechSettings.language, keep: 'printed',
-      },
-      { kind: 'audio-file', audio, filename },
-      {},
-      controller.signal,
-    );
-    if (outcome.kind === 'unheard') throw new HttpError(422, 'No words were recognised in the audio; nothing was asked.', 'invalid_request', 'file');
+    const turn: TalkTurn = (player, events) =>
+      runTurn(
+        { ...dependencies, transcriber: speech.transcriber, voice: { synthesizer: speech.synthesizer, player, settings: speechSettings.voice } },
+        {
+          sessionId, model: query.model ?? settings.model, system: settings.system, temperature, stream: true, contextBudgetTokens: settings.contextTokens,
+          answerCache: answerCacheUse(undefined, settings.cacheAnswers, temperature), owner: ownerOf(principal), token: { id: principal.tokenId, name: principal.name }, sttModel: speechSettings.sttModel, language: speechSettings.language, keep: 'printed',
+        },
+        { kind: 'audio-file', audio, filename },
+        events,
+        controller.signal,
+      );
+    if ((context.req.header('accept') ?? '').includes('text/event-stream')) return talkEventStream(context, sessionId, controller, turn);
+
+    const player = new CollectingPlayer();
+    const outcome = await turn(player, {});
+    if (outcome.kind === 'unheard') throw noWordsHeard();
     const { result, question, speechFailure } = outcome;
     if (result.status === 'error') throw new HttpError(502, `${errorMessage(result.error)} The question was saved in session ${sessionId}.`, 'upstream');
     const wav = speechFailure === undefined ? player.wav() : undefined;

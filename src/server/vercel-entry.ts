@@ -1,67 +1,13 @@
 /**
- * The server as a Vercel function: the same routes and parts as `assistant serve`
- * (server-app.ts), configured from the environment, built on the first request and kept while
- * the function instance lives. A function has no disk that outlives it, so the store must be
- * PostgreSQL: any other DATABASE_URL is refused at start, on stderr (the function's log) and
- * in every answer, rather than serving a history that vanishes. api/index.js hands it to
- * hono/vercel.
+ * The server as a Vercel function (function-app.ts, PostgreSQL only). api/index.js exports it as
+ * Vercel's Web-standard `{ fetch }` handler for the Node.js runtime: Request in, Response out,
+ * with no adapter in between.
  */
-import { Hono } from 'hono';
-import { loadConfig } from '../config.js';
-import { errorMessage } from '../errors.js';
-import { buildContext } from '../real-dependencies.js';
-import { secretsOf } from '../secrets.js';
-import { parseStoreLocation } from '../store/open-store.js';
-import { Terminal } from '../ui/terminal.js';
-import { HttpError } from './http-errors.js';
-import { serverApp, type ServerApp } from './server-app.js';
+import type { Hono } from 'hono';
+import { functionApp, type FunctionEnvironment } from './function-app.js';
 
 export const NOT_POSTGRES = 'On Vercel the store must be PostgreSQL: set DATABASE_URL to a postgres:// URL (a function keeps no files between requests).';
 
-export interface VercelEnvironment {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  stdout: { write(chunk: string): boolean };
-  stderr: { write(chunk: string): boolean };
-}
-
-export function vercelApp({ env, cwd, stdout, stderr }: VercelEnvironment): Hono {
-  const entry = new Hono();
-  const terminal = new Terminal({ stdout, stderr, env });
-  let built: () => Promise<ServerApp>;
-  try {
-    const config = loadConfig({ env, cwd });
-    terminal.secrets = secretsOf(config.values);
-    for (const warning of config.warnings) terminal.warn(warning);
-    if (parseStoreLocation(config.values.databaseUrl, cwd).kind !== 'postgres') throw new Error(NOT_POSTGRES);
-    const { context } = buildContext(config, terminal, {
-      env,
-      cwd,
-      stdin: { isTTY: false, [Symbol.asyncIterator]: async function* () {} },
-      // The platform ends the instance; there is nothing to drain between invocations.
-      onSignal: () => () => {},
-      onOutputError: () => () => {},
-      exit: (code) => {
-        throw new Error(`exit ${code}`);
-      },
-    });
-    let opened: Promise<ServerApp> | undefined;
-    // A store that cannot be opened now may be reachable on the next request: do not keep the failure.
-    built = () =>
-      (opened ??= serverApp(context, (line) => terminal.json(line), { tls: false }).catch((error: unknown) => {
-        opened = undefined;
-        throw error;
-      }));
-  } catch (error) {
-    const refusal = new HttpError(503, errorMessage(error), 'unavailable');
-    terminal.error(refusal.message);
-    entry.all('*', (context) => context.json(refusal.body, refusal.status));
-    return entry;
-  }
-  entry.all('*', async (context) => (await built()).app.fetch(context.req.raw));
-  entry.onError((error, context) => {
-    terminal.error(errorMessage(error));
-    return context.json(new HttpError(503, 'The store is not reachable.', 'unavailable').body, 503);
-  });
-  return entry;
+export function vercelApp(environment: FunctionEnvironment): Hono {
+  return functionApp(environment, NOT_POSTGRES);
 }

@@ -28,6 +28,7 @@ import {
   type StoredMessage,
   type StoredRequest,
   type StoredTurn,
+  type TokenForCopy,
   type TokenRecord,
 } from './store.js';
 import { previewOf } from './text-search.js';
@@ -297,6 +298,29 @@ export class SqlStore implements Store {
       [entry.key, entry.kind, entry.model, ...cacheValues(entry), entry.size, entry.createdAt.getTime(), entry.lastHitAt.getTime(), entry.hitCount],
     );
     return added > 0;
+  }
+
+  async tokensForCopy(): Promise<TokenForCopy[]> {
+    const rows = await this.database.all<TokenRow & { hash: string }>(`SELECT ${tokenColumns}, hash FROM tokens ORDER BY created_at, name`);
+    return rows.map((row) => ({ ...toToken(row), hash: row.hash }));
+  }
+
+  async importToken(token: TokenForCopy): Promise<'added' | 'already-there' | 'name-taken'> {
+    const revokedAt = token.revokedAt?.getTime() ?? null;
+    const lastUsedAt = token.lastUsedAt?.getTime() ?? null;
+    const merged = await this.database.run(
+      `UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?),
+         last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN COALESCE(?, last_used_at) ELSE last_used_at END
+       WHERE id = ? AND hash = ?`,
+      [revokedAt, lastUsedAt, lastUsedAt, token.id, token.hash],
+    );
+    if (merged > 0) return 'already-there';
+    const added = await this.database.run(
+      `INSERT INTO tokens (id, name, hash, created_at, last_used_at, revoked_at, requests_per_minute, tokens_per_day)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [token.id, token.name, token.hash, token.createdAt.getTime(), lastUsedAt, revokedAt, token.requestsPerMinute ?? null, token.tokensPerDay ?? null],
+    );
+    return added > 0 ? 'added' : 'name-taken';
   }
 
   async cacheClear(): Promise<{ entries: number; bytes: number }> {

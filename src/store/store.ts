@@ -302,6 +302,11 @@ export interface TokenRecord {
   tokensPerDay: number | undefined;
 }
 
+/** A token as `db copy` moves it: with the hash of its secret (never the secret), so it still authenticates after the move. */
+export interface TokenForCopy extends TokenRecord {
+  hash: string;
+}
+
 /** Personal tokens for `assistant serve`: created, listed and revoked by `assistant token`, checked on every request. */
 export interface TokenStore {
   /** Adds a token; a name taken already (revoked or not) is an AssistantError. */
@@ -343,5 +348,13 @@ export interface Store extends SessionStore, TurnStore, RequestStore, CacheStore
    * content), keeping their times: copying twice changes nothing. Returns how many were added.
    */
   importSession(session: SessionSummary, messages: StoredMessage[]): Promise<number>;
+  /** Every token with its hash, oldest first (db copy). */
+  tokensForCopy(): Promise<TokenForCopy[]>;
+  /**
+   * Adds a token with its id, hash, limits and times. The same token there already (same id and
+   * hash) keeps the earlier revocation and the later use: `already-there`. Another token holding its
+   * name or hash: nothing changes, `name-taken`.
+   */
+  importToken(token: TokenForCopy): Promise<'added' | 'already-there' | 'name-taken'>;
   close(): Promise<void>;
 }

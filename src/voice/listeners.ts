@@ -110,6 +110,7 @@ export class MicrophoneListener implements Listener {
     try {
       for await (const chunk of this.options.recorder.record({ signal: this.stopRecording.signal })) {
         if (this.paused && this.halfDuplex) continue;
+        await this.detector.analyse(chunk);
         this.handle(this.detector.push(chunk));
       }
       const last = this.detector.end();
@@ -146,7 +147,7 @@ export class MicrophoneListener implements Listener {
         if (!this.paused) this.options.status.set('listening');
       } else if (event.type === 'utterance') {
         const endpointAt = this.now();
-        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.silenceMilliseconds, pauseId: this.openPause });
+        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.sinceSpeechMilliseconds, pauseId: this.openPause });
         this.openPause = undefined;
       }
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VoiceActivityDetector, type VoiceActivityEvent, type VoiceActivityOptions } from '../../src/audio/voice-activity.js';
-import { SAMPLE_RATE, milliseconds, silence, speechLike } from '../support/audio-fixtures.js';
+import { decibels } from '../../src/audio/decibels.js';
+import { SAMPLE_RATE, milliseconds, noise, silence, speechLike } from '../support/audio-fixtures.js';
 
 type Timed = VoiceActivityEvent & { atMs: number };
 
@@ -89,5 +90,37 @@ describe('VoiceActivityDetector pauses', () => {
     const detector = new VoiceActivityDetector({ sampleRate: SAMPLE_RATE });
     expect(detector.setTrailingSilence(100)).toEqual([]);
     expect(detector.trailingSilenceMilliseconds).toBe(700);
+  });
+});
+
+describe('VoiceActivityDetector: when the speech really ended', () => {
+  /** A classifier that, like Silero, goes on saying "speech" for a while after the sound stops. */
+  function lagging(frames: number) {
+    let sinceLoud = Infinity;
+    return {
+      name: 'lagging',
+      isSpeech(frame: Buffer): boolean {
+        sinceLoud = decibels(frame) > -45 ? 0 : sinceLoud + 1;
+        return sinceLoud <= frames;
+      },
+    };
+  }
+
+  it('sinceSpeechMilliseconds places the end at the last sound even when the classifier lags', () => {
+    const words = speechLike(1000);
+    const events = run(Buffer.concat([silence(500), words, silence(1500)]), { classifier: lagging(4) });
+    const [utterance] = of(events, 'utterance');
+    const realEnd = 500 + lastSoundMs(words);
+    // The classifier's silence starts 80 ms late; the level says when the sound stopped.
+    expect(utterance!.atMs - utterance!.silenceMilliseconds - realEnd).toBeGreaterThanOrEqual(80 - 20);
+    expect(Math.abs(utterance!.atMs - utterance!.sinceSpeechMilliseconds - realEnd)).toBeLessThanOrEqual(20);
+  });
+
+  it('over noise within 40 dB of the speech it keeps the classifier\'s silence', () => {
+    const words = speechLike(1000, -20);
+    const room = (milliseconds_: number) => noise(milliseconds_, -50, 9);
+    const audio = Buffer.concat([room(500), words, room(1500)]);
+    const [utterance] = of(run(audio, { classifier: lagging(0) }), 'utterance');
+    expect(utterance!.sinceSpeechMilliseconds).toBe(utterance!.silenceMilliseconds);
   });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
-import { TempHome } from '../support/cli.js';
+import { collect, TempHome } from '../support/cli.js';
+import { waitUntil } from '../support/wait-for.js';
 import { POSTGRES_URL, createTestDatabase, dropTestDatabase, queryDatabase, warnSkipped } from '../support/postgres.js';
 
 warnSkipped('db-copy');
@@ -31,8 +32,8 @@ describe('assistant db copy', () => {
     const target = join(home.root, 'copy.db');
     const first = await home.run(['db', 'copy', '--from', home.databasePath, '--to', target]);
     const second = await home.run(['db', 'copy', '--from', home.databasePath, '--to', target]);
-    expect(first).toMatchObject({ code: 0, stdout: 'Copied 2 sessions: 6 messages (0 already there).\n' });
-    expect(second.stdout).toBe('Copied 2 sessions: 0 messages (6 already there).\n');
+    expect(first).toMatchObject({ code: 0, stdout: 'Copied 2 sessions: 6 messages (0 already there), 0 tokens (0 already there).\n' });
+    expect(second.stdout).toBe('Copied 2 sessions: 0 messages (6 already there), 0 tokens (0 already there).\n');
     expect(await historyAt(target)).toEqual(await historyAt(home.databasePath));
   });
 
@@ -75,10 +76,55 @@ describe('assistant db copy', () => {
     });
     afterEach(() => dropTestDatabase(postgres));
 
+    it("moves serve's tokens: one made before the copy authenticates against serve on the copy, a revoked one stays refused", async () => {
+      const created = await home.run(['token', 'create', '--name', 'alice', '--requests-per-minute', '30']);
+      const secret = created.stdout.trim();
+      const revoked = (await home.run(['token', 'create', '--name', 'carol'])).stdout.trim();
+      expect((await home.run(['token', 'revoke', 'carol'])).code).toBe(0);
+      expect((await home.run(['token', 'create', '--name', 'bob'])).code).toBe(0);
+      // The target has its own "bob" already: the copy leaves it, and says so.
+      expect((await home.run(['token', 'create', '--name', 'bob'], { env: { DATABASE_URL: postgres } })).code).toBe(0);
+      const result = await home.run(['db', 'copy', '--from', home.databasePath, '--to', postgres]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('Copied 2 sessions: 6 messages (0 already there), 2 tokens (0 already there).\n');
+      expect(result.stderr).toContain('Not copied: the target has another token named "bob"; those stay as they are there.');
+      const rows = await queryDatabase<{ name: string; requests_per_minute: number; hash: string }>(postgres, "SELECT name, requests_per_minute, hash FROM tokens WHERE name = 'alice'");
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.requests_per_minute).toBe(30);
+      expect(await queryDatabase(postgres, "SELECT name FROM tokens WHERE revoked_at IS NOT NULL")).toEqual([{ name: 'carol' }]);
+      expect(JSON.stringify(await queryDatabase(postgres, 'SELECT * FROM tokens'))).not.toContain(secret);
+      expect(await queryDatabase(postgres, 'SELECT * FROM token_usage')).toEqual([]);
+
+      const serve = home.start(['serve', '--port', '0'], { env: { DATABASE_URL: postgres } });
+      let stdout = '';
+      serve.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const done = collect(serve);
+      try {
+        const port = (): number | undefined => (stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event?: string; port?: number }).find((line) => line.event === 'listening')?.port);
+        await waitUntil(() => port() !== undefined, 'serve to listen');
+        const ask = (token: string): Promise<Response> =>
+          fetch(`http://127.0.0.1:${port()!}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ text: 'hello from the copy' }) });
+        const answered = await ask(secret);
+        expect(answered.status).toBe(200);
+        expect(await answered.json()).toMatchObject({ answer: 'You said: hello from the copy' });
+        const refused = await ask(revoked);
+        expect(refused.status).toBe(401);
+        expect(await refused.json()).toMatchObject({ error: { message: expect.stringContaining('revoked') } });
+      } finally {
+        serve.kill('SIGTERM');
+        expect((await done).code).toBe(0);
+      }
+      // A second copy adds nothing, and keeps the target's use of the token.
+      const again = await home.run(['db', 'copy', '--from', home.databasePath, '--to', postgres, '--json']);
+      expect(JSON.parse(again.stdout)).toMatchObject({ tokens: 0, tokensAlreadyThere: 2, tokensNotCopied: ['bob'] });
+      const [used] = await queryDatabase<{ last_used_at: number | null }>(postgres, "SELECT last_used_at FROM tokens WHERE name = 'alice'");
+      expect(used!.last_used_at).not.toBeNull();
+    });
+
     it('moves a SQLite history and cache into PostgreSQL, and history reads it back; the reverse works too', async () => {
       const result = await home.run(['db', 'copy', '--from', `sqlite://${home.databasePath}`, '--to', postgres, '--cache', '--json']);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ sessions: 2, messages: 6, messagesAlreadyThere: 0, cacheEntries: 3, cacheEntriesAlreadyThere: 0 });
+      expect(JSON.parse(result.stdout)).toMatchObject({ sessions: 2, messages: 6, messagesAlreadyThere: 0, tokens: 0, cacheEntries: 3, cacheEntriesAlreadyThere: 0 });
       expect(result.stdout).not.toContain('assistant_test:assistant_test');
       expect(await historyAt(postgres)).toEqual(await historyAt(home.databasePath));
       const search = JSON.parse((await home.run(['history', '--search', 'gare', '--json'], { env: { DATABASE_URL: postgres } })).stdout);

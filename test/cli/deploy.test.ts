@@ -4,7 +4,8 @@
  * listen on every interface, answer /healthz (the HEALTHCHECK's own command exits 0), log
  * JSON lines on stdout and exit 0 within 10 s of SIGTERM. The Vercel function (api/index.js)
  * is loaded in a process of its own and called Request -> Response: /healthz and /readyz on
- * PostgreSQL, and its refusal of any other store.
+ * PostgreSQL, and its refusal of any other store. The AWS Lambda handler
+ * (dist/server/lambda-entry.js) the same way, with API Gateway HTTP API (v2) events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, parseStoreLocation } from '../../src/store/open-store.js';
 import { hashTokenSecret, newTokenSecret } from '../../src/tokens/token-secret.js';
-import { collect, type CliResult, type TempHome } from '../support/cli.js';
+import { collect, PLANTED_KEY, TEST_STORE, type CliResult, type TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -107,10 +108,20 @@ async function freePort(): Promise<number> {
 }
 
 describe('the container contract (Dockerfile)', () => {
-  it('runs as a non-root user from node:20-slim, with production dependencies only, and exposes PORT', () => {
+  it('runs as a non-root user from node:20-slim, with production dependencies only and no compiler, and exposes PORT', () => {
     expect(dockerfile).toMatch(/^FROM node:20-slim AS build$/m);
-    expect(dockerfile.slice(dockerfile.lastIndexOf('\nFROM '))).toMatch(/npm ci --omit=dev/);
-    expect(dockerfile).toMatch(/^USER node$/m);
+    const stages = dockerfile.split(/^(?=FROM )/m).filter((stage) => stage.startsWith('FROM '));
+    const dependencies = stages.find((stage) => /^FROM node:20-slim AS dependencies$/m.test(stage))!;
+    const runtime = stages.at(-1)!;
+    expect(runtime).toMatch(/^FROM node:20-slim$/m);
+    // Production dependencies only, with better-sqlite3's binary checked at build time; the tools a compile needs stay in that stage.
+    expect(dependencies).toMatch(/npm ci --omit=dev --ignore-scripts && npm rebuild better-sqlite3/);
+    expect(dependencies).toMatch(/require\('better-sqlite3'\)/);
+    expect(runtime).toMatch(/^COPY --from=dependencies \/app\/node_modules \.\/node_modules$/m);
+    expect(runtime).not.toMatch(/apt-get|g\+\+|npm ci|npm install/);
+    // The whole build output: the server and the web page's assets.
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runtime).toMatch(/^USER node$/m);
     expect(runtimeEnvironment().PORT).toBe('8080');
     expect(dockerfile).toMatch(/^EXPOSE 8080$/m);
   });
@@ -155,9 +166,9 @@ describe('the container serves the API', () => {
     expect(await ask('something new')).toMatchObject({ error: { type: 'upstream' } });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
     expect(metrics).toContain('assistant_http_requests_total{method="POST",route="/v1/ask",status="200"} 2\n');
-    expect(metrics).toContain('\nassistant_answer_cache_hits_total 1\n');
+    expect(metrics).toContain('\nassistant_cache_hits_total{kind="chat"} 1\n');
     expect(metrics).toContain('assistant_http_requests_total{method="POST",route="/v1/ask",status="502"} 1\n');
-    expect(metrics).toContain('\nassistant_upstream_errors_total 1\n');
+    expect(metrics).toContain('\nassistant_upstream_errors_total{endpoint="chat",status="500",error="InternalServerError"} 1\n');
     expect((await terminate(running)).code).toBe(0);
   });
 });
@@ -187,7 +198,7 @@ describe('Vercel (api/index.js)', () => {
   async function callFunction(env: Record<string, string | undefined>, method: string, path: string): Promise<{ status: number; body: unknown; stderr: string }> {
     const script = `
       const entry = await import(${JSON.stringify(join(ROOT, 'api/index.js'))});
-      const response = await entry[${JSON.stringify(method)}](new Request('https://assistant.example${path}', { method: ${JSON.stringify(method)} }));
+      const response = await entry.default.fetch(new Request('https://assistant.example${path}', { method: ${JSON.stringify(method)} }));
       // The function logs its requests on stdout too: the answer is the last line.
       process.stdout.write('\\n' + JSON.stringify({ status: response.status, body: await response.json() }));
       process.exit(0);`;
@@ -212,5 +223,66 @@ describe('Vercel (api/index.js)', () => {
     expect(await callFunction(env, 'GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(await callFunction(env, 'GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
     expect(await callFunction(env, 'POST', '/v1/ask')).toMatchObject({ status: 401, body: { error: { type: 'authentication' } } });
+  });
+});
+
+describe('AWS Lambda (dist/server/lambda-entry.js)', () => {
+  /** An API Gateway HTTP API (payload format 2.0) event, as Lambda receives it. */
+  function gatewayEvent(method: string, path: string, headers: Record<string, string> = {}, body?: string): Record<string, unknown> {
+    return {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: path,
+      rawQueryString: '',
+      headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https', ...headers },
+      requestContext: {
+        accountId: '123456789012', apiId: 'abc123', domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', domainPrefix: 'abc123',
+        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+        requestId: 'request-1', routeKey: '$default', stage: '$default', time: '26/Nov/2026:03:00:00 +0000', timeEpoch: 1_795_000_000_000,
+      },
+      body: body ?? null,
+      isBase64Encoded: false,
+    };
+  }
+
+  /** Loads the module in a fresh process with `env`, as Lambda does at a cold start, and calls its `handler` with each event in turn. */
+  async function invoke(env: Record<string, string | undefined>, events: Array<Record<string, unknown>>): Promise<{ results: Array<{ statusCode: number; body: string; headers: Record<string, string> }>; stderr: string }> {
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(ROOT, 'dist/server/lambda-entry.js'))});
+      const results = [];
+      for (const event of ${JSON.stringify(events)}) results.push(await handler(event, {}));
+      process.stdout.write('\\n' + JSON.stringify(results));
+      process.exit(0);`;
+    const result = await collect(spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: home.environment(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(result.code, result.stderr).toBe(0);
+    return { results: JSON.parse(result.stdout.split('\n').at(-1)!) as Array<{ statusCode: number; body: string; headers: Record<string, string> }>, stderr: result.stderr };
+  }
+
+  it('refuses a store that is not PostgreSQL, at start and in every answer', async () => {
+    const { results, stderr } = await invoke({ DATABASE_URL: `sqlite:${join(home.root, 'lambda.db')}` }, [gatewayEvent('GET', '/healthz')]);
+    const message = 'On AWS Lambda the store must be PostgreSQL: set DATABASE_URL to a postgres:// URL (a function keeps no files between invocations).';
+    expect(results[0]).toMatchObject({ statusCode: 503 });
+    expect(JSON.parse(results[0]!.body)).toEqual({ error: { message, type: 'unavailable' } });
+    expect(stderr.trim()).toBe(`Error: ${message}`);
+  });
+
+  it.skipIf(TEST_STORE !== 'postgres')('on PostgreSQL: /healthz, an answer for a token from the local OpenAI-compatible server, and 401 without one', async () => {
+    const secret = newTokenSecret();
+    const store = await openStore(parseStoreLocation(databaseUrl(), ROOT));
+    await store.createToken({ name: 'alice', hash: hashTokenSecret(secret) });
+    await store.close();
+    const question = JSON.stringify({ text: 'hello from lambda' });
+    const { results } = await invoke({ DATABASE_URL: databaseUrl() }, [
+      gatewayEvent('GET', '/healthz'),
+      gatewayEvent('POST', '/v1/ask', { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, question),
+      gatewayEvent('POST', '/v1/ask', { 'content-type': 'application/json' }, question),
+    ]);
+    expect(results.map((result) => result.statusCode)).toEqual([200, 200, 401]);
+    expect(JSON.parse(results[0]!.body)).toEqual({ status: 'ok' });
+    expect(JSON.parse(results[1]!.body)).toMatchObject({ answer: 'You said: hello from lambda', cached: false });
+    expect(JSON.parse(results[2]!.body)).toMatchObject({ error: { type: 'authentication' } });
+    // The question went upstream with the server's key; the token never left.
+    expect(server.chatRequests.at(-1)!.headers.authorization).toBe(`Bearer ${PLANTED_KEY}`);
+    expect((await home.rows<{ content: string }>("SELECT content FROM messages WHERE role = 'user'")).map((row) => row.content)).toEqual(['hello from lambda']);
   });
 });

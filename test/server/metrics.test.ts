@@ -1,17 +1,18 @@
 /**
  * GET /metrics over real HTTP (the app on a loopback port, a real SQLite store, a fake chat
- * model): behind a bearer token like every route but health; requests counted by route
- * pattern and status, latency as a histogram per route, answers from the shared cache, and
- * model calls that failed upstream.
+ * model, observed as server-app.ts observes the real one): behind a bearer token like every
+ * route but health; requests counted by route pattern and status, latency as a histogram per
+ * route and per stage, cache lookups by kind, and model calls that failed upstream. The whole
+ * server with real adapters: test/cli/serve-metrics.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ResponseCache } from '../../src/cache/response-cache.js';
 import { AssistantError } from '../../src/errors.js';
 import { createApp } from '../../src/server/app.js';
+import { observedChatModel, ObservedResponseCache, observedStore } from '../../src/server/metric-observers.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
 import type { RequestRecord, TokenRecord } from '../../src/store/store.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -35,10 +36,10 @@ beforeEach(async () => {
   store = await openStore({ kind: 'sqlite', path: join(directory, 'store.db') });
   logged = [];
   const metrics = new ServerMetrics();
-  const chatModel = metrics.countingUpstreamErrors(new FakeChatModel({ pieces: ['four'] }, { pieces: ['half'], failure: new AssistantError('The model broke.') }));
-  const cache = new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }, metrics.countingCacheHits({ record: (records) => logged.push(...records), flush: async () => {} }));
+  const chatModel = observedChatModel(new FakeChatModel({ pieces: ['four'] }, { pieces: ['half'], failure: new AssistantError('The model broke.') }), metrics);
+  const cache = new ObservedResponseCache(metrics, store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }, { record: (records) => logged.push(...records), flush: async () => {} });
   const app = createApp(
-    { store, chatModel, cache, metrics, usage: store, tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(ALICE) ? alice : undefined) }, ready: async () => {} },
+    { store: observedStore(store, metrics), chatModel, cache, metrics, usage: store, tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(ALICE) ? alice : undefined) }, ready: async () => {} },
     TEST_SETTINGS,
   );
   server = await listenOnLoopback(app);
@@ -69,7 +70,7 @@ describe('GET /metrics', () => {
     expect(await response.json()).toMatchObject({ error: { type: 'authentication' } });
   });
 
-  it('counts requests by route pattern and status, latency per route, cache hits and upstream errors', async () => {
+  it('counts requests by route pattern and status, latency per route and stage, cache lookups and upstream errors', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await ask({ text: 'two and two?', temperature: 0 })).status).toBe(200);
     const again = (await (await ask({ text: 'two and two?', temperature: 0 })).json()) as { answer: string; cached: boolean };
@@ -87,21 +88,28 @@ describe('GET /metrics', () => {
     expect([...samples.keys()].some((name) => name.includes('nowhere'))).toBe(false);
     expect(samples.get('assistant_http_request_duration_seconds_count{method="POST",route="/v1/ask"}')).toBe(4);
     expect(samples.get('assistant_http_request_duration_seconds_bucket{method="POST",route="/v1/ask",le="+Inf"}')).toBe(4);
-    expect(samples.get('assistant_answer_cache_hits_total')).toBe(1);
-    expect(samples.get('assistant_upstream_errors_total')).toBe(1);
+    expect(samples.get('assistant_cache_hits_total{kind="chat"}')).toBe(1);
+    expect(samples.get('assistant_cache_misses_total{kind="chat"}')).toBe(1);
+    expect(samples.get('assistant_upstream_errors_total{endpoint="chat",status="none",error="AssistantError"}')).toBe(1);
+    // The answer and the failed one's half: a first token each; one whole answer.
+    expect(samples.get('assistant_stage_duration_seconds_count{stage="first_token"}')).toBe(2);
+    expect(samples.get('assistant_stage_duration_seconds_count{stage="chat"}')).toBe(1);
+    expect(samples.get('assistant_stage_duration_seconds_bucket{stage="chat",le="+Inf"}')).toBe(1);
+    // Three questions and two answers stored (the failed answer's half too), and three turns.
+    expect(samples.get('assistant_stage_duration_seconds_count{stage="store_write"}')).toBeGreaterThanOrEqual(6);
     // The cache's own request log still receives its rows.
     expect(logged.filter((record) => record.cached)).toHaveLength(1);
   });
 
   it('a client that goes away is not an upstream error', async () => {
     const metrics = new ServerMetrics();
-    const chatModel = metrics.countingUpstreamErrors(new FakeChatModel({ pieces: ['first '], stall: true }));
+    const chatModel = observedChatModel(new FakeChatModel({ pieces: ['first '], stall: true }), metrics);
     const controller = new AbortController();
     const events = chatModel.generate({ model: 'chat-model', messages: [], stream: true }, { signal: controller.signal })[Symbol.asyncIterator]();
     expect(await events.next()).toMatchObject({ value: { type: 'text' } });
     const ended = events.next();
     controller.abort();
     await expect(ended).rejects.toMatchObject({ name: 'AbortError' });
-    expect(metrics.exposition()).toContain('\nassistant_upstream_errors_total 0\n');
+    expect(metrics.exposition()).not.toContain('assistant_upstream_errors_total{');
   });
 });

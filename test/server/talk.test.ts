@@ -13,6 +13,8 @@ import { hashTokenSecret } from '../../src/tokens/token-secret.js';
 import { FakeChatModel } from '../support/fake-chat-model.js';
 import { FakeSynthesizer, FAKE_SPEECH_FORMAT } from '../support/fake-synthesizer.js';
 import { FakeTranscriber } from '../support/fake-transcriber.js';
+import { serverSentEvents } from '../support/serve-process.js';
+import { AssistantError } from '../../src/errors.js';
 import { TEST_SETTINGS, baseOf, listenOnLoopback } from '../support/app-server.js';
 
 /** What fetch takes as a body. */
@@ -29,13 +31,13 @@ let base: string;
 let transcriber: FakeTranscriber;
 let synthesizer: FakeSynthesizer;
 
-async function start(chatModel = new FakeChatModel({ pieces: ['It is sunny. ', 'Take a hat.'] })): Promise<void> {
+async function start(chatModel = new FakeChatModel({ pieces: ['It is sunny. ', 'Take a hat.'] }), { speech = true } = {}): Promise<void> {
   const app = createApp(
     {
       store, chatModel, cache: new ResponseCache(store, { enabled: true, maxBytes: 1e6, ttlSeconds: undefined }),
       tokens: { tokenByHash: async (hash) => (hash === hashTokenSecret(TOKEN) ? record : undefined) },
       usage: store,
-      speech: { transcriber, synthesizer }, ready: async () => {},
+      speech: speech ? { transcriber, synthesizer } : undefined, ready: async () => {},
     },
     {
       ...TEST_SETTINGS,
@@ -121,5 +123,39 @@ describe('POST /v1/talk', () => {
     const body = (await (await talk(memo, { 'content-type': 'audio/wav' })).json()) as { answer: string; audio: unknown; speechError: string };
     expect(body).toMatchObject({ answer: 'It is sunny. Take a hat.', audio: null });
     expect(body.speechError).toMatch(/no voice for "Take a hat\."/);
+  });
+});
+
+describe('POST /v1/talk with Accept: text/event-stream', () => {
+  const events = async (response: Response): Promise<Array<[string, any]>> => {
+    const all: Array<[string, any]> = [];
+    for await (const { event, data } of serverSentEvents(response.body!)) all.push([event, data]);
+    return all;
+  };
+
+  it('without speech configured is the same 503 as without streaming', async () => {
+    await start(undefined, { speech: false });
+    for (const accept of ['text/event-stream', 'application/json']) {
+      const response = await talk(memo, { 'content-type': 'audio/wav', accept });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error: { message: 'This server has no speech configured.', type: 'unavailable' } });
+    }
+  });
+
+  it('a model failure mid-answer ends the stream with an error event in /v1/ask\'s shape; the question is kept', async () => {
+    await start(new FakeChatModel({ pieces: ['It is'], failure: new AssistantError('The model broke.') }));
+    const all = await events(await talk(memo, { 'content-type': 'audio/wav', accept: 'text/event-stream' }));
+    const session = all[0]![1].session as string;
+    expect(all.map(([event]) => event)).toEqual(['session', 'transcript', 'text', 'audio', 'error']);
+    expect(all.at(-1)![1]).toEqual({ error: { message: 'The model broke. The question was saved.', type: 'upstream' }, session });
+    expect((await store.messages(session)).map((message) => [message.role, message.status, message.content])).toEqual([['user', 'complete', 'what is the weather'], ['assistant', 'error', 'It is']]);
+  });
+
+  it('a speech failure stops the audio there; the text goes on and done says why', async () => {
+    synthesizer = new FakeSynthesizer().fail('Take a hat.');
+    await start();
+    const all = await events(await talk(memo, { 'content-type': 'audio/wav', accept: 'text/event-stream' }));
+    expect(all.map(([event, data]) => (event === 'audio' ? `audio ${data.text}` : event))).toEqual(['session', 'transcript', 'text', 'text', 'audio It is sunny.', 'done']);
+    expect(all.at(-1)![1]).toMatchObject({ answer: 'It is sunny. Take a hat.', status: 'complete', speechError: expect.stringMatching(/no voice for "Take a hat\."/) });
   });
 });

@@ -78,5 +78,27 @@ export function describeTokenStoreConformance(name: string, factory: StoreFactor
       await store.touchToken(bob.id, clock + 3000);
       expect((await store.listTokens()).map((token) => token.lastUsedAt)).toEqual([new Date(clock + 2000), new Date(clock + 3000)]);
     });
+
+    it('copies tokens to another store with their hashes; again, it keeps the earlier revoke and the later use; a taken name is left alone', async () => {
+      const source = await open();
+      const target = await open();
+      await source.createToken({ name: 'alice', hash: HASH_A, requestsPerMinute: 60 });
+      await source.createToken({ name: 'bob', hash: HASH_B });
+      await target.createToken({ name: 'bob', hash: 'c'.repeat(64) });
+      const copied = await source.tokensForCopy();
+      expect(copied.map((token) => [token.name, token.hash])).toEqual([['alice', HASH_A], ['bob', HASH_B]]);
+      expect(await Promise.all(copied.map((token) => target.importToken(token)))).toEqual(['added', 'name-taken']);
+      const { hash: _hash, ...alice } = copied[0]!;
+      expect(await target.tokenByHash(HASH_A)).toEqual(alice);
+      expect(await target.tokenByHash(HASH_B)).toBeUndefined();
+
+      // The target's own use, then the source's revoke: copied again, both hold.
+      await target.touchToken(copied[0]!.id, clock + 5000);
+      clock += 1000;
+      await source.revokeToken('alice');
+      const [again] = await source.tokensForCopy();
+      expect(await target.importToken(again!)).toBe('already-there');
+      expect(await target.tokenByHash(HASH_A)).toMatchObject({ revokedAt: new Date(clock), lastUsedAt: new Date(clock + 4000), requestsPerMinute: 60 });
+    });
   });
 }

@@ -40,6 +40,8 @@ export interface ChatReply {
   model?: string;
   /** After the headers and this many content chunks, send nothing more and keep the connection open until the client goes (an answer still streaming, or a stalled server; without streaming: half the body). */
   stallAfterChunks?: number;
+  /** Streaming: after this many content chunks, send nothing more until `until` resolves, then the rest (the test lets the answer go on once it has seen what it waits for). */
+  holdAfterChunks?: { chunks: number; until: Promise<unknown> };
   /** While stalled, send an SSE comment (`: ping`) this often, in milliseconds. */
   keepAliveMs?: number;
   /** The message's content is null (streaming: no content deltas at all). */
@@ -304,6 +306,7 @@ export class FakeOpenAIServer {
         return;
       }
       if (reply.stallAfterChunks !== undefined && index >= reply.stallAfterChunks) return stall();
+      if (reply.holdAfterChunks?.chunks === index) await reply.holdAfterChunks.until;
       if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
       if (response.destroyed) return;
       send(chunk({ content: piece }, null));

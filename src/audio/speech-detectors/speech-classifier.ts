@@ -11,6 +11,10 @@ export interface SpeechClassifier {
    * length (20 ms by default). Synchronous so the segmenter's push() stays synchronous.
    */
   isSpeech(frame: Buffer): boolean;
-  /** Forget what was learnt about the stream so far (optional; the energy rule keeps its noise floor). */
-  reset?(): void;
+  /**
+   * For a classifier whose model runs asynchronously (Silero through onnxruntime): work out
+   * a chunk's decisions ahead. The caller awaits it with each chunk, in order, before
+   * push()ing that chunk to the segmenter; then isSpeech() answers synchronously.
+   */
+  analyse?(chunk: Buffer): Promise<void>;
 }
