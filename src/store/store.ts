@@ -187,6 +187,8 @@ export interface RequestRecord {
   characters?: number | undefined;
   cached: boolean;
   requestId?: string | undefined;
+  /** Made before its turn was committed (talk's speculative start); the turn key says whether the turn used it. */
+  speculative?: boolean | undefined;
 }
 
 export interface StoredRequest extends RequestRecord {
