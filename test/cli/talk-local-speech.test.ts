@@ -80,20 +80,25 @@ describe('--tts espeak and --tts-command', () => {
     server.enqueue({ text: hostile });
     const wav = join(home.root, 'speech.wav');
     writeFileSync(wav, encodeWav(silence(200)));
-    // The script records each of its arguments on its own NUL-terminated record, then writes the WAV to {out}.
-    const tts = script('record-args', `printf '%s\\0' "$@" > "${join(home.root, 'args')}"; cp "${wav}" "$4"`);
+    // The script records each of its arguments (one file per call, NUL-terminated), then writes the WAV to {out}.
+    const tts = script('record-args', `printf '%s\\0' "$@" > "${join(home.root, 'args')}-$$"; cp "${wav}" "$4"`);
     const { player, clips } = keepingPlayer();
     const result = await home.run(['ask', '--speak', '--player', player, '--tts-command', `${tts} --text {text} --out {out}`, 'say it'], { cwd: home.root });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const args = readFileSync(join(home.root, 'args'), 'utf8').split('\0').slice(0, -1);
-    expect(args).toHaveLength(4);
-    expect(args[0]).toBe('--text');
-    expect(args[1]).toBe(hostile);
-    expect(args[2]).toBe('--out');
+    const calls = readdirSync(home.root)
+      .filter((file) => file.startsWith('args-'))
+      .map((file) => readFileSync(join(home.root, file), 'utf8').split('\0').slice(0, -1));
+    // However the reply is cut into clips (sentences, clauses), each piece is one argument, verbatim.
+    for (const args of calls) {
+      expect(args).toHaveLength(4);
+      expect([args[0], args[2]]).toEqual(['--text', '--out']);
+    }
+    const pieces = calls.map((args) => args[1]!).sort((a, b) => hostile.indexOf(a) - hostile.indexOf(b));
+    expect(pieces.join(' ')).toBe(hostile);
     expect(existsSync(join(home.root, 'PWNED'))).toBe(false);
     expect(existsSync(join(home.root, 'PWNED2'))).toBe(false);
-    expect(clips()).toHaveLength(1);
+    expect(clips()).toHaveLength(calls.length);
   });
 
   it('text on stdin when the command has no {text}; a repeated sentence comes from the cache, keyed by the command', async () => {
