@@ -226,7 +226,10 @@ export class Speculation {
 
   private servedSynthesizer(real: Synthesizer): Synthesizer {
     return {
-      baseURL: real.baseURL,
+      // Read through: the engine can change mid-turn (a 404 falls back to espeak-ng), and the cache key follows it.
+      get baseURL() {
+        return real.baseURL;
+      },
       synthesize: async (request: SpeechRequest, options) => {
         const clip = this.clip;
         const voice = this.dependencies.voice;

@@ -250,6 +250,27 @@ describe('a speech server without /audio/speech (Ollama answers 404)', () => {
   });
 });
 
+describe('the espeak-ng fallback in a spoken turn (with its speculative start)', () => {
+  it.skipIf(!espeakInstalled)("espeak-ng's clips are cached as espeak-ng's, so a server that speaks later is asked for every clip", async () => {
+    const recording = spokenQuestion('What time is it?');
+    const stt = script('stt', 'echo "What time is it?"');
+    const { player, clips } = keepingPlayer();
+    server.defaultSpeech = { status: 404, errorMessage: '404 page not found' };
+    server.defaultReply = { text: 'It is noon. Time for lunch.' };
+    const first = await home.run(['talk', '--device', `wav:${recording}`, '--player', player, '--stt-command', `${stt} {file}`, '--session', 'spoken']);
+    expect(first.code).toBe(0);
+    expect(first.stderr.match(/speaking with espeak-ng instead/g)).toHaveLength(1);
+    expect(clips().length).toBeGreaterThanOrEqual(2);
+
+    server.reset();
+    server.defaultReply = { text: 'It is noon. Time for lunch.' };
+    const second = await home.run(['talk', '--device', `wav:${recording}`, '--player', player, '--stt-command', `${stt} {file}`, '--session', 'spoken2']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(/Note|Error/);
+    expect(server.speechRequests.map((request) => request.body.input)).toEqual(['It is noon.', 'Time for lunch.']);
+  });
+});
+
 describe('settings', () => {
   it('a project .env cannot choose a speech program or command; assistant config shows the engines and where they came from', async () => {
     const project = join(home.root, 'project');
