@@ -35,9 +35,10 @@ export interface BoundedCheck {
 export async function runBounded(check: BoundedCheck, clock: Clock): Promise<CheckResult[]> {
   const stop = new AbortController();
   const timer = new AbortController();
+  let overran = false;
   const overrun = clock.sleep(check.limitMilliseconds, timer.signal).then(
     (): CheckResult[] => {
-      stop.abort();
+      overran = true;
       return [{ name: check.name, status: 'problem', found: `did not finish within ${check.limitMilliseconds / 1000} s`, fix: 'see what it waits for (a device, a server, the database) and try again' }];
     },
     (): CheckResult[] => [],
@@ -48,6 +49,8 @@ export async function runBounded(check: BoundedCheck, clock: Clock): Promise<Che
     return [{ name: check.name, status: 'problem', found: errorMessage(error) }];
   } finally {
     timer.abort();
+    // Told to stop only once its result is decided, so its abort cannot be taken for its answer.
+    if (overran) stop.abort();
   }
 }
 

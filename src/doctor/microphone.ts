@@ -9,7 +9,12 @@ import { RECORDING_FORMAT } from '../audio/wav.js';
 import { errorMessage } from '../errors.js';
 import { ok, problem, warning, type CheckResult } from './check.js';
 
-/** Below this RMS level (dBFS) over the second, the input is called too quiet. A quiet room through a working microphone measures about -60 to -45. */
+/**
+ * At or below this RMS level (dBFS) the input is silent: a muted or absent source, which SoX
+ * records as zeros or as its dither alone (about -96 dBFS, one step of 16-bit audio).
+ */
+export const SILENT_DECIBELS = -90;
+/** Below this RMS level the input is called too quiet. A quiet room through a working microphone measures about -60 to -45. */
 export const TOO_QUIET_DECIBELS = -70;
 
 const ONE_SECOND_BYTES = RECORDING_FORMAT.sampleRate * RECORDING_FORMAT.channels * 2;
@@ -26,8 +31,9 @@ export async function checkMicrophone(recorder: Recorder, device: string | undef
   if (audio.length === 0) return problem('microphone', `${input} gave no audio`, deviceFix);
   const seconds = (audio.length / ONE_SECOND_BYTES).toFixed(1);
   const level = decibels(audio);
-  if (level <= -100) return problem('microphone', `${seconds} s from ${input} is silent (all zeros): the input is muted or not connected`, deviceFix);
-  const found = `${seconds} s from ${input}, level ${level.toFixed(0)} dBFS`;
+  const levelText = level <= -100 ? 'all zeros' : `${level.toFixed(0)} dBFS`;
+  if (level <= SILENT_DECIBELS) return problem('microphone', `${seconds} s from ${input} is silent (${levelText}): the input is muted or not connected`, deviceFix);
+  const found = `${seconds} s from ${input}, level ${levelText}`;
   if (level < TOO_QUIET_DECIBELS) return warning('microphone', `${found}: too quiet for speech to be heard`, deviceFix);
   return ok('microphone', found);
 }

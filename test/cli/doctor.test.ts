@@ -103,7 +103,7 @@ describe('assistant doctor', () => {
     writeFileSync(microphone, encodeWav(silence(2000)));
     const result = await doctor(['--device', `wav:${microphone}`]);
     expect(result.code).toBe(1);
-    expect(linesOf(result).get('microphone')).toMatchObject({ status: 'problem', text: expect.stringMatching(/is silent \(all zeros\).*Fix: choose the microphone with --device/) });
+    expect(linesOf(result).get('microphone')).toMatchObject({ status: 'problem', text: expect.stringMatching(/is silent \(all zeros\): the input is muted or not connected\. Fix: choose the microphone with --device/) });
   });
 
   it('says the API cannot be reached when nothing listens there', async () => {
