@@ -24,9 +24,9 @@ export const defineDoctor: CommandDefinition = (program, run) => {
     .description('check the set-up (Node, SoX, microphone, player, API and models, speech, store, .env) and say how to fix what is wrong')
     .option('--device <name>', 'microphone to check, as for talk (env ASSISTANT_DEVICE)')
     .option('--player <command>', 'player to check, as for talk (env ASSISTANT_PLAYER, default play)')
-    .option('-m, --model <name>', 'chat model to look for (env ASSISTANT_MODEL)')
-    .option('--stt-model <name>', 'speech-to-text model to look for (env ASSISTANT_STT_MODEL)')
-    .option('--tts-model <name>', 'text-to-speech model to look for (env ASSISTANT_TTS_MODEL)')
+    .option('-m, --model <name>', 'chat model to look for (env ASSISTANT_MODEL, default gpt-4o-mini)')
+    .option('--stt-model <name>', 'speech-to-text model to look for (env ASSISTANT_STT_MODEL, default gpt-4o-mini-transcribe)')
+    .option('--tts-model <name>', 'text-to-speech model to look for (env ASSISTANT_TTS_MODEL, default gpt-4o-mini-tts)')
     .option('--json', 'print one JSON object: ok, problems, warnings, checks (name, status, found, fix)')
     .addHelpText('after', HELP)
     .action((options: DoctorOptionValues) =>

@@ -87,6 +87,14 @@ describe('assistant doctor', () => {
     expect(report.checks.find((check) => check.name === 'chat model')).toMatchObject({ status: 'warning', found: expect.stringContaining('no-such-model is not listed'), fix: expect.stringContaining('--model') });
   });
 
+  it('colours the statuses only where colour is wanted (a terminal, FORCE_COLOR), never with NO_COLOR', async () => {
+    const coloured = await doctor([], { FORCE_COLOR: '1' });
+    expect(coloured.stdout).toContain('\u001b[32mok      \u001b[39m node');
+    const plain = await doctor([], { FORCE_COLOR: '1', NO_COLOR: '1' });
+    expect(plain.stdout).not.toContain('\u001b[');
+    expect(plain.stdout).toMatch(/^ok +node +Node\.js /m);
+  });
+
   it('finds no SoX on a PATH without it: a problem with the install hint, for SoX and the microphone', async () => {
     const empty = join(home.root, 'bin');
     mkdirSync(empty);
