@@ -26,7 +26,9 @@ export async function checkApi(fetch: Fetch, chat: Endpoint, chosen: readonly Ch
   };
   const chatListing = await listingOf(chat);
   if ('failed' in chatListing) return [chatListing.failed];
-  const results: CheckResult[] = [ok('api', `${shownUrl(chat.baseURL)} answers${chat.apiKey ? ' and accepts the key' : ' (no key set)'}`)];
+  // Without a model list (404) the key was not put to the test: the speech checks still do.
+  const keyWord = 'unlisted' in chatListing ? '' : chat.apiKey ? ' and accepts the key' : ' (no key set)';
+  const results: CheckResult[] = [ok('api', `${shownUrl(chat.baseURL)} answers${keyWord}`)];
   for (const { use, model, endpoint } of chosen) {
     const listing = await listingOf(endpoint);
     const where = shownUrl(endpoint.baseURL);
