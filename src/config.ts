@@ -56,6 +56,12 @@ export interface Config {
   device: string | undefined;
   /** Silence that ends what you say, in milliseconds. Default 700. */
   silenceMilliseconds: number;
+  /** A pause inside what you say after which talk starts the turn speculatively, in milliseconds. Default 200. */
+  pauseMilliseconds: number;
+  /** Silence that ends what you say when the words are unfinished ("and", "the", a comma...), in milliseconds. Default 1200. */
+  unfinishedSilenceMilliseconds: number;
+  /** Silence that ends a complete question or command, in milliseconds. Default 400. */
+  completeSilenceMilliseconds: number;
   /** Longest single utterance, in seconds. Default 30. */
   maxUtteranceSeconds: number;
   /** What tells speech from other sound in `talk`: silero (neural), webrtc, or energy (also the fallback when the others cannot load). Default silero. */
@@ -287,6 +293,9 @@ const settings: Setting[] = [
   { key: 'player', environmentVariable: 'ASSISTANT_PLAYER', parse: name, fallback: () => 'play', dotenv: COMMANDS },
   { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: name, fallback: () => undefined, dotenv: COMMANDS },
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700, dotenv: 'allowed' },
+  { key: 'pauseMilliseconds', environmentVariable: 'ASSISTANT_PAUSE_MS', parse: numberIn(100, 10_000, true), fallback: () => 200, dotenv: 'allowed' },
+  { key: 'unfinishedSilenceMilliseconds', environmentVariable: 'ASSISTANT_UNFINISHED_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 1200, dotenv: 'allowed' },
+  { key: 'completeSilenceMilliseconds', environmentVariable: 'ASSISTANT_COMPLETE_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 400, dotenv: 'allowed' },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30, dotenv: 'tighten' },
   { key: 'detector', environmentVariable: 'ASSISTANT_DETECTOR', parse: oneOf('silero', 'webrtc', 'energy'), fallback: () => 'silero', dotenv: 'allowed' },
   { key: 'detectorModel', environmentVariable: 'ASSISTANT_DETECTOR_MODEL', parse: name, fallback: () => undefined, dotenv: { never: 'a model file to load is never taken from a project .env' } },
@@ -400,6 +409,9 @@ function dotenvSummary(report: DotenvReport, distrust: string | undefined): stri
 /** The command-line flag that sets a key, for error messages. */
 function flagName(key: ConfigKey): string {
   if (key === 'silenceMilliseconds') return '--silence';
+  if (key === 'pauseMilliseconds') return '--pause';
+  if (key === 'unfinishedSilenceMilliseconds') return '--unfinished-silence';
+  if (key === 'completeSilenceMilliseconds') return '--complete-silence';
   if (key === 'maxInputBytes') return '--max-input';
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

@@ -15,6 +15,10 @@ interface TalkOptionValues extends SessionOptionValues, ModelOptionValues {
   ttsModel?: string;
   language?: string;
   silence?: string;
+  pause?: string;
+  unfinishedSilence?: string;
+  completeSilence?: string;
+  speculate?: boolean;
   keepAudio?: string;
   cache?: boolean;
   verbose?: boolean;
@@ -53,7 +57,11 @@ export const defineTalk: CommandDefinition = (program, run) => {
     .option('--stt-model <name>', 'speech-to-text model (env ASSISTANT_STT_MODEL, default gpt-4o-mini-transcribe)')
     .option('--tts-model <name>', 'text-to-speech model (env ASSISTANT_TTS_MODEL, default gpt-4o-mini-tts)')
     .option('--language <code>', 'language hint for transcription, e.g. en (env ASSISTANT_LANGUAGE)')
-    .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)');
+    .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)')
+    .option('--pause <ms>', 'a pause after which the answer is prepared (not spoken) in case you are done, in milliseconds (env ASSISTANT_PAUSE_MS, default 200)')
+    .option('--unfinished-silence <ms>', 'silence that ends your turn when your words are unfinished ("and", "the", a comma), in milliseconds (env ASSISTANT_UNFINISHED_SILENCE_MS, default 1200)')
+    .option('--complete-silence <ms>', 'silence that ends a complete question or command, in milliseconds (env ASSISTANT_COMPLETE_SILENCE_MS, default 400)')
+    .option('--no-speculate', 'do not prepare the answer during pauses (fewer transcription calls; the end of your turn no longer listens to the words)');
   addModelOptions(command);
   command
     .option('--keep-audio <dir>', 'save each recorded utterance as a WAV file in dir')
@@ -73,6 +81,9 @@ export const defineTalk: CommandDefinition = (program, run) => {
           ttsModel: options.ttsModel,
           language: options.language,
           silenceMilliseconds: options.silence,
+          pauseMilliseconds: options.pause,
+          unfinishedSilenceMilliseconds: options.unfinishedSilence,
+          completeSilenceMilliseconds: options.completeSilence,
         },
         async (context) =>
           (await import('./talk.js')).talk(
@@ -84,6 +95,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
               bargeIn: options.bargeIn === true,
               ...(options.keepAudio !== undefined ? { keepAudio: options.keepAudio } : {}),
               verbose: options.verbose === true,
+              speculate: options.speculate !== false,
               cache: options.cache,
             },
             context,

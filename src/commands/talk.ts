@@ -22,6 +22,8 @@ export interface TalkOptions {
   bargeIn: boolean;
   keepAudio?: string;
   verbose: boolean;
+  /** false: --no-speculate (no speculative start during pauses, and so no word-aware end). Default true. */
+  speculate?: boolean;
   /** true: --cache, false: --no-cache, undefined: the cacheAnswers setting decides. */
   cache: boolean | undefined;
   wait?: boolean;
@@ -81,9 +83,16 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     input = new MicrophoneListener({
       recorder: recorder!,
       status,
-      detector: { trailingSilenceMilliseconds: settings.silenceMilliseconds, maximumUtteranceMilliseconds: settings.maxUtteranceSeconds * 1000, classifier },
+      detector: {
+        trailingSilenceMilliseconds: settings.silenceMilliseconds,
+        pauseMilliseconds: settings.pauseMilliseconds,
+        maximumUtteranceMilliseconds: settings.maxUtteranceSeconds * 1000,
+        classifier,
+      },
       bargeIn: options.bargeIn,
       onBargeIn: () => act('stop-answer'),
+      onPause: (pause) => session?.paused(pause),
+      onResume: () => session?.resumed(),
     });
   }
 
@@ -101,6 +110,11 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
       keepAudioDirectory: options.keepAudio,
       // The prompt shows what was typed; otherwise (piped, or stdout redirected) it is echoed as "You: ...".
       echoTyped: options.text && promptOutput !== terminal.stdout,
+      speculate: options.speculate !== false,
+      turnEnd:
+        options.speculate === false
+          ? undefined
+          : { unfinishedMilliseconds: settings.unfinishedSilenceMilliseconds, undecidedMilliseconds: settings.silenceMilliseconds, completeMilliseconds: settings.completeSilenceMilliseconds },
     },
   );
 

@@ -61,6 +61,8 @@ export interface TurnRequest extends Omit<ExchangeRequest, 'userText' | 'turnKey
    * person heard only that); `printed`, the whole answer that arrived (ask printed it).
    */
   keep: 'heard' | 'printed';
+  /** The turn's key in the request log; a speculative start (talk) has filed its calls under it already. Default: a new one. */
+  turnKey?: string | undefined;
 }
 
 /** What the front end shows while the turn runs. */
@@ -89,7 +91,7 @@ export type TurnOutcome =
 
 export async function runTurn(dependencies: TurnDependencies, request: TurnRequest, input: TurnInput, events: TurnEvents, signal: AbortSignal): Promise<TurnOutcome> {
   const now = dependencies.now ?? Date.now;
-  const turnKey = randomUUID();
+  const turnKey = request.turnKey ?? randomUUID();
   const cpuAtStart = process.cpuUsage();
   const trace = { sessionId: request.sessionId, turnKey, ...(request.token === undefined ? {} : { token: request.token }) };
   const timings: TurnTimings =

@@ -105,6 +105,8 @@ export const echoReply: ReplySource = (request) => {
 
 export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
+  /** Requests whose client closed the connection before the response was complete (aborted). */
+  readonly abandoned: RecordedRequest[] = [];
   private readonly queue: ReplySource[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
   defaultReply: ReplySource = echoReply;
@@ -140,6 +142,7 @@ export class FakeOpenAIServer {
   /** Forgets requests and scripted replies, and restores the defaults (between tests). */
   reset(): void {
     this.requests.length = 0;
+    this.abandoned.length = 0;
     this.queue.length = 0;
     this.transcriptions.length = 0;
     this.speechReplies.length = 0;
@@ -184,6 +187,9 @@ export class FakeOpenAIServer {
     }
     const recorded: RecordedRequest = { method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0]!, headers: request.headers, body, rawBody };
     this.requests.push(recorded);
+    response.on('close', () => {
+      if (!response.writableFinished) this.abandoned.push(recorded);
+    });
     if (this.acceptedKey !== undefined && request.headers.authorization !== `Bearer ${this.acceptedKey}`) {
       return sendError(response, 401, 'Incorrect API key provided.', 'invalid_api_key');
     }
