@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
   db: async () => (await import('./commands/db.command.js')).defineDb,
   token: async () => (await import('./commands/token.command.js')).defineToken,
   config: async () => (await import('./commands/config.command.js')).defineConfig,
+  doctor: async () => (await import('./commands/doctor.command.js')).defineDoctor,
   serve: async () => (await import('./commands/serve.command.js')).defineServe,
 };
 

@@ -37,6 +37,7 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['token', 'list'], ['--json']],
   [['token', 'revoke'], []],
   [['config'], ['--json']],
+  [['doctor'], ['--device', '--player', '--model', '--stt-model', '--tts-model', '--json']],
   [['serve'], ['--host', '--port', '--tls-cert', '--tls-key']],
 ];
 
@@ -118,7 +119,7 @@ describe('start-up loads only what is used', () => {
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
     const urls = await modulesLoaded(['--help']);
     for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
-    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'doctor', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
   });
 
   it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {

@@ -117,6 +117,8 @@ export class FakeOpenAIServer {
   defaultSpeech: SpeechReply = {};
   /** Replies for speech requests whose input is exactly this text (every time, retries too); checked before speechReplies. */
   readonly speechByInput = new Map<string, SpeechReply>();
+  /** When set, every request without `Authorization: Bearer <this>` is refused with 401, as OpenAI refuses a wrong key. */
+  acceptedKey: string | undefined;
   private server: Server | undefined;
   private port = 0;
 
@@ -148,6 +150,7 @@ export class FakeOpenAIServer {
     this.defaultReply = echoReply;
     this.defaultTranscript = { text: 'hello from the microphone' };
     this.defaultSpeech = {};
+    this.acceptedKey = undefined;
   }
 
   /** The next requests get these replies, in order; then the default again. */
@@ -187,6 +190,9 @@ export class FakeOpenAIServer {
     response.on('close', () => {
       if (!response.writableFinished) this.abandoned.push(recorded);
     });
+    if (this.acceptedKey !== undefined && request.headers.authorization !== `Bearer ${this.acceptedKey}`) {
+      return sendError(response, 401, 'Incorrect API key provided.', 'invalid_api_key');
+    }
 
     if (recorded.path === '/v1/chat/completions' && recorded.method === 'POST') {
       const source = this.queue.shift() ?? this.defaultReply;
