@@ -8,6 +8,8 @@ interface HistoryOptionValues {
   yes?: boolean;
   limit?: number;
   json?: boolean;
+  format?: string;
+  last?: boolean;
 }
 
 const EXAMPLES = examples([
@@ -15,6 +17,8 @@ const EXAMPLES = examples([
   "assistant history --session work       one session's transcript",
   'assistant history --search "release"   messages that mention release',
   'assistant history --delete work        remove a session for good',
+  'assistant history -s work --format markdown > work.md   a session as a document',
+  'assistant history -s work --last       only the last answer (for scripts)',
 ]);
 
 export const defineHistory: CommandDefinition = (program, run) => {
@@ -26,6 +30,8 @@ export const defineHistory: CommandDefinition = (program, run) => {
     .option('--delete <id>', 'delete a session, its messages and what it cached (answers, speech, transcriptions)')
     .option('-y, --yes', 'delete without asking (a terminal asks for confirmation)')
     .option('-n, --limit <n>', 'at most n sessions or search hits (default 20); with --session, the last n messages', Number)
+    .option('--format <format>', 'with --session: text (default) or markdown, a readable document')
+    .option('--last', "with --session: print only the last answer's text")
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLES)
     .action((options: HistoryOptionValues) =>
