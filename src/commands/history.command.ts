@@ -1,4 +1,5 @@
 /** `assistant history`: its options and help. The command itself is history.ts. */
+import { Option } from 'commander';
 import { examples, type CommandDefinition } from './definition.js';
 
 interface HistoryOptionValues {
@@ -10,6 +11,7 @@ interface HistoryOptionValues {
   json?: boolean;
   format?: string;
   last?: boolean;
+  ids?: boolean;
 }
 
 const EXAMPLES = examples([
@@ -33,6 +35,8 @@ export const defineHistory: CommandDefinition = (program, run) => {
     .option('--format <format>', 'with --session: text (default) or markdown, a readable document')
     .option('--last', "with --session: print only the last answer's text")
     .option('--json', 'print JSON')
+    // For shell completion (assistant completion): session ids, newest first, one a line.
+    .addOption(new Option('--ids', 'print only session ids').hideHelp())
     .addHelpText('after', EXAMPLES)
     .action((options: HistoryOptionValues) =>
       run({}, async (context) => (await import('./history.js')).history({ ...options, json: options.json === true, yes: options.yes === true }, context)),

@@ -19,11 +19,15 @@ export interface HistoryOptions {
   format?: string;
   /** With --session: only the last answer's text, for scripts. */
   last?: boolean;
+  /** Only session ids, newest first, one a line (shell completion reads them). */
+  ids?: boolean;
   /** Delete without asking. */
   yes?: boolean;
 }
 
 const DEFAULT_LIMIT = 20;
+/** Session ids offered by shell completion: enough to find one, few enough to stay fast. */
+const COMPLETION_LIMIT = 500;
 
 export async function history(options: HistoryOptions, context: CommandContext): Promise<ExitCodeValue> {
   const chosen = [options.session, options.search, options.delete].filter((value) => value !== undefined);
@@ -45,6 +49,11 @@ export async function history(options: HistoryOptions, context: CommandContext):
 }
 
 async function list(options: HistoryOptions, store: SessionStore, terminal: Terminal): Promise<ExitCodeValue> {
+  if (options.ids === true) {
+    const sessions = await store.listSessions({ limit: options.limit ?? COMPLETION_LIMIT });
+    for (const session of sessions) terminal.line(session.id);
+    return ExitCode.Success;
+  }
   const sessions = await store.listSessions({ limit: options.limit ?? DEFAULT_LIMIT });
   if (options.json) {
     terminal.json(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() })));

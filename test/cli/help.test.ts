@@ -24,7 +24,7 @@ const COMMANDS: Array<[string[], string[]]> = [
     ['--session', '--continue', '--text', '--mute', '--push-to-talk', '--barge-in', '--device', '--player', '--voice', '--speed', '--stt-model', '--tts-model', '--language', '--silence', '--system', '--model', '--temperature', '--keep-audio', '--cache', '--no-cache', '--verbose'],
   ],
   [['chat'], ['--session', '--continue', '--system', '--model', '--temperature', '--cache', '--no-cache']],
-  [['history'], ['--session', '--search', '--delete', '--yes', '--limit', '--json']],
+  [['history'], ['--session', '--search', '--delete', '--yes', '--limit', '--format', '--last', '--json']],
   [['cache'], ['stats', 'clear']],
   [['cache', 'stats'], ['--json']],
   [['cache', 'clear'], ['--json']],
@@ -38,6 +38,7 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['token', 'revoke'], []],
   [['config'], ['--json']],
   [['serve'], ['--host', '--port', '--tls-cert', '--tls-key']],
+  [['completion'], ['bash, zsh or fish']],
 ];
 
 async function help(words: string[]): Promise<string> {
@@ -118,7 +119,7 @@ describe('start-up loads only what is used', () => {
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
     const urls = await modulesLoaded(['--help']);
     for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
-    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'completion', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
   });
 
   it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {
