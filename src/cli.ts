@@ -34,6 +34,8 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
   token: async () => (await import('./commands/token.command.js')).defineToken,
   config: async () => (await import('./commands/config.command.js')).defineConfig,
   serve: async () => (await import('./commands/serve.command.js')).defineServe,
+  say: async () => (await import('./commands/say.command.js')).defineSay,
+  transcribe: async () => (await import('./commands/transcribe.command.js')).defineTranscribe,
   completion: async () => (await import('./commands/completion.command.js')).defineCompletion,
 };
 

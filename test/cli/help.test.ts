@@ -39,6 +39,8 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['config'], ['--json']],
   [['serve'], ['--host', '--port', '--tls-cert', '--tls-key']],
   [['completion'], ['bash, zsh or fish']],
+  [['say'], ['--out', '--player', '--voice', '--speed', '--tts-model', '--no-cache']],
+  [['transcribe'], ['--stt-model', '--language', '--no-cache', '--json']],
 ];
 
 async function help(words: string[]): Promise<string> {
@@ -119,7 +121,7 @@ describe('start-up loads only what is used', () => {
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
     const urls = await modulesLoaded(['--help']);
     for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
-    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'completion', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'completion', 'config', 'db', 'history', 'log', 'say', 'serve', 'stats', 'talk', 'token', 'transcribe']);
   });
 
   it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {
