@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
   serve: async () => (await import('./commands/serve.command.js')).defineServe,
   say: async () => (await import('./commands/say.command.js')).defineSay,
   transcribe: async () => (await import('./commands/transcribe.command.js')).defineTranscribe,
+  roles: async () => (await import('./commands/roles.command.js')).defineRoles,
   completion: async () => (await import('./commands/completion.command.js')).defineCompletion,
 };
 

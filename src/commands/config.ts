@@ -62,6 +62,7 @@ function displayValue(key: ConfigKey, value: unknown): string | undefined {
 
 function describe(source: ConfigSource): string {
   if (source.kind === 'config file') return 'config file';
+  if (source.kind === 'role') return `role ${source.detail ?? ''}`.trimEnd();
   return source.kind;
 }
 
