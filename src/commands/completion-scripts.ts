@@ -3,11 +3,11 @@
  * ids come from the store at completion time through the hidden `history --ids` (no network,
  * no model: only the store is opened).
  */
-import { allCommands, type CompletionCommand, type CompletionOption } from './completion-spec.js';
+import { allCommands, type CompletionCommand, type CompletionOption, type ListingHelper } from './completion-spec.js';
 
 export type Shell = 'bash' | 'zsh' | 'fish';
 
-const SESSION_IDS = 'history --ids 2>/dev/null';
+const HELPERS: readonly ListingHelper[] = ['history --ids', 'roles --names'];
 
 export function completionScript(shell: Shell, tree: CompletionCommand, program: string): string {
   if (shell === 'fish') return fishScript(tree, program);
@@ -38,7 +38,10 @@ function bashScript(tree: CompletionCommand, program: string): string {
   const choiceCases = valueOptions.flatMap(({ command, option }) =>
     option.value?.kind === 'choices' ? [`    ${casePatterns(option.names.map((name) => key(command, name)))}) COMPREPLY=($(compgen -W ${shellQuote(option.value.choices.join(' '))} -- "$current")); return ;;`] : [],
   );
-  const sessionKeys = valueKeys((option) => option.value?.kind === 'session');
+  const listedCases = HELPERS.flatMap((helper) => {
+    const keys = valueKeys((option) => option.value?.kind === 'listed' && option.value.helper === helper);
+    return keys.length === 0 ? [] : [`    ${casePatterns(keys)}) COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" ${helper} 2>/dev/null)" -- "$current")); return ;;`];
+  });
   const otherValueKeys = valueKeys((option) => option.value?.kind === 'file' || option.value?.kind === 'other');
   const optionCases = commands.map((command) => `    ${shellQuote(command.path.join(' '))}) candidates=${shellQuote(command.options.flatMap((option) => option.names).join(' '))} ;;`);
   const subcommandCases = commands
@@ -61,7 +64,7 @@ ${valueKeys(() => true).length > 0 ? `      ${casePatterns(valueKeys(() => true)
     esac
   done
   case "$position:$previous" in
-${sessionKeys.length > 0 ? `    ${casePatterns(sessionKeys)}) COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" ${SESSION_IDS})" -- "$current")); return ;;\n` : ''}${choiceCases.join('\n')}${choiceCases.length > 0 ? '\n' : ''}${otherValueKeys.length > 0 ? `    ${casePatterns(otherValueKeys)}) return ;;\n` : ''}  esac
+${[...listedCases, ...choiceCases].map((line) => `${line}\n`).join('')}${otherValueKeys.length > 0 ? `    ${casePatterns(otherValueKeys)}) return ;;\n` : ''}  esac
   if [[ "$current" == -* ]]; then
     candidates=""
     case "$position" in
@@ -125,8 +128,8 @@ function fishValue(option: CompletionOption, program: string): string {
   switch (option.value?.kind) {
     case undefined:
       return '';
-    case 'session':
-      return ` -x -a ${fishQuote(`(${program} ${SESSION_IDS})`)}`;
+    case 'listed':
+      return ` -x -a ${fishQuote(`(${program} ${option.value.helper} 2>/dev/null)`)}`;
     case 'choices':
       return ` -x -a ${fishQuote(option.value.choices.join(' '))}`;
     case 'file':

@@ -5,8 +5,14 @@
  */
 import type { Command, Option } from 'commander';
 
-/** What an option's value is, for completing it: session ids from the store, files, fixed choices, or anything. */
-export type ValueKind = { kind: 'session' } | { kind: 'file' } | { kind: 'choices'; choices: readonly string[] } | { kind: 'other' };
+/**
+ * What an option's value is, for completing it: names a hidden helper command lists (session
+ * ids, roles), files, fixed choices, or anything.
+ */
+export type ValueKind = { kind: 'listed'; helper: ListingHelper } | { kind: 'file' } | { kind: 'choices'; choices: readonly string[] } | { kind: 'other' };
+
+/** The hidden commands that print completions one a line, fast and without the network: session ids from the store, role names from the config file. */
+export type ListingHelper = 'history --ids' | 'roles --names';
 
 export interface CompletionOption {
   /** The spellings, long first: ["--session", "-s"]. */
@@ -51,12 +57,13 @@ function completionOption(option: Option): CompletionOption {
   return { names, description: option.description, ...(takesValue ? { value: valueKind(option) } : {}) };
 }
 
-/** Read from the option's placeholder, as its help shows it: `<id>` is a session, `<file>`/`<dir>` a path. */
+/** Read from the option's placeholder, as its help shows it: `<id>` is a session, `<file>`/`<dir>` a path; and --role. */
 function valueKind(option: Option): ValueKind {
   if (option.argChoices !== undefined) return { kind: 'choices', choices: option.argChoices };
   const placeholder = /<([^>]+)>|\[([^\]]+)\]/.exec(option.flags);
   const name = placeholder?.[1] ?? placeholder?.[2];
-  if (name === 'id') return { kind: 'session' };
+  if (name === 'id') return { kind: 'listed', helper: 'history --ids' };
+  if (option.long === '--role') return { kind: 'listed', helper: 'roles --names' };
   if (name === 'file' || name === 'dir') return { kind: 'file' };
   return { kind: 'other' };
 }

@@ -1,4 +1,5 @@
 /** `assistant roles`: its options and help. The command itself is roles.ts. */
+import { Option } from 'commander';
 import { examples, type CommandDefinition } from './definition.js';
 
 const HELP = `
@@ -16,6 +17,10 @@ export const defineRoles: CommandDefinition = (program, run) => {
     .command('roles')
     .description('list the roles defined in the config file (for --role)')
     .option('--json', 'print JSON')
+    // For shell completion (assistant completion): role names, one a line.
+    .addOption(new Option('--names', 'print only role names').hideHelp())
     .addHelpText('after', HELP)
-    .action((options: { json?: boolean }) => run({}, async (context) => (await import('./roles.js')).listRoles({ json: options.json === true }, context)));
+    .action((options: { json?: boolean; names?: boolean }) =>
+      run({}, async (context) => (await import('./roles.js')).listRoles({ json: options.json === true, names: options.names === true }, context)),
+    );
 };

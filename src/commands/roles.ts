@@ -7,8 +7,12 @@ import type { CommandContext } from './context.js';
 /** A system prompt is shown on one line, cut here; --json has it whole. */
 const PROMPT_PREVIEW = 60;
 
-export async function listRoles(options: { json: boolean }, context: CommandContext): Promise<ExitCodeValue> {
+export async function listRoles(options: { json: boolean; names?: boolean }, context: CommandContext): Promise<ExitCodeValue> {
   const { roles, configFile } = context.config;
+  if (options.names === true) {
+    for (const name of Object.keys(roles)) context.terminal.line(name);
+    return ExitCode.Success;
+  }
   if (options.json) {
     context.terminal.json(roles);
     return ExitCode.Success;

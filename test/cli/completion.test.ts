@@ -45,6 +45,18 @@ async function complete(shell: 'bash' | 'zsh', words: string[]): Promise<string[
   return lines;
 }
 
+/** What fish offers for `line` (the cursor at its end), from the generated script: the candidates, without descriptions. */
+async function fish(line: string): Promise<string[]> {
+  const script = await home.run(['completion', 'fish']);
+  const file = join(home.root, 'completion.fish');
+  writeFileSync(file, script.stdout);
+  const { stdout } = await run('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], { env: shellEnvironment(), cwd: home.root });
+  return stdout
+    .split('\n')
+    .filter((entry) => entry !== '')
+    .map((entry) => entry.split('\t')[0]!);
+}
+
 describe('assistant completion', () => {
   beforeEach(async () => {
     await home.run(['ask', '--session', 'paris-trip', 'Tell me about the Eiffel tower']);
@@ -75,6 +87,14 @@ describe('assistant completion', () => {
     expect(server.requests.length).toBe(requestsBefore);
   });
 
+  it('bash and fish complete role names from the config file for --role', async () => {
+    await home.run(['config', 'set', 'roles.reviewer.system', 'You review code.']);
+    await home.run(['config', 'set', 'roles.pirate.system', 'Arr.']);
+    expect(await complete('bash', ['assistant', 'ask', '--role', 're'])).toEqual(['reviewer']);
+    expect(await complete('bash', ['assistant', 'talk', '-r', ''])).toEqual(['reviewer', 'pirate']);
+    expect(await fish('assistant chat --role p')).toEqual(['pirate']);
+  });
+
   it('history --ids prints session ids newest first, one a line, and is not in the help', async () => {
     expect(await home.run(['history', '--ids'])).toMatchObject({ code: 0, stdout: 'work\npasta\nparis-trip\n', stderr: '' });
     expect((await home.run(['history', '--help'])).stdout).not.toContain('--ids');
@@ -98,17 +118,9 @@ describe('assistant completion', () => {
   });
 
   it('fish completes session ids and commands', async () => {
-    const script = await home.run(['completion', 'fish']);
-    const file = join(home.root, 'completion.fish');
-    writeFileSync(file, script.stdout);
-    const ask = async (line: string): Promise<string[]> =>
-      (await run('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], { env: shellEnvironment(), cwd: home.root })).stdout
-        .split('\n')
-        .filter((entry) => entry !== '')
-        .map((entry) => entry.split('\t')[0]!);
-    expect(await ask('assistant hi')).toEqual(['history']);
-    expect(await ask('assistant ask --session pa')).toEqual(expect.arrayContaining(['pasta', 'paris-trip']));
-    expect(await ask('assistant history --fo')).toEqual(['--format']);
+    expect(await fish('assistant hi')).toEqual(['history']);
+    expect(await fish('assistant ask --session pa')).toEqual(expect.arrayContaining(['pasta', 'paris-trip']));
+    expect(await fish('assistant history --fo')).toEqual(['--format']);
   });
 
   it('refuses an unknown shell (exit 2)', async () => {
