@@ -38,6 +38,16 @@ describe('--role', () => {
     expect(session).toMatchObject({ system: 'You review code tersely.', model: 'gpt-4o' });
   });
 
+  it('talk --role speaks with the role (its prompt and model, its voice for the reply)', async () => {
+    await defineReviewer();
+    const result = await home.run(['talk', '--text', '--role', 'reviewer', '--player', 'true'], { input: 'Is this fine?\n' });
+    expect(result.code).toBe(0);
+    expect(server.chatRequests[0]!.body).toMatchObject({ model: 'gpt-4o', messages: [{ role: 'system', content: 'You review code tersely.' }, { role: 'user', content: 'Is this fine?' }] });
+    const voices = server.speechRequests.map((request) => request.body.voice);
+    expect(voices.length).toBeGreaterThan(0);
+    expect(new Set(voices)).toEqual(new Set(['onyx']));
+  });
+
   it('a role beats the environment, a flag beats the role', async () => {
     await defineReviewer();
     await home.run(['ask', '--role', 'reviewer', 'one'], { env: { ASSISTANT_MODEL: 'from-env' } });
