@@ -113,6 +113,11 @@ describe('assistant roles', () => {
     expect(result.stderr).toContain('"pirate" has "temperature"');
   });
 
+  it('assistant config names the roles there are', async () => {
+    await defineReviewer();
+    expect((await home.run(['config'])).stderr).toContain('Roles (--role, see assistant roles): reviewer\n');
+  });
+
   it('says how to add one when there are none', async () => {
     const listed = await home.run(['roles']);
     expect(listed).toMatchObject({ code: 0, stdout: '' });
