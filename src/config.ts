@@ -98,11 +98,17 @@ export interface Config {
 
 export type ConfigKey = keyof Config;
 
-/** Values given on the command line, still raw ("0.7"); undefined means not given. */
-export type ConfigFlags = { [Key in ConfigKey]?: string | number | undefined };
+/** Values given on the command line, still raw ("0.7"); undefined means not given. `role` names a role from the config file. */
+export type ConfigFlags = { [Key in ConfigKey]?: string | number | undefined } & { role?: string | undefined };
+
+/** What a role (config file "roles") may set: a named system prompt, and the model, voice and language to go with it. */
+export const ROLE_SETTINGS = ['system', 'model', 'voice', 'language'] as const;
+export type RoleSettingKey = (typeof ROLE_SETTINGS)[number];
+export type Role = { [Key in RoleSettingKey]?: string };
 
 export interface ConfigSource {
-  kind: 'default' | 'config file' | '.env' | 'environment' | 'flag';
+  /** role: the role chosen with --role (detail: its name); above the environment, below flags. */
+  kind: 'default' | 'config file' | '.env' | 'environment' | 'role' | 'flag';
   /** The variable, file or flag the value came from. */
   detail?: string;
 }
@@ -121,6 +127,10 @@ export interface ResolvedConfig {
   values: Config;
   sources: Record<ConfigKey, ConfigSource>;
   configFile: string;
+  /** The roles defined in the config file, by name. */
+  roles: Record<string, Role>;
+  /** The role chosen with --role, when one was. */
+  role?: string;
   /** The .env in the current directory, when there is one. */
   dotenv?: DotenvReport;
   /** Things a person should know, such as a .env file others can read. */
@@ -323,13 +333,38 @@ const settings: Setting[] = [
   { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined, dotenv: { never: 'the costs you are shown are never taken from a project .env' } },
 ];
 
+/** The path of the config file ($XDG_CONFIG_HOME/assistant/config.json). */
+export function configFilePath(context: ConfigContext): string {
+  return join(configDirectory(context), 'config.json');
+}
+
+/**
+ * A value for the config file, checked as loading would check it; returns it as it should be
+ * stored (a number for a numeric setting). Throws an AssistantError a person can act on.
+ */
+export function checkConfigValue(key: string, raw: unknown, origin: string): unknown {
+  const setting = settings.find((candidate) => candidate.key === key);
+  if (!setting) throw new AssistantError(`Unknown setting "${key}"; known: ${settings.map((candidate) => candidate.key).join(', ')}, roles.<name>.<${ROLE_SETTINGS.join('|')}>.`, { exitCode: ExitCode.Usage });
+  return setting.parse(raw, origin);
+}
+
+/** Reads the config file and checks every value in it, as loading does; throws on the first problem. */
+export function checkConfigFile(path: string): void {
+  const { settings: fromFile, roles } = readConfigFile(path);
+  for (const [key, value] of Object.entries(fromFile)) if (value !== undefined && value !== null) checkConfigValue(key, value, `"${key}" in ${path}`);
+  for (const [name, role] of Object.entries(roles)) {
+    for (const [key, value] of Object.entries(role)) checkConfigValue(key, value, `"${key}" of role "${name}" in ${path}`);
+  }
+}
+
 export function environmentVariableOf(key: ConfigKey): string {
   return settings.find((setting) => setting.key === key)?.environmentVariable ?? key;
 }
 
 export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): ResolvedConfig {
-  const configFile = join(configDirectory(context), 'config.json');
-  const { settings: fromFile, trustedDirectories } = readConfigFile(configFile);
+  const configFile = configFilePath(context);
+  const { settings: fromFile, trustedDirectories, roles } = readConfigFile(configFile);
+  const role = chosenRole(roles, flags.role, configFile);
   const dotenv = readProjectDotenv({ env: context.env, cwd: context.cwd, trustedDirectories });
   const fromDotenv = dotenv?.values ?? {};
   const report: DotenvReport | undefined = dotenv && { path: dotenv.path, trusted: dotenv.trusted, applied: [], refused: [] };
@@ -341,6 +376,7 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     const { key, environmentVariable: variable } = setting;
     const flag = flags[key];
     const fromEnvironment = context.env[variable];
+    const fromRole = role === undefined ? undefined : (role.settings as Partial<Record<ConfigKey, string>>)[key];
     const userValue = (): { value: unknown; source: ConfigSource } =>
       fromFile[key] !== undefined && fromFile[key] !== null
         ? { value: setting.parse(fromFile[key], `"${key}" in ${configFile}`), source: { kind: 'config file', detail: configFile } }
@@ -348,6 +384,8 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     let chosen: { value: unknown; source: ConfigSource };
     if (flag !== undefined) {
       chosen = { value: parseFlag(setting, flag), source: { kind: 'flag' } };
+    } else if (fromRole !== undefined) {
+      chosen = { value: setting.parse(fromRole, `"${key}" of role "${role!.name}" in ${configFile}`), source: { kind: 'role', detail: role!.name } };
     } else if (given(fromEnvironment)) {
       chosen = { value: setting.parse(fromEnvironment, variable), source: { kind: 'environment', detail: variable } };
     } else if (dotenv && report && given(fromDotenv[variable])) {
@@ -373,7 +411,16 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     sources[key] = chosen.source;
   }
   const warnings = [dotenv?.exposure, report && dotenvSummary(report, dotenv?.distrust)].filter((warning): warning is string => warning !== undefined);
-  return { values: values as unknown as Config, sources, configFile, ...(report ? { dotenv: report } : {}), warnings };
+  return { values: values as unknown as Config, sources, configFile, roles, ...(role ? { role: role.name } : {}), ...(report ? { dotenv: report } : {}), warnings };
+}
+
+/** The role --role names; an unknown name is a usage error that lists the known ones. */
+function chosenRole(roles: Record<string, Role>, name: string | undefined, configFile: string): { name: string; settings: Role } | undefined {
+  if (name === undefined) return undefined;
+  if (Object.hasOwn(roles, name)) return { name, settings: roles[name]! };
+  const known = Object.keys(roles);
+  const hint = known.length > 0 ? `Known roles: ${known.join(', ')}.` : `Define one in ${configFile}: {"roles": {"${name}": {"system": "..."}}}, or: assistant config set roles.${name}.system "..."`;
+  throw new AssistantError(`No role "${name}". ${hint}`, { exitCode: ExitCode.Usage });
 }
 
 /** A value typed on the command line that does not parse is a usage error (exit 2). */
@@ -431,12 +478,13 @@ function flagName(key: ConfigKey): string {
 
 interface ConfigFileContents {
   settings: Partial<Record<ConfigKey, unknown>>;
+  roles: Record<string, Role>;
   /** Directories whose .env may set everything; only the user's own config file can say so. */
   trustedDirectories: string[];
 }
 
 function readConfigFile(path: string): ConfigFileContents {
-  if (!existsSync(path)) return { settings: {}, trustedDirectories: [] };
+  if (!existsSync(path)) return { settings: {}, trustedDirectories: [], roles: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -446,14 +494,28 @@ function readConfigFile(path: string): ConfigFileContents {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AssistantError(`${path} must hold a JSON object such as {"model": "gpt-4o-mini"}.`);
   }
-  const { trustedDirectories = [], ...rest } = parsed as Record<string, unknown>;
+  const { trustedDirectories = [], roles = {}, ...rest } = parsed as Record<string, unknown>;
   if (!Array.isArray(trustedDirectories) || !trustedDirectories.every((directory) => typeof directory === 'string' && isAbsolute(directory))) {
     throw new AssistantError(`"trustedDirectories" in ${path} must be a list of absolute paths, e.g. ["/home/me/project"].`);
   }
   const known = new Set<string>(settings.map((setting) => setting.key));
   const unknown = Object.keys(rest).filter((key) => !known.has(key));
   if (unknown.length > 0) {
-    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}, trustedDirectories.`);
+    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}, trustedDirectories, roles.`);
   }
-  return { settings: rest as Partial<Record<ConfigKey, unknown>>, trustedDirectories: trustedDirectories as string[] };
+  return { settings: rest as Partial<Record<ConfigKey, unknown>>, trustedDirectories: trustedDirectories as string[], roles: parseRoles(roles, path) };
+}
+
+/** "roles": {"name": {"system": "...", "model": "...", "voice": "...", "language": "..."}}; every value a string. */
+function parseRoles(raw: unknown, path: string): Record<string, Role> {
+  const problem = `"roles" in ${path} must map names to settings such as {"reviewer": {"system": "You review code.", "model": "gpt-4o"}} (${ROLE_SETTINGS.join(', ')})`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AssistantError(`${problem}.`);
+  for (const [name, role] of Object.entries(raw)) {
+    if (typeof role !== 'object' || role === null || Array.isArray(role)) throw new AssistantError(`${problem}; "${name}" is not an object.`);
+    for (const [key, value] of Object.entries(role)) {
+      if (!(ROLE_SETTINGS as readonly string[]).includes(key)) throw new AssistantError(`${problem}; "${name}" has "${key}".`);
+      if (typeof value !== 'string') throw new AssistantError(`${problem}; "${name}"'s "${key}" is not a string.`);
+    }
+  }
+  return raw as Record<string, Role>;
 }

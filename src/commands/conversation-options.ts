@@ -11,6 +11,7 @@ export interface SessionOptionValues {
 }
 
 export interface ModelOptionValues {
+  role?: string;
   system?: string;
   model?: string;
   temperature?: string;
@@ -26,6 +27,7 @@ export function addSessionOptions(command: Command): Command {
 /** --system, -m/--model and -t/--temperature: settings a continued session keeps unless given again. */
 export function addModelOptions(command: Command): Command {
   return command
+    .option('-r, --role <name>', 'a role from the config file: its system prompt, and the model, voice and language it sets (assistant roles)')
     .option('--system <text>', 'system prompt (env ASSISTANT_SYSTEM)')
     .option('-m, --model <name>', 'chat model (env ASSISTANT_MODEL, default gpt-4o-mini)')
     .option('-t, --temperature <n>', "sampling temperature, 0 to 2 (env ASSISTANT_TEMPERATURE, default: the server's)");
@@ -33,7 +35,7 @@ export function addModelOptions(command: Command): Command {
 
 /** The configuration flags the model options set. */
 export function modelFlags(options: ModelOptionValues): ConfigFlags {
-  return { system: options.system, model: options.model, temperature: options.temperature };
+  return { role: options.role, system: options.system, model: options.model, temperature: options.temperature };
 }
 
 /** The session flags as the commands take them (`--session` only when given). */
