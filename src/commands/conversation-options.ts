@@ -50,11 +50,19 @@ export interface SpeechEngineOptionValues {
   sttCommand?: string;
 }
 
-/** --tts, --tts-command (ask --speak, talk) and --stt, --stt-command (ask --audio, talk): the local speech engines. */
+/** --tts, --tts-command (ask --speak, talk, say) and --stt, --stt-command (ask --audio, talk, transcribe): the local speech engines. */
 export function addSpeechEngineOptions(command: Command): Command {
+  return addSpeechToTextEngineOptions(addTextToSpeechEngineOptions(command));
+}
+
+export function addTextToSpeechEngineOptions(command: Command): Command {
   return command
     .option('--tts <engine>', 'text-to-speech engine: openai (the server), espeak (espeak-ng), say (macOS) or command (env ASSISTANT_TTS, default openai)')
-    .option('--tts-command <command>', "your text-to-speech program, e.g. 'piper --model en.onnx --output_file {out}': WAV to stdout or {out}; the text on stdin or as {text} (env ASSISTANT_TTS_COMMAND)")
+    .option('--tts-command <command>', "your text-to-speech program, e.g. 'piper --model en.onnx --output_file {out}': WAV to stdout or {out}; the text on stdin or as {text} (env ASSISTANT_TTS_COMMAND)");
+}
+
+export function addSpeechToTextEngineOptions(command: Command): Command {
+  return command
     .option('--stt <engine>', 'speech-to-text engine: openai (the server) or command (env ASSISTANT_STT, default openai)')
     .option('--stt-command <command>', "your speech-to-text program, e.g. 'whisper-cli -m ggml-base.en.bin -f {file} -nt': the WAV in {file} (or on stdin), the transcript on stdout (env ASSISTANT_STT_COMMAND)");
 }

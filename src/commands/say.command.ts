@@ -1,7 +1,8 @@
 /** `assistant say`: its options and help. The command itself is say.ts. */
+import { addTextToSpeechEngineOptions, speechEngineFlags, type SpeechEngineOptionValues } from './conversation-options.js';
 import { examples, type CommandDefinition } from './definition.js';
 
-interface SayOptionValues {
+interface SayOptionValues extends SpeechEngineOptionValues {
   out?: string;
   player?: string;
   voice?: string;
@@ -13,11 +14,12 @@ interface SayOptionValues {
 const EXAMPLES = examples([
   'assistant say "The build is green."',
   'assistant say "Welcome" --out welcome.wav',
+  'assistant say --tts espeak "No server needed."',
   'assistant history -s work --last | assistant say',
 ]);
 
 export const defineSay: CommandDefinition = (program, run) => {
-  program
+  const command = program
     .command('say')
     .description('speak text aloud, or save the speech as a WAV file (the same voice and speech cache as talk)')
     .argument('[text...]', 'what to say (or pipe it in)')
@@ -26,10 +28,11 @@ export const defineSay: CommandDefinition = (program, run) => {
     .option('--voice <name>', 'text-to-speech voice (env ASSISTANT_VOICE, default alloy)')
     .option('--speed <n>', 'speaking speed, 0.25 to 4 (env ASSISTANT_SPEED, default 1)')
     .option('--tts-model <name>', 'text-to-speech model (env ASSISTANT_TTS_MODEL, default gpt-4o-mini-tts)')
-    .option('--no-cache', 'neither read nor write the speech cache')
+    .option('--no-cache', 'neither read nor write the speech cache');
+  addTextToSpeechEngineOptions(command)
     .addHelpText('after', EXAMPLES)
     .action((text: string[], options: SayOptionValues) =>
-      run({ player: options.player, voice: options.voice, speed: options.speed, ttsModel: options.ttsModel }, async (context) =>
+      run({ player: options.player, voice: options.voice, speed: options.speed, ttsModel: options.ttsModel, ...speechEngineFlags(options) }, async (context) =>
         (await import('./say.js')).say({ text, ...(options.out !== undefined ? { out: options.out } : {}), cache: options.cache !== false }, context),
       ),
     );

@@ -115,6 +115,19 @@ describe.skipIf(!hasEspeak())('say and transcribe together', () => {
   });
 });
 
+describe.skipIf(!hasEspeak())('say and transcribe with local engines, no speech server', () => {
+  it('say --tts espeak writes espeak-ng\'s speech; transcribe --stt-command prints what the program heard', async () => {
+    const out = join(home.root, 'local.wav');
+    const said = await home.run(['say', '--tts', 'espeak', '--out', out, 'No server needed.']);
+    expect(said.code).toBe(0);
+    expect(parseWavHeader(readFileSync(out))?.format.sampleRate).toBe(22_050);
+    const heard = await home.run(['transcribe', '--stt-command', 'sh -c "test -s {file} && echo no server heard"', out]);
+    expect(heard).toMatchObject({ code: 0, stdout: 'no server heard\n' });
+    expect(server.speechRequests).toEqual([]);
+    expect(server.transcriptionRequests).toEqual([]);
+  });
+});
+
 function hasEspeak(): boolean {
   try {
     execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
