@@ -27,6 +27,8 @@ export interface AskOptions {
   audio?: string;
   /** Wait for room under the rate and spend limits instead of failing. */
   wait?: boolean;
+  /** Print the answer as the model wrote it, without drawing its markdown (a terminal only draws it). */
+  raw?: boolean;
 }
 
 export async function ask(options: AskOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -79,6 +81,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     ),
   ];
   let spinner: Spinner | undefined;
+  if (!options.raw && !options.json) await terminal.renderAnswersAsMarkdown();
   const answer = terminal.untrustedWriter();
   let outcome: TurnOutcome;
   try {

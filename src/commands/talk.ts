@@ -25,6 +25,8 @@ export interface TalkOptions {
   /** true: --cache, false: --no-cache, undefined: the cacheAnswers setting decides. */
   cache: boolean | undefined;
   wait?: boolean;
+  /** Print answers as the model wrote them, without drawing their markdown (a terminal only draws it). */
+  raw?: boolean;
 }
 
 /** `assistant chat` takes only the session flags. */
@@ -87,6 +89,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     });
   }
 
+  if (options.raw !== true) await terminal.renderAnswersAsMarkdown();
   session = new TalkSession(
     { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice, input, terminal, status },
     {

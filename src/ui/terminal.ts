@@ -11,9 +11,10 @@
  * The raw `stdout`/`stderr` streams are for our own control output (the status line,
  * progress redraws) and the spinner, never for text from outside.
  */
-import { Chalk } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 import { scrub } from '../secrets.js';
 import { markup, render, type Markup, styleFrom, type Neutraliser, type Printable, type Style } from './markup.js';
+import type { MarkdownRenderer } from './markdown-renderer.js';
 import { StreamSanitizer, sanitizeForTerminal } from './sanitize.js';
 
 export { Markup, joinMarkup, markup, type Printable, type Style } from './markup.js';
@@ -41,6 +42,10 @@ export class Terminal {
   readonly style: Style;
   /** Styles for stdout (plain when stdout is piped). */
   readonly answerStyle: Style;
+  /** Colours for answers on stdout, for the markdown renderer. */
+  private readonly answerChalk: ChalkInstance;
+  /** Makes a markdown renderer for answers: set by renderAnswersAsMarkdown() on a terminal. */
+  private markdownRenderer: (() => MarkdownRenderer) | undefined;
   /** Strings never to print on stderr (the API key, a database password), set once the configuration is known. */
   secrets: readonly string[] = [];
 
@@ -48,7 +53,8 @@ export class Terminal {
     this.stdout = stdout;
     this.stderr = stderr;
     this.style = styleFrom(new Chalk({ level: colorLevel(stderr, env) }));
-    this.answerStyle = styleFrom(new Chalk({ level: colorLevel(stdout, env) }));
+    this.answerChalk = new Chalk({ level: colorLevel(stdout, env) });
+    this.answerStyle = styleFrom(this.answerChalk);
   }
 
   get stderrIsTTY(): boolean {
@@ -83,15 +89,35 @@ export class Terminal {
   }
 
   /**
+   * From now on, answers (untrustedWriter) are drawn as markdown when stdout is a terminal;
+   * piped, nothing changes. The renderer is loaded here, only on a terminal, so a piped or
+   * --raw `ask` never loads it.
+   */
+  async renderAnswersAsMarkdown(): Promise<void> {
+    if (!this.stdoutIsTTY) return;
+    const { MarkdownRenderer } = await import('./markdown-renderer.js');
+    this.markdownRenderer = () => new MarkdownRenderer({ chalk: this.answerChalk, columns: this.stdout.columns });
+  }
+
+  /**
    * A writer for text we did not write (a model's answer, as it streams): on a terminal,
-   * control sequences in it are neutralised; piped, it passes unchanged.
+   * control sequences in it are neutralised first, and then, after renderAnswersAsMarkdown(),
+   * it is drawn as markdown; piped, it passes unchanged.
    */
   untrustedWriter(): { write(text: string): void; end(): void } {
     if (!this.stdoutIsTTY) return { write: (text) => void this.stdout.write(text), end: () => {} };
     const sanitizer = new StreamSanitizer();
+    const renderer = this.markdownRenderer?.();
+    if (renderer === undefined) {
+      return {
+        write: (text) => void this.stdout.write(sanitizer.push(text)),
+        end: () => void this.stdout.write(sanitizer.flush()),
+      };
+    }
+    // Sanitized first: the renderer's own colours are the only escape sequences that reach the terminal.
     return {
-      write: (text) => void this.stdout.write(sanitizer.push(text)),
-      end: () => void this.stdout.write(sanitizer.flush()),
+      write: (text) => void this.stdout.write(renderer.push(sanitizer.push(text))),
+      end: () => void this.stdout.write(renderer.push(sanitizer.flush()) + renderer.flush()),
     };
   }
 
