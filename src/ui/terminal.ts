@@ -33,6 +33,8 @@ export interface TerminalOptions {
   stdout: OutputStream;
   stderr: OutputStream;
   env: NodeJS.ProcessEnv;
+  /** The clock for the spinner's elapsed time, in milliseconds (default Date.now). */
+  now?: () => number;
 }
 
 export class Terminal {
@@ -49,7 +51,10 @@ export class Terminal {
   /** Strings never to print on stderr (the API key, a database password), set once the configuration is known. */
   secrets: readonly string[] = [];
 
-  constructor({ stdout, stderr, env }: TerminalOptions) {
+  private readonly now: () => number;
+
+  constructor({ stdout, stderr, env, now = Date.now }: TerminalOptions) {
+    this.now = now;
     this.stdout = stdout;
     this.stderr = stderr;
     this.style = styleFrom(new Chalk({ level: colorLevel(stderr, env) }));
@@ -150,14 +155,20 @@ export class Terminal {
     this.stderr.write(`${scrub(text.render(this.forStderr), this.secrets)}\n`);
   }
 
-  /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */
-  async spinner(text: string): Promise<Spinner> {
+  /**
+   * A spinner on stderr while waiting, saying what for (the stage, e.g. "Thinking…") and for
+   * how long ("Thinking… 12s"); nothing at all when stderr is not a terminal.
+   */
+  async spinner(stage: string): Promise<Spinner> {
     // A terminal that reports no width (some pseudo-terminals) would send ora into an endless redraw.
     if (!this.stderrIsTTY || !((this.stderr.columns ?? 0) > 0)) return { stop: () => {} };
     const { default: ora } = await import('ora');
+    const startedAt = this.now();
     // discardStdin would take over stdin (and Ctrl-C) while spinning; we handle SIGINT ourselves.
     const spinner = ora({
-      text,
+      text: stage,
+      // Read at every frame, so the time counts up while the spinner turns.
+      suffixText: () => String(this.style.dim(formatElapsed(this.now() - startedAt))),
       stream: this.stderr as NodeJS.WritableStream,
       discardStdin: false,
       color: this.style.level > 0 ? 'gray' : false,
@@ -170,6 +181,12 @@ export class Terminal {
       },
     };
   }
+}
+
+/** 7s, 1m 05s: whole seconds, as a person counts a wait. */
+export function formatElapsed(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
 }
 
 function colorLevel(stream: OutputStream, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
