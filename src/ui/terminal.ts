@@ -14,6 +14,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { scrub } from '../secrets.js';
 import { markup, render, type Markup, styleFrom, type Neutraliser, type Printable, type Style } from './markup.js';
+import { formatElapsed } from './format.js';
 import type { MarkdownRenderer } from './markdown-renderer.js';
 import { StreamSanitizer, sanitizeForTerminal } from './sanitize.js';
 
@@ -181,12 +182,6 @@ export class Terminal {
       },
     };
   }
-}
-
-/** 7s, 1m 05s: whole seconds, as a person counts a wait. */
-export function formatElapsed(milliseconds: number): string {
-  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
 }
 
 function colorLevel(stream: OutputStream, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {

@@ -86,6 +86,8 @@ describe('talk on a terminal', () => {
   it('draws the answer as markdown, or raw with --raw', async () => {
     const drawn = await oneTurn([], 'turn **on** the lights');
     expect(drawn).toMatch(/Assistant:(\u001b\[[0-9;]*m)+ You said: turn \u001b\[1mon\u001b\[22m the lights/);
+    // The status line said what it waited for, and for how long.
+    expect(drawn).toMatch(/thinking…(\u001b\[[0-9;]*m)* (\u001b\[[0-9;]*m)*\d+s/);
     const raw = await oneTurn(['--raw'], 'turn **on** the lights');
     expect(raw).toMatch(/Assistant:(\u001b\[[0-9;]*m)+ You said: turn \*\*on\*\* the lights/);
   });
