@@ -121,4 +121,19 @@ describe('waits say what they wait for, and for how long', () => {
     const result = await home.run(['ask', 'hello']);
     expect(result.stderr).toBe('');
   });
+
+  it('db copy: a progress bar with the count, the percentage and the time; none when piped or with --json', async () => {
+    await home.run(['ask', '--session', 'one', 'first']);
+    await home.run(['ask', '--session', 'two', 'second']);
+    const result = await runInTerminal(home, ['db', 'copy', '--from', home.databasePath, '--to', join(home.root, 'copy.db')]);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/Copying sessions ▕█{24}▏ 2\/2 100% (\u001b\[[0-9;]*m)*· \d+s/);
+    expect(result.stdout).toMatch(/\r\u001b\[2KCopied 2 sessions/);
+
+    for (const extra of [[], ['--json']]) {
+      const piped = await home.run(['db', 'copy', '--from', home.databasePath, '--to', join(home.root, `copy${extra.length}.db`), ...extra]);
+      expect(piped.code).toBe(0);
+      expect(piped.stderr).not.toContain('Copying');
+    }
+  });
 });
