@@ -3,8 +3,8 @@
  * and waits that say what they wait for and for how long. The CLI runs in a pseudo-terminal
  * (`script`), where stdout and stderr arrive merged, as on a screen.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/wav.js';
 import { silence, speechLike } from '../support/audio-fixtures.js';
@@ -54,6 +54,19 @@ describe('ask on a terminal draws the answer as markdown', () => {
     server.enqueue({ text: ANSWER });
     const result = await home.run(['ask', 'plan']);
     expect(result.stdout).toBe(`${ANSWER}\n`);
+  });
+
+  it('the renderer is loaded only on a terminal (a piped or --raw ask never loads it)', async () => {
+    const hook = resolve(import.meta.dirname, '../support/module-trace.mjs');
+    const rendererLoaded = async (run: (env: Record<string, string>) => Promise<{ code: number | null }>, name: string): Promise<boolean> => {
+      const trace = join(home.root, `trace-${name}.txt`);
+      server.enqueue({ text: ANSWER });
+      expect((await run({ NODE_OPTIONS: `--import ${hook}`, ASSISTANT_TEST_MODULE_TRACE: trace })).code).toBe(0);
+      return readFileSync(trace, 'utf8').includes('/dist/ui/markdown-renderer.js');
+    };
+    expect(await rendererLoaded((env) => home.run(['ask', 'plan'], { env }), 'piped')).toBe(false);
+    expect(await rendererLoaded((env) => runInTerminal(home, ['ask', '--raw', 'plan'], env), 'raw')).toBe(false);
+    expect(await rendererLoaded((env) => runInTerminal(home, ['ask', 'plan'], env), 'terminal')).toBe(true);
   });
 
   it('NO_COLOR: no colour, the layout stays', async () => {
