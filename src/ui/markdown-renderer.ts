@@ -72,6 +72,7 @@ export class MarkdownRenderer {
   private delimiters = '';
   private escaping = false;
   private link: LinkState | undefined;
+  private linksOff = false;
   private previous = '';
 
   // Fenced code: the fence that opened the block, its language, and the line being read.
@@ -220,7 +221,7 @@ export class MarkdownRenderer {
     if (character === '\\') this.escaping = true;
     else if (character === '*' || character === '_') this.delimiters = character;
     else if (character === '`') this.setStyle({ code: true });
-    else if (character === '[') this.link = { part: 'text', text: '' };
+    else if (character === '[' && !this.linksOff) this.link = { part: 'text', text: '' };
     else this.text(character);
   }
 
@@ -262,11 +263,17 @@ export class MarkdownRenderer {
     }
   }
 
-  /** Held text that did not become a link: the bracket is printed as it is, the rest read again as text. */
+  /**
+   * Held text that did not become a link: the bracket is printed as it is, the rest read again
+   * as text, where a `[` starts no link (so each held character is read again once at most,
+   * and a line of `[[[[…` costs linear time, not quadratic).
+   */
   private notALink(held: string, next: string | undefined): void {
     this.link = undefined;
     this.text('[');
+    this.linksOff = true;
     for (const character of held.slice(1)) this.inline(character);
+    this.linksOff = false;
     if (next !== undefined) this.inline(next);
   }
 

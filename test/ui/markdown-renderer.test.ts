@@ -81,6 +81,13 @@ describe('markdown on a terminal', () => {
     expect(visible(render(['see [the do']).output)).toBe('see [the do');
   });
 
+  it('brackets that never make a link are shown as they are, and do not carry over to the next line', () => {
+    const brackets = `${'['.repeat(1200)}] not (a link`;
+    const { output } = render([...chunked(`${brackets}\n**next**`, 7)]);
+    expect(visible(output)).toBe(`${brackets}\nnext`);
+    expect(output.split('\n')[1]).toMatch(/^(\u001b\[1m[a-z]+\u001b\[22m)+$/);
+  });
+
   it('with NO_COLOR: no escape sequence, the layout stays (bullets, heading marks, backticks, links)', () => {
     const { output } = render([ANSWER], PLAIN);
     expect(output).not.toContain(ESC);
