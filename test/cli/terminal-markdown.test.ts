@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/audio/wav.js';
 import { silence, speechLike } from '../support/audio-fixtures.js';
-import { collect, type TempHome } from '../support/cli.js';
+import { TEST_STORE, collect, type TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { runInTerminal, startInTerminal } from '../support/script-terminal.js';
@@ -135,7 +135,9 @@ describe('waits say what they wait for, and for how long', () => {
     expect(result.stderr).toBe('');
   });
 
-  it('db copy: a progress bar with the count, the percentage and the time; none when piped or with --json', async () => {
+  // db copy copies from the SQLite file the asks wrote; on the PostgreSQL run they write elsewhere
+  // (db-copy.test.ts is left out of that run for the same reason).
+  it.skipIf(TEST_STORE === 'postgres')('db copy: a progress bar with the count, the percentage and the time; none when piped or with --json', async () => {
     await home.run(['ask', '--session', 'one', 'first']);
     await home.run(['ask', '--session', 'two', 'second']);
     const result = await runInTerminal(home, ['db', 'copy', '--from', home.databasePath, '--to', join(home.root, 'copy.db')]);
