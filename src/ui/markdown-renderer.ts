@@ -38,6 +38,12 @@ const QUOTE = /^([ \t]{0,3})>[ \t]?/;
 const RULE = /^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/**
+ * What may follow an emphasis mark that opens: a letter or digit, a code span, a link, a quote.
+ * Stricter than CommonMark, because a mark that opens cannot wait for its closer: a glob like
+ * `src/*.ts` or `**\/*.js` stays literal instead of styling the rest of its line.
+ */
+const OPENS_BEFORE = /[\p{L}\p{N}`["']/u;
 
 type LineKind = 'paragraph' | 'heading' | 'quote';
 
@@ -227,14 +233,14 @@ export class MarkdownRenderer {
 
   /**
    * A run of `*` or `_`, now that the character after it is known (undefined: the line ended).
-   * It opens when what precedes is not a letter or digit and what follows is not a space, and
+   * It opens when what precedes is not a letter or digit and what follows may start emphasis, and
    * closes a style that is open when what precedes is not a space and what follows is not a
    * letter or digit; anything else is literal (`2 * 3`, snake_case, a lone `*`).
    */
   private resolveDelimiters(next: string | undefined): void {
     const run = this.delimiters;
     this.delimiters = '';
-    const opens = !WORD_CHARACTER.test(this.previous) && next !== undefined && !/\s/.test(next);
+    const opens = !WORD_CHARACTER.test(this.previous) && next !== undefined && OPENS_BEFORE.test(next);
     const closes = this.previous !== '' && !/\s/.test(this.previous) && (next === undefined || !WORD_CHARACTER.test(next));
     const { bold, italic } = this.style;
     if (run.length === 1 && (italic ? closes : opens)) this.setStyle({ italic: !italic });

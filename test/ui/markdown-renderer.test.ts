@@ -12,7 +12,7 @@ const PLAIN = new Chalk({ level: 0 });
 const ANSWER = [
   '# Title',
   '',
-  'Some **bold**, *italic*, `code`, snake_case_name, 2 * 3 and a \\*star\\*.',
+  'Some **bold**, *italic*, `code`, snake_case_name, 2 * 3, src/*.ts and a \\*star\\*.',
   '- item one',
   '  * nested',
   '1. first [the docs](https://example.com/docs) and [not a link] here',
@@ -47,7 +47,7 @@ describe('markdown on a terminal', () => {
     expect(output.split('\n')).toEqual([
       `${ESC}[1m${ESC}[4mTitle${ESC}[24m${ESC}[22m`,
       '',
-      `Some ${ESC}[1mbold${ESC}[22m, ${ESC}[3mitalic${ESC}[23m, ${ESC}[36mcode${ESC}[39m, snake_case_name, 2 * 3 and a *star*.`,
+      `Some ${ESC}[1mbold${ESC}[22m, ${ESC}[3mitalic${ESC}[23m, ${ESC}[36mcode${ESC}[39m, snake_case_name, 2 * 3, src/*.ts and a *star*.`,
       `${ESC}[2m•${ESC}[22m item one`,
       `  ${ESC}[2m•${ESC}[22m nested`,
       `${ESC}[2m1.${ESC}[22m first ${ESC}[4mthe docs${ESC}[24m ${ESC}[2m(https://example.com/docs)${ESC}[22m and [not a link] here`,
