@@ -30,7 +30,7 @@ export interface TalkOptions {
 }
 
 /** `assistant chat` takes only the session flags. */
-export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache'>;
+export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache' | 'raw'>;
 
 /** The text-only loop: `talk --text --mute`. */
 export function chat(options: ChatOptions, context: CommandContext): Promise<ExitCodeValue> {

@@ -12,6 +12,7 @@ import { TEST_STORE, collect, type TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { runInTerminal, startInTerminal } from '../support/script-terminal.js';
+import { TmuxTerminal, tmuxMissing } from '../support/tmux.js';
 import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
@@ -103,6 +104,26 @@ describe('talk on a terminal', () => {
     expect(drawn).toMatch(/thinking…(\u001b\[[0-9;]*m)* (\u001b\[[0-9;]*m)*\d+s/);
     const raw = await oneTurn(['--raw'], 'turn **on** the lights');
     expect(raw).toMatch(/Assistant:(\u001b\[[0-9;]*m)+ You said: turn \*\*on\*\* the lights/);
+  });
+});
+
+describe.skipIf(tmuxMissing('terminal-markdown'))('chat on a terminal', () => {
+  /** The screen after one typed message, as the person sees it. */
+  async function screenAfter(args: string[]): Promise<string> {
+    const terminal = await TmuxTerminal.start(home, ['chat', ...args]);
+    try {
+      await terminal.waitFor(/You:\s*$/);
+      await terminal.type('use **this** one');
+      await terminal.press('Enter');
+      return await terminal.waitFor(/Assistant: You said: use .*\nYou:/);
+    } finally {
+      await terminal.close();
+    }
+  }
+
+  it('draws the answer as markdown, or raw with --raw', async () => {
+    expect(await screenAfter([])).toContain('Assistant: You said: use this one\n');
+    expect(await screenAfter(['--raw'])).toContain('Assistant: You said: use **this** one\n');
   });
 });
 
