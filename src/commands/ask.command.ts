@@ -23,6 +23,7 @@ interface AskOptionValues extends SessionOptionValues, ModelOptionValues, Speech
   voice?: string;
   maxInput?: string;
   wait?: boolean;
+  raw?: boolean;
 }
 
 const EXAMPLES = examples([
@@ -50,6 +51,7 @@ export const defineAsk: CommandDefinition = (program, run) => {
     .option('--retry', "send the session's last question again when it failed (with -c or --session)")
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .option('--json', 'print one JSON object: session, answer, model, usage, cached, status')
+    .option('--raw', 'print the answer as the model wrote it; on a terminal its markdown is drawn otherwise (never when piped)')
     .option('--speak', 'also speak the answer, sentence by sentence, as it arrives')
     .option('--audio <file>', 'transcribe an audio file (- for stdin) and ask it; the text is the instruction')
     .option('--player <command>', 'audio player for --speak (env ASSISTANT_PLAYER, default play)')
@@ -71,6 +73,7 @@ export const defineAsk: CommandDefinition = (program, run) => {
             json: options.json === true,
             speak: options.speak === true,
             wait: options.wait === true,
+            raw: options.raw === true,
             ...(options.audio !== undefined ? { audio: options.audio } : {}),
           },
           context,

@@ -32,6 +32,7 @@ interface TalkOptionValues extends SessionOptionValues, ModelOptionValues, Speec
   keepAudio?: string;
   cache?: boolean;
   verbose?: boolean;
+  raw?: boolean;
 }
 
 const EXAMPLES = examples(
@@ -80,6 +81,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
     .option('--cache', 'answer from the cache when a question was answered before (by default only with -t 0)')
     .option('--no-cache', 'neither read nor write any cache (answers, speech, transcriptions)')
     .option('--verbose', "print each turn's stage timings (transcript, first token, first audio...)")
+    .option('--raw', 'print answers as the model wrote them; on a terminal their markdown is drawn otherwise (never when piped)')
     .addHelpText('after', EXAMPLES)
     .action((options: TalkOptionValues) =>
       run(
@@ -110,6 +112,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
               verbose: options.verbose === true,
               speculate: options.speculate !== false,
               cache: options.cache,
+              raw: options.raw === true,
             },
             context,
           ),

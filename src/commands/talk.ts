@@ -27,10 +27,12 @@ export interface TalkOptions {
   /** true: --cache, false: --no-cache, undefined: the cacheAnswers setting decides. */
   cache: boolean | undefined;
   wait?: boolean;
+  /** Print answers as the model wrote them, without drawing their markdown (a terminal only draws it). */
+  raw?: boolean;
 }
 
 /** `assistant chat` takes only the session flags. */
-export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache'>;
+export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache' | 'raw'>;
 
 /** The text-only loop: `talk --text --mute`. */
 export function chat(options: ChatOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -96,6 +98,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     });
   }
 
+  if (options.raw !== true) await terminal.renderAnswersAsMarkdown();
   session = new TalkSession(
     { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice, input, terminal, status },
     {

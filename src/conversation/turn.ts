@@ -75,6 +75,8 @@ export interface TurnEvents {
   onText?: (text: string) => void;
   /** The first audio of the reply went to the player. */
   onFirstAudio?: () => void;
+  /** The whole answer has arrived and its speech is still playing (ask shows that it is speaking). */
+  onSpeakingRest?: () => void | Promise<void>;
 }
 
 export type TurnOutcome =
@@ -134,7 +136,14 @@ export async function runTurn(dependencies: TurnDependencies, request: TurnReque
         events.onText?.(text);
         speaker?.text(text);
       },
-      ...(speaker ? { beforeStore: (outcome) => settle(speaker, outcome, request.keep) } : {}),
+      ...(speaker
+        ? {
+            beforeStore: async (outcome) => {
+              if (outcome.status === 'complete') await events.onSpeakingRest?.();
+              return settle(speaker, outcome, request.keep);
+            },
+          }
+        : {}),
     });
   } finally {
     // On every path (a failure, a signal, a store error) no player or download outlives the turn.
