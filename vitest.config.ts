@@ -10,7 +10,7 @@ if (!postgres) {
 
 const shared = { testTimeout: 30_000, hookTimeout: 30_000 };
 /** The real-audio tests share one virtual sound card: they run one file at a time, after everything else, on SQLite. */
-const AUDIO = ['test/cli/talk-voice.test.ts', 'test/cli/talk-detector.test.ts'];
+const AUDIO = ['test/cli/talk-voice.test.ts', 'test/cli/talk-detector.test.ts', 'test/cli/talk-local-voice.test.ts', 'test/cli/doctor-audio.test.ts', 'test/cli/say-speaker.test.ts'];
 
 export default defineConfig({
   test: {

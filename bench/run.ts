@@ -21,6 +21,7 @@ import { startup } from './startup.js';
 import { serveLoad } from './serve-load.js';
 import { webPageTimeToFirstAudio } from './web-page.js';
 import { DELAYS, REPLIES, measureOnce, type Measurement } from './time-to-first-audio.js';
+import { turnTaking } from './turn-taking.js';
 import { ms, summary, table } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -36,6 +37,7 @@ async function timeToFirstAudio(runs: number): Promise<string> {
   const store = await openStore({ kind: 'sqlite', path: join(directory, 'ttfa.db') });
   const rows: string[][] = [];
   const verdicts: string[] = [];
+  let fromEndOfSpeech: string;
   try {
     for (const [name, reply] of Object.entries(REPLIES)) {
       const results: Measurement[] = [];
@@ -48,6 +50,7 @@ async function timeToFirstAudio(runs: number): Promise<string> {
       rows.push([name, `${ms(pipelined.median)} (${ms(pipelined.min)} – ${ms(pipelined.max)})`, `${ms(sequential.median)} (${ms(sequential.min)} – ${ms(sequential.max)})`, `${ratio.toFixed(2)}x`, ms(floor), ms(overhead)]);
       verdicts.push(`${name}: overhead ${ms(overhead)} (target under 50 ms: **${overhead < 50 ? 'met' : 'missed'}**)` + (name.startsWith('five') ? `; ${ratio.toFixed(2)}x faster than sequential (target 3x: **${ratio >= 3 ? 'met' : 'missed'}**)` : ''));
     }
+    fromEndOfSpeech = await turnTaking(server, store, REPLIES, runs);
   } finally {
     await store.close();
     await server.close();
@@ -61,6 +64,10 @@ async function timeToFirstAudio(runs: number): Promise<string> {
     table(['reply', `pipelined, median (min – max) of ${runs}`, 'sequential', 'speed-up', 'floor', 'overhead over floor'], rows),
     '',
     verdicts.join('\n\n'),
+    '',
+    '### From the end of speech: speculation, word-aware end, first clause clip',
+    '',
+    fromEndOfSpeech,
   ].join('\n');
 }
 

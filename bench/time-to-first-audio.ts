@@ -13,7 +13,8 @@ import { OpenAIChatModel } from '../src/chat/openai-chat-model.js';
 import { runExchange } from '../src/conversation/exchange.js';
 import { OpenAISynthesizer, OpenAITranscriber } from '../src/speech/openai-speech.js';
 import type { Store } from '../src/store/store.js';
-import { ReplySpeaker } from '../src/voice/reply-speaker.js';
+import { FIRST_CLAUSE_WORDS, ReplySpeaker } from '../src/voice/reply-speaker.js';
+import { SentenceSplitter } from '../src/voice/sentence-splitter.js';
 import { transcribeCached } from '../src/voice/transcribe.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { FakeOpenAIServer } from '../test/support/openai-server.js';
@@ -44,7 +45,7 @@ class TimingPlayer implements Player {
 export interface Measurement {
   pipelined: number;
   sequential: number;
-  /** transcription + first token + the first sentence's tokens + speech first byte. */
+  /** transcription + first token + the first clip's tokens (a clause or a sentence) + speech first byte. */
   floor: number;
 }
 
@@ -86,7 +87,10 @@ export async function measureOnce(server: FakeOpenAIServer, store: Store, reply:
   await sequentialPlayer.open().write(Buffer.concat(clip).subarray(header!.dataOffset));
   const sequential = sequentialPlayer.firstAudioAt! - start;
 
-  const firstSentenceTokens = (reply.split(/(?<=[.!?])\s/)[0]!.match(/\S+\s*/g) ?? []).length;
-  const floor = DELAYS.transcriptionMs + DELAYS.firstTokenMs + firstSentenceTokens * DELAYS.tokenMs + DELAYS.speechFirstByteMs;
+  // The first clip as the speaker cuts it (the first clause, else the first sentence); each word is one streamed token.
+  const splitter = new SentenceSplitter({ firstClauseWords: FIRST_CLAUSE_WORDS });
+  const firstClip = [...splitter.push(reply), ...splitter.flush()][0] ?? '';
+  const firstClipTokens = (firstClip.match(/\S+\s*/g) ?? []).length;
+  const floor = DELAYS.transcriptionMs + DELAYS.firstTokenMs + firstClipTokens * DELAYS.tokenMs + DELAYS.speechFirstByteMs;
   return { pipelined, sequential, floor };
 }

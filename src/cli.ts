@@ -33,8 +33,16 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
   db: async () => (await import('./commands/db.command.js')).defineDb,
   token: async () => (await import('./commands/token.command.js')).defineToken,
   config: async () => (await import('./commands/config.command.js')).defineConfig,
+  doctor: async () => (await import('./commands/doctor.command.js')).defineDoctor,
   serve: async () => (await import('./commands/serve.command.js')).defineServe,
+  say: async () => (await import('./commands/say.command.js')).defineSay,
+  transcribe: async () => (await import('./commands/transcribe.command.js')).defineTranscribe,
+  roles: async () => (await import('./commands/roles.command.js')).defineRoles,
+  completion: async () => (await import('./commands/completion.command.js')).defineCompletion,
 };
+
+/** Commands that read the whole table (their scripts are generated from every definition). */
+const NEEDS_EVERY_DEFINITION = new Set(['completion']);
 
 /**
  * The definitions a command line needs: when its first word names a command, that one;
@@ -42,7 +50,8 @@ const COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
  */
 function definitionsFor(argv: readonly string[]): Promise<CommandDefinition[]> {
   const named = argv[2];
-  const chosen = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  const one = named !== undefined && Object.hasOwn(COMMANDS, named) && !NEEDS_EVERY_DEFINITION.has(named);
+  const chosen = one ? [COMMANDS[named]!] : Object.values(COMMANDS);
   return Promise.all(chosen.map((load) => load()));
 }
 

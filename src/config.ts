@@ -46,6 +46,14 @@ export interface Config {
   ttsBaseURL: string | undefined;
   /** Text-to-speech model. Default gpt-4o-mini-tts. */
   ttsModel: string;
+  /** Text-to-speech engine: openai (the server's /audio/speech), espeak (espeak-ng), say (macOS) or command (ttsCommand). ASSISTANT_TTS, default openai. */
+  tts: 'openai' | 'espeak' | 'say' | 'command';
+  /** The text-to-speech command: writes a WAV to stdout or {out}; the text on stdin or as {text}. Given alone, it chooses tts=command. ASSISTANT_TTS_COMMAND. */
+  ttsCommand: string | undefined;
+  /** Speech-to-text engine: openai (the server's /audio/transcriptions) or command (sttCommand). ASSISTANT_STT, default openai. */
+  stt: 'openai' | 'command';
+  /** The speech-to-text command: reads the WAV {file} (or stdin), prints the transcript. Given alone, it chooses stt=command. ASSISTANT_STT_COMMAND. */
+  sttCommand: string | undefined;
   /** Voice of the text-to-speech model. Default alloy. */
   voice: string;
   /** Speaking speed, 0.25 to 4. Default 1. */
@@ -56,6 +64,12 @@ export interface Config {
   device: string | undefined;
   /** Silence that ends what you say, in milliseconds. Default 700. */
   silenceMilliseconds: number;
+  /** A pause inside what you say after which talk starts the turn speculatively, in milliseconds. Default 200. */
+  pauseMilliseconds: number;
+  /** Silence that ends what you say when the words are unfinished ("and", "the", a comma...), in milliseconds. Default 1200. */
+  unfinishedSilenceMilliseconds: number;
+  /** Silence that ends a complete question or command, in milliseconds. Default 400. */
+  completeSilenceMilliseconds: number;
   /** Longest single utterance, in seconds. Default 30. */
   maxUtteranceSeconds: number;
   /** What tells speech from other sound in `talk`: silero (neural), webrtc, or energy (also the fallback when the others cannot load). Default silero. */
@@ -84,11 +98,17 @@ export interface Config {
 
 export type ConfigKey = keyof Config;
 
-/** Values given on the command line, still raw ("0.7"); undefined means not given. */
-export type ConfigFlags = { [Key in ConfigKey]?: string | number | undefined };
+/** Values given on the command line, still raw ("0.7"); undefined means not given. `role` names a role from the config file. */
+export type ConfigFlags = { [Key in ConfigKey]?: string | number | undefined } & { role?: string | undefined };
+
+/** What a role (config file "roles") may set: a named system prompt, and the model, voice and language to go with it. */
+export const ROLE_SETTINGS = ['system', 'model', 'voice', 'language'] as const;
+export type RoleSettingKey = (typeof ROLE_SETTINGS)[number];
+export type Role = { [Key in RoleSettingKey]?: string };
 
 export interface ConfigSource {
-  kind: 'default' | 'config file' | '.env' | 'environment' | 'flag';
+  /** role: the role chosen with --role (detail: its name); above the environment, below flags. */
+  kind: 'default' | 'config file' | '.env' | 'environment' | 'role' | 'flag';
   /** The variable, file or flag the value came from. */
   detail?: string;
 }
@@ -107,6 +127,10 @@ export interface ResolvedConfig {
   values: Config;
   sources: Record<ConfigKey, ConfigSource>;
   configFile: string;
+  /** The roles defined in the config file, by name. */
+  roles: Record<string, Role>;
+  /** The role chosen with --role, when one was. */
+  role?: string;
   /** The .env in the current directory, when there is one. */
   dotenv?: DotenvReport;
   /** Things a person should know, such as a .env file others can read. */
@@ -282,11 +306,19 @@ const settings: Setting[] = [
   { key: 'language', environmentVariable: 'ASSISTANT_LANGUAGE', parse: name, fallback: () => undefined, dotenv: 'allowed' },
   { key: 'ttsBaseURL', environmentVariable: 'ASSISTANT_TTS_BASE_URL', parse: url, fallback: () => undefined, dotenv: 'with-key' },
   { key: 'ttsModel', environmentVariable: 'ASSISTANT_TTS_MODEL', parse: name, fallback: () => 'gpt-4o-mini-tts', dotenv: 'allowed' },
+  // Which program speaks or listens is a command: a project .env must not choose it.
+  { key: 'tts', environmentVariable: 'ASSISTANT_TTS', parse: oneOf('openai', 'espeak', 'say', 'command'), fallback: () => 'openai', dotenv: COMMANDS },
+  { key: 'ttsCommand', environmentVariable: 'ASSISTANT_TTS_COMMAND', parse: name, fallback: () => undefined, dotenv: COMMANDS },
+  { key: 'stt', environmentVariable: 'ASSISTANT_STT', parse: oneOf('openai', 'command'), fallback: () => 'openai', dotenv: COMMANDS },
+  { key: 'sttCommand', environmentVariable: 'ASSISTANT_STT_COMMAND', parse: name, fallback: () => undefined, dotenv: COMMANDS },
   { key: 'voice', environmentVariable: 'ASSISTANT_VOICE', parse: name, fallback: () => 'alloy', dotenv: 'allowed' },
   { key: 'speed', environmentVariable: 'ASSISTANT_SPEED', parse: numberIn(0.25, 4), fallback: () => 1, dotenv: 'allowed' },
   { key: 'player', environmentVariable: 'ASSISTANT_PLAYER', parse: name, fallback: () => 'play', dotenv: COMMANDS },
   { key: 'device', environmentVariable: 'ASSISTANT_DEVICE', parse: name, fallback: () => undefined, dotenv: COMMANDS },
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700, dotenv: 'allowed' },
+  { key: 'pauseMilliseconds', environmentVariable: 'ASSISTANT_PAUSE_MS', parse: numberIn(100, 10_000, true), fallback: () => 200, dotenv: 'allowed' },
+  { key: 'unfinishedSilenceMilliseconds', environmentVariable: 'ASSISTANT_UNFINISHED_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 1200, dotenv: 'allowed' },
+  { key: 'completeSilenceMilliseconds', environmentVariable: 'ASSISTANT_COMPLETE_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 400, dotenv: 'allowed' },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30, dotenv: 'tighten' },
   { key: 'detector', environmentVariable: 'ASSISTANT_DETECTOR', parse: oneOf('silero', 'webrtc', 'energy'), fallback: () => 'silero', dotenv: 'allowed' },
   { key: 'detectorModel', environmentVariable: 'ASSISTANT_DETECTOR_MODEL', parse: name, fallback: () => undefined, dotenv: { never: 'a model file to load is never taken from a project .env' } },
@@ -301,13 +333,38 @@ const settings: Setting[] = [
   { key: 'prices', environmentVariable: 'ASSISTANT_PRICES', parse: priceTable, fallback: () => undefined, dotenv: { never: 'the costs you are shown are never taken from a project .env' } },
 ];
 
+/** The path of the config file ($XDG_CONFIG_HOME/assistant/config.json). */
+export function configFilePath(context: ConfigContext): string {
+  return join(configDirectory(context), 'config.json');
+}
+
+/**
+ * A value for the config file, checked as loading would check it; returns it as it should be
+ * stored (a number for a numeric setting). Throws an AssistantError a person can act on.
+ */
+export function checkConfigValue(key: string, raw: unknown, origin: string): unknown {
+  const setting = settings.find((candidate) => candidate.key === key);
+  if (!setting) throw new AssistantError(`Unknown setting "${key}"; known: ${settings.map((candidate) => candidate.key).join(', ')}, roles.<name>.<${ROLE_SETTINGS.join('|')}>.`, { exitCode: ExitCode.Usage });
+  return setting.parse(raw, origin);
+}
+
+/** Reads the config file and checks every value in it, as loading does; throws on the first problem. */
+export function checkConfigFile(path: string): void {
+  const { settings: fromFile, roles } = readConfigFile(path);
+  for (const [key, value] of Object.entries(fromFile)) if (value !== undefined && value !== null) checkConfigValue(key, value, `"${key}" in ${path}`);
+  for (const [name, role] of Object.entries(roles)) {
+    for (const [key, value] of Object.entries(role)) checkConfigValue(key, value, `"${key}" of role "${name}" in ${path}`);
+  }
+}
+
 export function environmentVariableOf(key: ConfigKey): string {
   return settings.find((setting) => setting.key === key)?.environmentVariable ?? key;
 }
 
 export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): ResolvedConfig {
-  const configFile = join(configDirectory(context), 'config.json');
-  const { settings: fromFile, trustedDirectories } = readConfigFile(configFile);
+  const configFile = configFilePath(context);
+  const { settings: fromFile, trustedDirectories, roles } = readConfigFile(configFile);
+  const role = chosenRole(roles, flags.role, configFile);
   const dotenv = readProjectDotenv({ env: context.env, cwd: context.cwd, trustedDirectories });
   const fromDotenv = dotenv?.values ?? {};
   const report: DotenvReport | undefined = dotenv && { path: dotenv.path, trusted: dotenv.trusted, applied: [], refused: [] };
@@ -319,6 +376,7 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     const { key, environmentVariable: variable } = setting;
     const flag = flags[key];
     const fromEnvironment = context.env[variable];
+    const fromRole = role === undefined ? undefined : (role.settings as Partial<Record<ConfigKey, string>>)[key];
     const userValue = (): { value: unknown; source: ConfigSource } =>
       fromFile[key] !== undefined && fromFile[key] !== null
         ? { value: setting.parse(fromFile[key], `"${key}" in ${configFile}`), source: { kind: 'config file', detail: configFile } }
@@ -326,6 +384,8 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     let chosen: { value: unknown; source: ConfigSource };
     if (flag !== undefined) {
       chosen = { value: parseFlag(setting, flag), source: { kind: 'flag' } };
+    } else if (fromRole !== undefined) {
+      chosen = { value: setting.parse(fromRole, `"${key}" of role "${role!.name}" in ${configFile}`), source: { kind: 'role', detail: role!.name } };
     } else if (given(fromEnvironment)) {
       chosen = { value: setting.parse(fromEnvironment, variable), source: { kind: 'environment', detail: variable } };
     } else if (dotenv && report && given(fromDotenv[variable])) {
@@ -351,7 +411,16 @@ export function loadConfig(context: ConfigContext, flags: ConfigFlags = {}): Res
     sources[key] = chosen.source;
   }
   const warnings = [dotenv?.exposure, report && dotenvSummary(report, dotenv?.distrust)].filter((warning): warning is string => warning !== undefined);
-  return { values: values as unknown as Config, sources, configFile, ...(report ? { dotenv: report } : {}), warnings };
+  return { values: values as unknown as Config, sources, configFile, roles, ...(role ? { role: role.name } : {}), ...(report ? { dotenv: report } : {}), warnings };
+}
+
+/** The role --role names; an unknown name is a usage error that lists the known ones. */
+function chosenRole(roles: Record<string, Role>, name: string | undefined, configFile: string): { name: string; settings: Role } | undefined {
+  if (name === undefined) return undefined;
+  if (Object.hasOwn(roles, name)) return { name, settings: roles[name]! };
+  const known = Object.keys(roles);
+  const hint = known.length > 0 ? `Known roles: ${known.join(', ')}.` : `Define one in ${configFile}: {"roles": {"${name}": {"system": "..."}}}, or: assistant config set roles.${name}.system "..."`;
+  throw new AssistantError(`No role "${name}". ${hint}`, { exitCode: ExitCode.Usage });
 }
 
 /** A value typed on the command line that does not parse is a usage error (exit 2). */
@@ -400,18 +469,22 @@ function dotenvSummary(report: DotenvReport, distrust: string | undefined): stri
 /** The command-line flag that sets a key, for error messages. */
 function flagName(key: ConfigKey): string {
   if (key === 'silenceMilliseconds') return '--silence';
+  if (key === 'pauseMilliseconds') return '--pause';
+  if (key === 'unfinishedSilenceMilliseconds') return '--unfinished-silence';
+  if (key === 'completeSilenceMilliseconds') return '--complete-silence';
   if (key === 'maxInputBytes') return '--max-input';
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
 interface ConfigFileContents {
   settings: Partial<Record<ConfigKey, unknown>>;
+  roles: Record<string, Role>;
   /** Directories whose .env may set everything; only the user's own config file can say so. */
   trustedDirectories: string[];
 }
 
 function readConfigFile(path: string): ConfigFileContents {
-  if (!existsSync(path)) return { settings: {}, trustedDirectories: [] };
+  if (!existsSync(path)) return { settings: {}, trustedDirectories: [], roles: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -421,14 +494,28 @@ function readConfigFile(path: string): ConfigFileContents {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new AssistantError(`${path} must hold a JSON object such as {"model": "gpt-4o-mini"}.`);
   }
-  const { trustedDirectories = [], ...rest } = parsed as Record<string, unknown>;
+  const { trustedDirectories = [], roles = {}, ...rest } = parsed as Record<string, unknown>;
   if (!Array.isArray(trustedDirectories) || !trustedDirectories.every((directory) => typeof directory === 'string' && isAbsolute(directory))) {
     throw new AssistantError(`"trustedDirectories" in ${path} must be a list of absolute paths, e.g. ["/home/me/project"].`);
   }
   const known = new Set<string>(settings.map((setting) => setting.key));
   const unknown = Object.keys(rest).filter((key) => !known.has(key));
   if (unknown.length > 0) {
-    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}, trustedDirectories.`);
+    throw new AssistantError(`${path} has unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}, trustedDirectories, roles.`);
   }
-  return { settings: rest as Partial<Record<ConfigKey, unknown>>, trustedDirectories: trustedDirectories as string[] };
+  return { settings: rest as Partial<Record<ConfigKey, unknown>>, trustedDirectories: trustedDirectories as string[], roles: parseRoles(roles, path) };
+}
+
+/** "roles": {"name": {"system": "...", "model": "...", "voice": "...", "language": "..."}}; every value a string. */
+function parseRoles(raw: unknown, path: string): Record<string, Role> {
+  const problem = `"roles" in ${path} must map names to settings such as {"reviewer": {"system": "You review code.", "model": "gpt-4o"}} (${ROLE_SETTINGS.join(', ')})`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AssistantError(`${problem}.`);
+  for (const [name, role] of Object.entries(raw)) {
+    if (typeof role !== 'object' || role === null || Array.isArray(role)) throw new AssistantError(`${problem}; "${name}" is not an object.`);
+    for (const [key, value] of Object.entries(role)) {
+      if (!(ROLE_SETTINGS as readonly string[]).includes(key)) throw new AssistantError(`${problem}; "${name}" has "${key}".`);
+      if (typeof value !== 'string') throw new AssistantError(`${problem}; "${name}"'s "${key}" is not a string.`);
+    }
+  }
+  return raw as Record<string, Role>;
 }

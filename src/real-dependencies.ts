@@ -15,6 +15,7 @@ import type { InputStream } from './input/prompt-input.js';
 import { StoreRequestLog } from './observability/request-log.js';
 import { SpendGuard } from './observability/spend-guard.js';
 import { OpenAISynthesizer, OpenAITranscriber } from './speech/openai-speech.js';
+import { chooseSynthesizer, chooseTranscriber, type SpeechEngineDependencies } from './speech/speech-engines.js';
 import { openStore, parseStoreLocation } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import type { Terminal } from './ui/terminal.js';
@@ -56,6 +57,15 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
     return () => (made ??= { value: make() }).value;
   };
 
+  const speechEngines: SpeechEngineDependencies = {
+    config,
+    openAISynthesizer: () => new OpenAISynthesizer(connection(settings.ttsBaseURL)),
+    openAITranscriber: () => new OpenAITranscriber(connection(settings.sttBaseURL)),
+    runtime: realProcessRuntime,
+    env: hooks.env,
+    note: (message) => terminal.note(message),
+  };
+
   const context: CommandContext = {
     config,
     terminal,
@@ -67,8 +77,8 @@ export function buildContext(config: ResolvedConfig, terminal: Terminal, hooks: 
       new SpendGuard(opened, settings, { wait, beforeCount: () => requestLog.flush(), onWait: (reason) => terminal.note(reason) }),
     openStoreAt: (location) => openStore(location),
     chatModel: once(() => new OpenAIChatModel(connection(undefined))),
-    transcriber: once(() => new OpenAITranscriber(connection(settings.sttBaseURL))),
-    synthesizer: once(() => new OpenAISynthesizer(connection(settings.ttsBaseURL))),
+    transcriber: once(() => chooseTranscriber(speechEngines)),
+    synthesizer: once(() => chooseSynthesizer(speechEngines)),
     player: (withoutSpeech): Player => createPlayer(settings.player, { env: hooks.env, withoutSpeech, runtime: realProcessRuntime }),
     recorder: once(() => new SoxRecorder({ device: settings.device, env: hooks.env, runtime: realProcessRuntime })),
     onInterrupt: (handler) => {

@@ -1,8 +1,18 @@
 /** `assistant ask`: its arguments, options and help. The command itself is ask.ts. */
-import { addModelOptions, addSessionOptions, modelFlags, sessionChoice, type ModelOptionValues, type SessionOptionValues } from './conversation-options.js';
+import {
+  addModelOptions,
+  addSessionOptions,
+  addSpeechEngineOptions,
+  modelFlags,
+  sessionChoice,
+  speechEngineFlags,
+  type ModelOptionValues,
+  type SessionOptionValues,
+  type SpeechEngineOptionValues,
+} from './conversation-options.js';
 import { examples, type CommandDefinition } from './definition.js';
 
-interface AskOptionValues extends SessionOptionValues, ModelOptionValues {
+interface AskOptionValues extends SessionOptionValues, ModelOptionValues, SpeechEngineOptionValues {
   cache?: boolean;
   retry?: boolean;
   stream: boolean;
@@ -13,6 +23,7 @@ interface AskOptionValues extends SessionOptionValues, ModelOptionValues {
   voice?: string;
   maxInput?: string;
   wait?: boolean;
+  raw?: boolean;
 }
 
 const EXAMPLES = examples([
@@ -40,15 +51,18 @@ export const defineAsk: CommandDefinition = (program, run) => {
     .option('--retry', "send the session's last question again when it failed (with -c or --session)")
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .option('--json', 'print one JSON object: session, answer, model, usage, cached, status')
+    .option('--raw', 'print the answer as the model wrote it; on a terminal its markdown is drawn otherwise (never when piped)')
     .option('--speak', 'also speak the answer, sentence by sentence, as it arrives')
     .option('--audio <file>', 'transcribe an audio file (- for stdin) and ask it; the text is the instruction')
     .option('--player <command>', 'audio player for --speak (env ASSISTANT_PLAYER, default play)')
-    .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)')
+    .option('--voice <name>', 'voice for --speak (env ASSISTANT_VOICE, default alloy)');
+  addSpeechEngineOptions(command);
+  command
     .option('--max-input <size>', 'largest question, e.g. 500k or 2MB (env ASSISTANT_MAX_INPUT, default 1MB)')
     .option('--wait', 'when a rate or spend limit is reached, wait for room instead of failing (exit 3)')
     .addHelpText('after', EXAMPLES)
     .action((text: string[], options: AskOptionValues) =>
-      run({ ...modelFlags(options), player: options.player, voice: options.voice, maxInputBytes: options.maxInput }, async (context) =>
+      run({ ...modelFlags(options), ...speechEngineFlags(options), player: options.player, voice: options.voice, maxInputBytes: options.maxInput }, async (context) =>
         (await import('./ask.js')).ask(
           {
             text,
@@ -59,6 +73,7 @@ export const defineAsk: CommandDefinition = (program, run) => {
             json: options.json === true,
             speak: options.speak === true,
             wait: options.wait === true,
+            raw: options.raw === true,
             ...(options.audio !== undefined ? { audio: options.audio } : {}),
           },
           context,

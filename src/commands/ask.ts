@@ -27,6 +27,8 @@ export interface AskOptions {
   audio?: string;
   /** Wait for room under the rate and spend limits instead of failing. */
   wait?: boolean;
+  /** Print the answer as the model wrote it, without drawing its markdown (a terminal only draws it). */
+  raw?: boolean;
 }
 
 export async function ask(options: AskOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -79,7 +81,10 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     ),
   ];
   let spinner: Spinner | undefined;
+  if (!options.raw && !options.json) await terminal.renderAnswersAsMarkdown();
   const answer = terminal.untrustedWriter();
+  /** Whether what was printed of the answer ends its line (nothing printed: it does). */
+  let lineEnded = true;
   let outcome: TurnOutcome;
   try {
     outcome = await runTurn(
@@ -108,6 +113,17 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
         onText: (text) => {
           spinner?.stop();
           if (!options.json) answer.write(text);
+          if (text !== '') lineEnded = text.endsWith('\n');
+        },
+        // The answer has arrived; --speak is still saying it. The spinner goes on a line of its
+        // own, below the whole answer, so clearing it never erases the answer's last line.
+        onSpeakingRest: async () => {
+          spinner?.stop();
+          if (options.json) return;
+          answer.end();
+          if (!lineEnded) terminal.write('\n');
+          lineEnded = true;
+          spinner = await terminal.spinner('Speaking…');
         },
       },
       controller.signal,
@@ -117,7 +133,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     for (const unsubscribeOne of unsubscribe) unsubscribeOne();
     if (ending === undefined || ending.code !== ExitCode.Success) answer.end();
   }
-  return reportOutcome(outcome, { json: options.json, audioName: audio?.filename, ending, sessionId }, terminal);
+  return reportOutcome(outcome, { json: options.json, audioName: audio?.filename, ending, sessionId, lineEnded }, terminal);
 }
 
 /** Why the answer ended early: the exit code, and a failure to say (stdout failed). */
@@ -129,7 +145,7 @@ interface Ending {
 /** After the turn: the answer's last newline or its JSON, the notes and errors, and the exit code. */
 function reportOutcome(
   outcome: TurnOutcome,
-  { json, audioName, ending, sessionId }: { json: boolean; audioName: string | undefined; ending: Ending | undefined; sessionId: string },
+  { json, audioName, ending, sessionId, lineEnded }: { json: boolean; audioName: string | undefined; ending: Ending | undefined; sessionId: string; lineEnded: boolean },
   terminal: Terminal,
 ): ExitCodeValue {
   if (outcome.kind === 'unheard') {
@@ -142,7 +158,7 @@ function reportOutcome(
 
   if (json) {
     terminal.json(exchangeJson(result));
-  } else if (result.answer !== '' && !result.answer.endsWith('\n')) {
+  } else if (!lineEnded) {
     terminal.write('\n');
   }
 

@@ -4,6 +4,7 @@ import { examples, type CommandDefinition } from './definition.js';
 
 interface ChatOptionValues extends SessionOptionValues, ModelOptionValues {
   cache?: boolean;
+  raw?: boolean;
 }
 
 const EXAMPLES = examples(
@@ -26,8 +27,9 @@ export const defineChat: CommandDefinition = (program, run) => {
   command
     .option('--cache', 'answer from the cache when a question was answered before (by default only with -t 0)')
     .option('--no-cache', 'neither read nor write any cache')
+    .option('--raw', 'print answers as the model wrote them; on a terminal their markdown is drawn otherwise')
     .addHelpText('after', EXAMPLES)
     .action((options: ChatOptionValues) =>
-      run(modelFlags(options), async (context) => (await import('./talk.js')).chat({ ...sessionChoice(options), cache: options.cache }, context)),
+      run(modelFlags(options), async (context) => (await import('./talk.js')).chat({ ...sessionChoice(options), cache: options.cache, raw: options.raw === true }, context)),
     );
 };

@@ -41,6 +41,8 @@ export async function showConfig(options: { json: boolean }, context: CommandCon
   const storeText =
     'problem' in store ? store.problem : store.location.kind === 'sqlite' ? `SQLite ${store.location.path}` : `PostgreSQL ${redactUrlPassword(store.location.url)}`;
   const lines = [`Store: ${storeText}`, `Config file: ${configFile}${existsSync(configFile) ? '' : ' (not present)'}`, `Speech detector (talk): ${detector}`];
+  const roleNames = Object.keys(context.config.roles);
+  if (roleNames.length > 0) lines.push(`Roles (--role, see assistant roles): ${roleNames.join(', ')}`);
   if (dotenv) lines.push(...describeDotenv(dotenv));
   context.terminal.note(lines.join('\n'));
   return ExitCode.Success;
@@ -62,6 +64,7 @@ function displayValue(key: ConfigKey, value: unknown): string | undefined {
 
 function describe(source: ConfigSource): string {
   if (source.kind === 'config file') return 'config file';
+  if (source.kind === 'role') return `role ${source.detail ?? ''}`.trimEnd();
   return source.kind;
 }
 

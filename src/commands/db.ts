@@ -11,7 +11,7 @@ import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../err
 import { redactUrlPassword } from '../secrets.js';
 import { parseStoreLocation, type StoreLocation } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
-import { levelBar } from '../voice/status-line.js';
+import { ProgressBar } from '../ui/progress-bar.js';
 import type { CommandContext } from './context.js';
 
 export interface CopyOptions {
@@ -40,7 +40,8 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
   const totals = { sessions: 0, messages: 0, messagesAlreadyThere: 0, tokens: 0, tokensAlreadyThere: 0, cacheEntries: 0, cacheEntriesAlreadyThere: 0 };
   /** Tokens the target has another token of the same name (or secret) for: left as they are there. */
   const tokensNotCopied: string[] = [];
-  const progress = terminal.stderrIsTTY && !options.json;
+  // --json is for scripts: no progress line, even on a terminal.
+  const progress = options.json ? undefined : new ProgressBar(terminal);
   try {
     const sessions = await source.listSessions({ limit: Number.MAX_SAFE_INTEGER });
     for (const [index, session] of sessions.entries()) {
@@ -49,7 +50,7 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
       totals.sessions += 1;
       totals.messages += added;
       totals.messagesAlreadyThere += messages.length - added;
-      if (progress) drawProgress(context, 'sessions', index + 1, sessions.length);
+      progress?.update('sessions', index + 1, sessions.length);
     }
     for (const token of await source.tokensForCopy()) {
       const outcome = await target.importToken(token);
@@ -61,13 +62,11 @@ export async function copyDatabase(options: CopyOptions, context: CommandContext
       for await (const entry of source.cacheEntries()) {
         if (await target.importCacheEntry(entry)) totals.cacheEntries += 1;
         else totals.cacheEntriesAlreadyThere += 1;
-        if (progress && (totals.cacheEntries + totals.cacheEntriesAlreadyThere) % 50 === 0) {
-          terminal.stderr.write(`\r\u001b[2KCopying cache entries… ${totals.cacheEntries + totals.cacheEntriesAlreadyThere}`);
-        }
+        progress?.update('cache entries', totals.cacheEntries + totals.cacheEntriesAlreadyThere);
       }
     }
   } finally {
-    if (progress) terminal.stderr.write('\r\u001b[2K');
+    progress?.done();
     await Promise.all([source.close(), target.close()]);
   }
 
@@ -93,10 +92,6 @@ function locationFromFlag(value: string, flag: string, cwd: string): StoreLocati
     if (error instanceof AssistantError) throw usageError(error.message);
     throw error;
   }
-}
-
-function drawProgress(context: CommandContext, what: string, done: number, total: number): void {
-  context.terminal.stderr.write(`\r\u001b[2KCopying ${what} ${levelBar(-60 + (60 * done) / Math.max(1, total), 20)} ${done}/${total}`);
 }
 
 function sameLocation(a: StoreLocation, b: StoreLocation): boolean {

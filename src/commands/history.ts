@@ -7,6 +7,7 @@ import { joinMarkup, markup, type Markup, type Printable, type Terminal } from '
 import type { CommandContext } from './context.js';
 import { isFailedQuestion } from '../conversation/context-window.js';
 import { sanitizeForTerminal } from '../ui/sanitize.js';
+import { sessionAsMarkdown } from './history-markdown.js';
 
 export interface HistoryOptions {
   session?: string;
@@ -14,11 +15,19 @@ export interface HistoryOptions {
   delete?: string;
   limit?: number;
   json: boolean;
+  /** With --session: text (default) or markdown, a document to keep. */
+  format?: string;
+  /** With --session: only the last answer's text, for scripts. */
+  last?: boolean;
+  /** Only session ids, newest first, one a line (shell completion reads them). */
+  ids?: boolean;
   /** Delete without asking. */
   yes?: boolean;
 }
 
 const DEFAULT_LIMIT = 20;
+/** Session ids offered by shell completion: enough to find one, few enough to stay fast. */
+const COMPLETION_LIMIT = 500;
 
 export async function history(options: HistoryOptions, context: CommandContext): Promise<ExitCodeValue> {
   const chosen = [options.session, options.search, options.delete].filter((value) => value !== undefined);
@@ -26,6 +35,12 @@ export async function history(options: HistoryOptions, context: CommandContext):
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
     throw usageError('--limit must be a whole number of at least 1.');
   }
+  if (options.format !== undefined && options.format !== 'text' && options.format !== 'markdown') {
+    throw usageError(`--format must be text or markdown (got "${options.format}"); for JSON use --json.`);
+  }
+  const transcriptOnly = options.last === true ? '--last' : options.format === 'markdown' ? '--format markdown' : undefined;
+  if (transcriptOnly !== undefined && options.session === undefined) throw usageError(`${transcriptOnly} needs --session <id>.`);
+  if (options.last === true && options.format === 'markdown') throw usageError('Use only one of --last and --format markdown.');
   const store = await context.openStore();
   if (options.delete !== undefined) return remove(validateSessionId(options.delete), options, store, context);
   if (options.session !== undefined) return transcript(validateSessionId(options.session), options, store, context.terminal);
@@ -34,6 +49,11 @@ export async function history(options: HistoryOptions, context: CommandContext):
 }
 
 async function list(options: HistoryOptions, store: SessionStore, terminal: Terminal): Promise<ExitCodeValue> {
+  if (options.ids === true) {
+    const sessions = await store.listSessions({ limit: options.limit ?? COMPLETION_LIMIT });
+    for (const session of sessions) terminal.line(session.id);
+    return ExitCode.Success;
+  }
   const sessions = await store.listSessions({ limit: options.limit ?? DEFAULT_LIMIT });
   if (options.json) {
     terminal.json(sessions.map((session) => ({ ...session, createdAt: session.createdAt.toISOString(), updatedAt: session.updatedAt.toISOString() })));
@@ -53,7 +73,12 @@ async function transcript(id: string, options: HistoryOptions, store: SessionSto
   if (!session) throw new AssistantError(`No session "${id}". List sessions with: assistant history`);
   const all = await store.messages(id);
   const failed = new Set(all.filter((_, index) => isFailedQuestion(all, index)).map((message) => message.id));
+  if (options.last === true) return lastAnswer(id, all, options, terminal);
   const shown = options.limit === undefined ? all : all.slice(-options.limit);
+  if (options.format === 'markdown' && !options.json) {
+    terminal.write(sessionAsMarkdown(session, shown, failed));
+    return ExitCode.Success;
+  }
   if (options.json) {
     terminal.json(
       {
@@ -78,6 +103,17 @@ async function transcript(id: string, options: HistoryOptions, store: SessionSto
     terminal.line(heading(message, failed.has(message.id), terminal));
     terminal.line(message.content === '' ? style.dim('(no text)') : message.content.replace(/\s+$/u, ''));
   }
+  return ExitCode.Success;
+}
+
+/** The text of the session's last answer, alone on stdout (for `$(assistant history -s work --last)`). */
+function lastAnswer(id: string, messages: readonly StoredMessage[], options: HistoryOptions, terminal: Terminal): ExitCodeValue {
+  const answer = messages.findLast((message) => message.role === 'assistant');
+  if (answer === undefined) throw new AssistantError(`Session "${id}" has no answer yet.`);
+  if (options.json) terminal.json({ ...answer, createdAt: answer.createdAt.toISOString() });
+  else if (answer.content.trim() !== '') terminal.line(answer.content.replace(/\s+$/u, ''));
+  // A script must not take half an answer (or none) for the whole: what there is is printed, the exit code says so.
+  if (answer.status !== 'complete') throw new AssistantError(`The last answer in session "${id}" did not complete (${answer.status}).`);
   return ExitCode.Success;
 }
 

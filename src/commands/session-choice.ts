@@ -50,7 +50,8 @@ export async function chooseSession(flags: SessionFlags, store: SessionStore, te
  */
 export function sessionSettings(config: ResolvedConfig, existing: SessionSummary | undefined): ConversationSettings {
   const { values, sources } = config;
-  const fromFlag = (key: 'model' | 'system' | 'temperature'): boolean => sources[key].kind === 'flag';
+  // A role chosen for this command is given again as much as a flag is.
+  const fromFlag = (key: 'model' | 'system' | 'temperature'): boolean => sources[key].kind === 'flag' || sources[key].kind === 'role';
   if (!existing || existing.model === undefined) return { model: values.model, system: values.system, temperature: values.temperature };
   return {
     model: fromFlag('model') ? values.model : existing.model,

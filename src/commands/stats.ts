@@ -105,6 +105,11 @@ function render(report: StatsReport, options: StatsOptions, terminal: Terminal):
   const { cpuMilliseconds, peakRssBytes } = report.turns;
   const megabytes = (bytes: number | null): string => (bytes === null ? '-' : formatBytes(bytes));
   out(`Turns ${report.turns.count}: CPU p50 ${seconds(cpuMilliseconds.p50)}, max ${seconds(cpuMilliseconds.max)}; peak memory p50 ${megabytes(peakRssBytes.p50)}, max ${megabytes(peakRssBytes.max)}`);
+  const speculation = report.speculation;
+  if (speculation.started > 0) {
+    const extra = speculation.extraTranscriptionsPerTurn === null ? '-' : speculation.extraTranscriptionsPerTurn.toFixed(2);
+    out(`Speculative starts ${speculation.started}: used ${speculation.used}, discarded ${speculation.discarded} (${extra} extra transcriptions per turn)`);
+  }
   const rows = Object.entries(report.database.rows).map(([table, count]) => `${table} ${count}`).join(', ');
   out(`Database ${Number.isFinite(report.database.bytes) ? formatBytes(report.database.bytes) : '-'}: ${rows}`);
   out(`  ${report.database.description}`);

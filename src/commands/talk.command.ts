@@ -1,8 +1,18 @@
 /** `assistant talk`: its options and help. The command itself is talk.ts. */
-import { addModelOptions, addSessionOptions, modelFlags, sessionChoice, type ModelOptionValues, type SessionOptionValues } from './conversation-options.js';
+import {
+  addModelOptions,
+  addSessionOptions,
+  addSpeechEngineOptions,
+  modelFlags,
+  sessionChoice,
+  speechEngineFlags,
+  type ModelOptionValues,
+  type SessionOptionValues,
+  type SpeechEngineOptionValues,
+} from './conversation-options.js';
 import { examples, type CommandDefinition } from './definition.js';
 
-interface TalkOptionValues extends SessionOptionValues, ModelOptionValues {
+interface TalkOptionValues extends SessionOptionValues, ModelOptionValues, SpeechEngineOptionValues {
   text?: boolean;
   mute?: boolean;
   pushToTalk?: boolean;
@@ -15,9 +25,14 @@ interface TalkOptionValues extends SessionOptionValues, ModelOptionValues {
   ttsModel?: string;
   language?: string;
   silence?: string;
+  pause?: string;
+  unfinishedSilence?: string;
+  completeSilence?: string;
+  speculate?: boolean;
   keepAudio?: string;
   cache?: boolean;
   verbose?: boolean;
+  raw?: boolean;
 }
 
 const EXAMPLES = examples(
@@ -27,6 +42,7 @@ const EXAMPLES = examples(
     'assistant talk --text --mute           type instead of speaking, read instead of listening',
     'assistant talk --push-to-talk          Enter starts and stops recording',
     'assistant talk --device pulseaudio:my_mic --player paplay --verbose',
+    "assistant talk --tts espeak --stt-command 'whisper-cli -m ggml-base.en.bin -f {file} -nt'   no cloud",
   ],
   `While it answers: Space or Enter stops the answer and listens again (with --text: Enter or
 Esc); Ctrl-C stops the answer; Ctrl-C twice quickly exits at once. While listening, Ctrl-C or
@@ -53,18 +69,25 @@ export const defineTalk: CommandDefinition = (program, run) => {
     .option('--stt-model <name>', 'speech-to-text model (env ASSISTANT_STT_MODEL, default gpt-4o-mini-transcribe)')
     .option('--tts-model <name>', 'text-to-speech model (env ASSISTANT_TTS_MODEL, default gpt-4o-mini-tts)')
     .option('--language <code>', 'language hint for transcription, e.g. en (env ASSISTANT_LANGUAGE)')
-    .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)');
+    .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)')
+    .option('--pause <ms>', 'a pause after which the answer is prepared (not spoken) in case you are done, in milliseconds (env ASSISTANT_PAUSE_MS, default 200)')
+    .option('--unfinished-silence <ms>', 'silence that ends your turn when your words are unfinished ("and", "the", a comma), in milliseconds (env ASSISTANT_UNFINISHED_SILENCE_MS, default 1200)')
+    .option('--complete-silence <ms>', 'silence that ends a complete question or command, in milliseconds (env ASSISTANT_COMPLETE_SILENCE_MS, default 400)')
+    .option('--no-speculate', 'do not prepare the answer during pauses (fewer transcription calls; the end of your turn no longer listens to the words)');
   addModelOptions(command);
+  addSpeechEngineOptions(command);
   command
     .option('--keep-audio <dir>', 'save each recorded utterance as a WAV file in dir')
     .option('--cache', 'answer from the cache when a question was answered before (by default only with -t 0)')
     .option('--no-cache', 'neither read nor write any cache (answers, speech, transcriptions)')
     .option('--verbose', "print each turn's stage timings (transcript, first token, first audio...)")
+    .option('--raw', 'print answers as the model wrote them; on a terminal their markdown is drawn otherwise (never when piped)')
     .addHelpText('after', EXAMPLES)
     .action((options: TalkOptionValues) =>
       run(
         {
           ...modelFlags(options),
+          ...speechEngineFlags(options),
           device: options.device,
           player: options.player,
           voice: options.voice,
@@ -73,6 +96,9 @@ export const defineTalk: CommandDefinition = (program, run) => {
           ttsModel: options.ttsModel,
           language: options.language,
           silenceMilliseconds: options.silence,
+          pauseMilliseconds: options.pause,
+          unfinishedSilenceMilliseconds: options.unfinishedSilence,
+          completeSilenceMilliseconds: options.completeSilence,
         },
         async (context) =>
           (await import('./talk.js')).talk(
@@ -84,7 +110,9 @@ export const defineTalk: CommandDefinition = (program, run) => {
               bargeIn: options.bargeIn === true,
               ...(options.keepAudio !== undefined ? { keepAudio: options.keepAudio } : {}),
               verbose: options.verbose === true,
+              speculate: options.speculate !== false,
               cache: options.cache,
+              raw: options.raw === true,
             },
             context,
           ),

@@ -22,13 +22,17 @@ export interface TalkOptions {
   bargeIn: boolean;
   keepAudio?: string;
   verbose: boolean;
+  /** false: --no-speculate (no speculative start during pauses, and so no word-aware end). Default true. */
+  speculate?: boolean;
   /** true: --cache, false: --no-cache, undefined: the cacheAnswers setting decides. */
   cache: boolean | undefined;
   wait?: boolean;
+  /** Print answers as the model wrote them, without drawing their markdown (a terminal only draws it). */
+  raw?: boolean;
 }
 
 /** `assistant chat` takes only the session flags. */
-export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache'>;
+export type ChatOptions = Pick<TalkOptions, 'session' | 'continue' | 'cache' | 'raw'>;
 
 /** The text-only loop: `talk --text --mute`. */
 export function chat(options: ChatOptions, context: CommandContext): Promise<ExitCodeValue> {
@@ -81,12 +85,20 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     input = new MicrophoneListener({
       recorder: recorder!,
       status,
-      detector: { trailingSilenceMilliseconds: settings.silenceMilliseconds, maximumUtteranceMilliseconds: settings.maxUtteranceSeconds * 1000, classifier },
+      detector: {
+        trailingSilenceMilliseconds: settings.silenceMilliseconds,
+        pauseMilliseconds: settings.pauseMilliseconds,
+        maximumUtteranceMilliseconds: settings.maxUtteranceSeconds * 1000,
+        classifier,
+      },
       bargeIn: options.bargeIn,
       onBargeIn: () => act('stop-answer'),
+      onPause: (pause) => session?.paused(pause),
+      onResume: () => session?.resumed(),
     });
   }
 
+  if (options.raw !== true) await terminal.renderAnswersAsMarkdown();
   session = new TalkSession(
     { store, chatModel, cache, guard: context.spendGuard(store, options.wait === true), transcriber, voice, input, terminal, status },
     {
@@ -101,6 +113,11 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
       keepAudioDirectory: options.keepAudio,
       // The prompt shows what was typed; otherwise (piped, or stdout redirected) it is echoed as "You: ...".
       echoTyped: options.text && promptOutput !== terminal.stdout,
+      speculate: options.speculate !== false,
+      turnEnd:
+        options.speculate === false
+          ? undefined
+          : { unfinishedMilliseconds: settings.unfinishedSilenceMilliseconds, undecidedMilliseconds: settings.silenceMilliseconds, completeMilliseconds: settings.completeSilenceMilliseconds },
     },
   );
 

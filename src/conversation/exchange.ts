@@ -81,7 +81,7 @@ export async function runExchange(
   // Read after the question is in: a session deleted a moment before starts afresh (never
   // sending what was deleted), and one deleted from now on discards the answer.
   const earlier = (await store.messages(request.sessionId)).filter((message) => message.id < question.id);
-  const messages = conversation(request, earlier);
+  const messages = requestMessages(request, earlier);
   const answerOf = (message: Omit<NewMessage, 'sessionId' | 'role' | 'replyTo'>): Promise<StoredMessage> =>
     store.appendMessage({ ...message, sessionId: request.sessionId, role: 'assistant', replyTo: question.id }).catch((error: unknown) => {
       throw error instanceof SessionDeletedError ? new AssistantError(error.message, { cause: error }) : error;
@@ -157,8 +157,12 @@ export async function runExchange(
   };
 }
 
-/** What the model sees: the system prompt, the session so far within the budget (failed questions left out), the new message. */
-function conversation(request: ExchangeRequest, earlier: StoredMessage[]): ChatMessage[] {
+/**
+ * What the model sees: the system prompt, the session so far within the budget (failed
+ * questions left out), the new message. Exported so a speculative turn (src/voice/speculation.ts)
+ * sends exactly what the committed turn would.
+ */
+export function requestMessages(request: Pick<ExchangeRequest, 'system' | 'contextBudgetTokens' | 'userText'>, earlier: StoredMessage[]): ChatMessage[] {
   return [
     ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
     ...contextWithinBudget(earlier, request.contextBudgetTokens),

@@ -61,6 +61,8 @@ export interface TurnRequest extends Omit<ExchangeRequest, 'userText' | 'turnKey
    * person heard only that); `printed`, the whole answer that arrived (ask printed it).
    */
   keep: 'heard' | 'printed';
+  /** The turn's key in the request log; a speculative start (talk) has filed its calls under it already. Default: a new one. */
+  turnKey?: string | undefined;
 }
 
 /** What the front end shows while the turn runs. */
@@ -73,6 +75,8 @@ export interface TurnEvents {
   onText?: (text: string) => void;
   /** The first audio of the reply went to the player. */
   onFirstAudio?: () => void;
+  /** The whole answer has arrived and its speech is still playing (ask shows that it is speaking). */
+  onSpeakingRest?: () => void | Promise<void>;
 }
 
 export type TurnOutcome =
@@ -89,7 +93,7 @@ export type TurnOutcome =
 
 export async function runTurn(dependencies: TurnDependencies, request: TurnRequest, input: TurnInput, events: TurnEvents, signal: AbortSignal): Promise<TurnOutcome> {
   const now = dependencies.now ?? Date.now;
-  const turnKey = randomUUID();
+  const turnKey = request.turnKey ?? randomUUID();
   const cpuAtStart = process.cpuUsage();
   const trace = { sessionId: request.sessionId, turnKey, ...(request.token === undefined ? {} : { token: request.token }) };
   const timings: TurnTimings =
@@ -132,7 +136,14 @@ export async function runTurn(dependencies: TurnDependencies, request: TurnReque
         events.onText?.(text);
         speaker?.text(text);
       },
-      ...(speaker ? { beforeStore: (outcome) => settle(speaker, outcome, request.keep) } : {}),
+      ...(speaker
+        ? {
+            beforeStore: async (outcome) => {
+              if (outcome.status === 'complete') await events.onSpeakingRest?.();
+              return settle(speaker, outcome, request.keep);
+            },
+          }
+        : {}),
     });
   } finally {
     // On every path (a failure, a signal, a store error) no player or download outlives the turn.

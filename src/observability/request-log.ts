@@ -18,6 +18,8 @@ export interface TraceContext {
   turnKey?: string | undefined;
   /** The personal token the call is made for (`assistant serve`): its name is logged, its id is charged. */
   token?: { id: string; name: string } | undefined;
+  /** Made before the turn was committed (talk's speculative start): counted in stats as the cost of speculation. */
+  speculative?: boolean | undefined;
 }
 
 interface Attempt {
@@ -81,6 +83,7 @@ export class CallTrace {
         sessionId: this.info.sessionId,
         turnKey: this.info.turnKey,
         ...(this.info.token === undefined ? {} : { token: this.info.token.name }),
+        ...(this.info.speculative ? { speculative: true } : {}),
         endpoint: this.info.endpoint,
         host: this.info.host,
         model: this.info.model,

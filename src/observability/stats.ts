@@ -31,6 +31,12 @@ export interface StatsReport {
   unpricedModels: string[];
   dailyDollars: Array<{ day: string; dollars: number }>;
   turns: { count: number; cpuMilliseconds: Distribution; peakRssBytes: Distribution };
+  /**
+   * talk's speculative starts (one speculative transcription each): used when the turn was
+   * committed with it, discarded when the person spoke on. extraTranscriptionsPerTurn: the
+   * discarded transcriptions per stored turn, the cost of speculation.
+   */
+  speculation: { started: number; used: number; discarded: number; extraTranscriptionsPerTurn: number | null };
   database: StoreSize & { description: string };
   pricesAsOf: string;
 }
@@ -164,6 +170,7 @@ export function computeStats(input: {
     totalDollars,
     unpricedModels: [...unpriced].sort(),
     dailyDollars: [...daily].map(([day, dollars]) => ({ day, dollars })).sort((a, b) => a.day.localeCompare(b.day)),
+    speculation: speculationCounts(live, input.turns),
     turns: {
       count: input.turns.length,
       cpuMilliseconds: distribution(input.turns.map((turn) => turn.cpuMilliseconds)),
@@ -172,6 +179,14 @@ export function computeStats(input: {
     database: { ...input.size, description: input.description },
     pricesAsOf: PRICES_AS_OF,
   };
+}
+
+function speculationCounts(live: StoredRequest[], turns: StoredTurn[]): StatsReport['speculation'] {
+  const speculations = new Set(live.filter((request) => request.speculative && request.endpoint === 'transcription' && request.turnKey !== undefined).map((request) => request.turnKey!));
+  const committed = new Set(turns.map((turn) => turn.turnKey));
+  const used = [...speculations].filter((turnKey) => committed.has(turnKey)).length;
+  const discarded = speculations.size - used;
+  return { started: speculations.size, used, discarded, extraTranscriptionsPerTurn: turns.length === 0 ? null : discarded / turns.length };
 }
 
 /** "24h", "7d", "30d", "all" (or any number with h/d) -> the start time, undefined for all. */

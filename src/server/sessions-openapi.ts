@@ -1,7 +1,7 @@
 /** The sessions routes in the OpenAPI document (openapi.ts), from the schemas that validate them (sessions-schemas.ts). */
 import { z } from 'zod';
 import { errorResponse } from './schemas.js';
-import { searchResults, sessionList, sessionPath, sessionsQuery, sessionTranscript } from './sessions-schemas.js';
+import { searchResults, sessionList, sessionPath, sessionQuery, sessionsQuery, sessionTranscript } from './sessions-schemas.js';
 
 type Content = (schema: z.ZodType) => unknown;
 
@@ -28,9 +28,9 @@ export function sessionsPaths(json: Content, errors: Record<string, unknown>): R
     },
     '/v1/sessions/{id}': {
       get: {
-        summary: 'One of your sessions with its messages (to search, use GET /v1/sessions?search=)',
-        parameters: parameters(sessionPath, 'path'),
-        responses: { '200': { description: 'The session and its messages.', content: json(sessionTranscript) }, ...notFound, ...errors },
+        summary: 'One of your sessions with its messages; with ?search=, only the messages with those words',
+        parameters: [...parameters(sessionPath, 'path'), ...parameters(sessionQuery, 'query')],
+        responses: { '200': { description: 'The session and its messages (those with the words, with ?search=).', content: json(sessionTranscript) }, ...notFound, ...errors },
       },
       delete: {
         summary: 'Deletes one of your sessions: its messages, turns and cached answers go too',

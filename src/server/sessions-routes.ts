@@ -1,6 +1,6 @@
 /**
  * GET /v1/sessions (a token's sessions, or its search hits with ?search=), GET /v1/sessions/{id}
- * (one session's messages) and DELETE /v1/sessions/{id} (the session, its messages, turns and
+ * (one session's messages; with ?search=, only those with the words) and DELETE /v1/sessions/{id} (the session, its messages, turns and
  * cache entries, as `history --delete`). A token sees only its own sessions: the list and the
  * search are filtered by owner in the store's query; another token's session is 404, never 403,
  * so a session id cannot be probed.
@@ -11,7 +11,7 @@ import { ownerOf, type Principal } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { parseBody } from './schemas.js';
 import {
-  sessionPath, sessionQuery, sessionsQuery, type SearchResults, type SessionList, type SessionTranscript,
+  deleteSessionQuery, sessionPath, sessionQuery, sessionsQuery, type SearchResults, type SessionList, type SessionTranscript,
 } from './sessions-schemas.js';
 
 /** What the sessions routes read and delete. */
@@ -41,11 +41,16 @@ export function sessionsRoutes(store: SessionsRouteStore): Hono<{ Variables: { p
   });
 
   routes.get('/:id', async (context) => {
-    parseBody(sessionQuery, context.req.query());
+    const query = parseBody(sessionQuery, context.req.query());
     const session = await ownSession(store, context.get('principal'), context.req.param('id'));
+    let messages = await store.messages(session.id);
+    if (query.search !== undefined) {
+      const found = new Set((await store.search(query.search, { limit: messages.length || 1, session: session.id })).map((hit) => hit.messageId));
+      messages = messages.filter((message) => found.has(message.id));
+    }
     const transcript: SessionTranscript = {
       ...summary(session),
-      messages: (await store.messages(session.id)).map((message) => ({
+      messages: messages.map((message) => ({
         id: message.id,
         role: message.role,
         content: message.content,
@@ -58,7 +63,7 @@ export function sessionsRoutes(store: SessionsRouteStore): Hono<{ Variables: { p
   });
 
   routes.delete('/:id', async (context) => {
-    parseBody(sessionQuery, context.req.query());
+    parseBody(deleteSessionQuery, context.req.query());
     const session = await ownSession(store, context.get('principal'), context.req.param('id'));
     // Gone meanwhile (another request deleted it): as missing as if it never was.
     if ((await store.deleteSession(session.id)) === undefined) throw notFound(session.id);

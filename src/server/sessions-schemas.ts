@@ -11,17 +11,22 @@ export const sessionPath = z.object({
   id: z.string().regex(SESSION_ID_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"').describe('A session id (one of yours).'),
 });
 
+const searchWords = z.string().trim().min(1, 'is empty').max(1000).refine(noNul, NUL_MESSAGE);
+
 /** Unknown parameters are refused, so that a misspelt `?serach=` is an error, not a plain list. */
 export const sessionsQuery = z
   .object({
     limit: z.coerce.number().int('is not a whole number').min(1, 'must be 1 to 200').max(200, 'must be 1 to 200').default(50).describe('At most this many sessions (or hits): 1 to 200, default 50.'),
-    search: z.string().trim().min(1, 'is empty').max(1000).refine(noNul, NUL_MESSAGE).optional().describe("Words to look for in your sessions' messages (all must match); the hits instead of the list."),
+    search: searchWords.optional().describe("Words to look for in your sessions' messages (all must match); the hits instead of the list."),
   })
   .strict();
 export type SessionsQuery = z.infer<typeof sessionsQuery>;
 
-/** The one session's routes take no parameters: a search is across sessions (GET /v1/sessions?search=). */
-export const sessionQuery = z.object({}).strict();
+/** GET /v1/sessions/{id}?search= keeps only the session's messages with those words; DELETE takes nothing. */
+export const sessionQuery = z
+  .object({ search: searchWords.optional().describe("Words to look for in this session's messages (all must match): only those messages are returned.") })
+  .strict();
+export const deleteSessionQuery = z.object({}).strict();
 
 const session = z.object({
   id: z.string(),

@@ -222,6 +222,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX requests_by_token ON requests (token_name, at) WHERE token_name IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'request log: calls made speculatively',
+    sql: (types) => `
+      -- talk starts a turn during a pause (speculation); its calls are marked, so the cost of
+      -- speculation (calls for turns never committed) shows in stats.
+      ALTER TABLE requests ADD COLUMN speculative ${types.boolean} NOT NULL DEFAULT ${types.false};
+    `,
+  },
 ];
 
 /** The SQL of one step in one dialect. */

@@ -185,7 +185,7 @@ export function toCacheEntry(row: CacheRow): CacheEntry {
 
 export const requestColumns = [
   'at', 'session_id', 'turn_key', 'endpoint', 'host', 'model', 'status', 'error_class', 'attempt', 'latency_ms',
-  'first_byte_ms', 'first_token_ms', 'input_tokens', 'output_tokens', 'audio_seconds', 'characters', 'cached', 'request_id', 'token_name',
+  'first_byte_ms', 'first_token_ms', 'input_tokens', 'output_tokens', 'audio_seconds', 'characters', 'cached', 'request_id', 'token_name', 'speculative',
 ] as const;
 
 export type RequestRow = { id: number } & Record<(typeof requestColumns)[number], any>;
@@ -198,7 +198,7 @@ export function toRequestValues(record: RequestRecord): Array<string | number | 
     Math.round(record.at), record.sessionId ?? null, record.turnKey ?? null, record.endpoint, record.host, record.model ?? null,
     record.status ?? null, record.errorClass ?? null, record.attempt, rounded(record.latencyMs), rounded(record.firstByteMs),
     rounded(record.firstTokenMs), record.inputTokens ?? null, record.outputTokens ?? null, record.audioSeconds ?? null,
-    record.characters ?? null, record.cached, record.requestId ?? null, record.token ?? null,
+    record.characters ?? null, record.cached, record.requestId ?? null, record.token ?? null, record.speculative === true,
   ];
 }
 
@@ -225,5 +225,6 @@ export function fromRequestRow(row: RequestRow): StoredRequest {
     characters: value(row.characters),
     cached: row.cached === true || row.cached === 1,
     requestId: value(row.request_id),
+    ...(row.speculative === true || row.speculative === 1 ? { speculative: true } : {}),
   };
 }

@@ -80,7 +80,28 @@ export interface Dialect {
   /**
    * A full-text search for the words of plain `query` (undefined when it has none), newest
    * first; rows carry id, session_id, role, created_at and a snippet with the matched words
-   * between SNIPPET_MARK_START/END; with `owner`, only in the sessions of that owner.
+   * between SNIPPET_MARK_START/END; narrowed by `scope` (searchScope).
    */
-  searchQuery(query: string, limit: number, owner?: string): { sql: string; parameters: unknown[] } | undefined;
+  searchQuery(query: string, limit: number, scope: SearchScope): { sql: string; parameters: unknown[] } | undefined;
+}
+
+/** Where a search looks: only the sessions of `owner`, only the session `session`, or both. */
+export interface SearchScope {
+  owner?: string | undefined;
+  session?: string | undefined;
+}
+
+/** The conditions (on messages aliased `m`) and their parameters that narrow a search to its scope. */
+export function searchScope({ owner, session }: SearchScope): { clause: string; parameters: string[] } {
+  let clause = '';
+  const parameters: string[] = [];
+  if (owner !== undefined) {
+    clause += ' AND m.session_id IN (SELECT id FROM sessions WHERE owner = ?)';
+    parameters.push(owner);
+  }
+  if (session !== undefined) {
+    clause += ' AND m.session_id = ?';
+    parameters.push(session);
+  }
+  return { clause, parameters };
 }

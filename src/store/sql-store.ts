@@ -136,8 +136,8 @@ export class SqlStore implements Store {
     return (await this.database.all<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY id`, [sessionId])).map(toMessage);
   }
 
-  async search(query: string, { limit, owner }: { limit: number; owner?: string | undefined }): Promise<SearchHit[]> {
-    const search = this.database.dialect.searchQuery(query, limit, owner);
+  async search(query: string, { limit, owner, session }: { limit: number; owner?: string | undefined; session?: string | undefined }): Promise<SearchHit[]> {
+    const search = this.database.dialect.searchQuery(query, limit, { owner, session });
     if (search === undefined) return [];
     const rows = await this.database.all<Pick<MessageRow, 'id' | 'session_id' | 'role' | 'created_at'> & { snippet: string }>(search.sql, search.parameters);
     return rows.map((row) => ({ sessionId: row.session_id, messageId: row.id, role: row.role, createdAt: new Date(row.created_at), snippet: row.snippet }));

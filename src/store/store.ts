@@ -187,6 +187,8 @@ export interface RequestRecord {
   characters?: number | undefined;
   cached: boolean;
   requestId?: string | undefined;
+  /** Made before its turn was committed (talk's speculative start); the turn key says whether the turn used it. */
+  speculative?: boolean | undefined;
 }
 
 export interface StoredRequest extends RequestRecord {
@@ -227,8 +229,11 @@ export interface SessionStore {
   listSessions(options: { limit: number; owner?: string | undefined }): Promise<SessionSummary[]>;
   /** Oldest first. */
   messages(sessionId: string): Promise<StoredMessage[]>;
-  /** Full-text search, newest first; `query` is plain text (no query syntax), every word must match; with `owner`, only in that owner's sessions (as listSessions). */
-  search(query: string, options: { limit: number; owner?: string | undefined }): Promise<SearchHit[]>;
+  /**
+   * Full-text search, newest first; `query` is plain text (no query syntax), every word must
+   * match; with `owner`, only in that owner's sessions (as listSessions); with `session`, only in that one.
+   */
+  search(query: string, options: { limit: number; owner?: string | undefined; session?: string | undefined }): Promise<SearchHit[]>;
   /** Removes a session, its messages and the cache entries it produced; returns how many messages went, undefined when there was no such session. */
   deleteSession(id: string): Promise<number | undefined>;
 }

@@ -10,6 +10,12 @@ export function formatTime(date: Date, { seconds = false }: { seconds?: boolean 
   return `${day} ${time}`;
 }
 
+/** 7s, 1m 05s: whole seconds, as a person counts a wait. */
+export function formatElapsed(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];

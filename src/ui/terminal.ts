@@ -11,9 +11,11 @@
  * The raw `stdout`/`stderr` streams are for our own control output (the status line,
  * progress redraws) and the spinner, never for text from outside.
  */
-import { Chalk } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 import { scrub } from '../secrets.js';
 import { markup, render, type Markup, styleFrom, type Neutraliser, type Printable, type Style } from './markup.js';
+import { formatElapsed } from './format.js';
+import type { MarkdownRenderer } from './markdown-renderer.js';
 import { StreamSanitizer, sanitizeForTerminal } from './sanitize.js';
 
 export { Markup, joinMarkup, markup, type Printable, type Style } from './markup.js';
@@ -32,6 +34,8 @@ export interface TerminalOptions {
   stdout: OutputStream;
   stderr: OutputStream;
   env: NodeJS.ProcessEnv;
+  /** The clock for the spinner's elapsed time, in milliseconds (default Date.now). */
+  now?: () => number;
 }
 
 export class Terminal {
@@ -41,14 +45,22 @@ export class Terminal {
   readonly style: Style;
   /** Styles for stdout (plain when stdout is piped). */
   readonly answerStyle: Style;
+  /** Colours for answers on stdout, for the markdown renderer. */
+  private readonly answerChalk: ChalkInstance;
+  /** Makes a markdown renderer for answers: set by renderAnswersAsMarkdown() on a terminal. */
+  private markdownRenderer: (() => MarkdownRenderer) | undefined;
   /** Strings never to print on stderr (the API key, a database password), set once the configuration is known. */
   secrets: readonly string[] = [];
 
-  constructor({ stdout, stderr, env }: TerminalOptions) {
+  private readonly now: () => number;
+
+  constructor({ stdout, stderr, env, now = Date.now }: TerminalOptions) {
+    this.now = now;
     this.stdout = stdout;
     this.stderr = stderr;
     this.style = styleFrom(new Chalk({ level: colorLevel(stderr, env) }));
-    this.answerStyle = styleFrom(new Chalk({ level: colorLevel(stdout, env) }));
+    this.answerChalk = new Chalk({ level: colorLevel(stdout, env) });
+    this.answerStyle = styleFrom(this.answerChalk);
   }
 
   get stderrIsTTY(): boolean {
@@ -83,15 +95,35 @@ export class Terminal {
   }
 
   /**
+   * From now on, answers (untrustedWriter) are drawn as markdown when stdout is a terminal;
+   * piped, nothing changes. The renderer is loaded here, only on a terminal, so a piped or
+   * --raw `ask` never loads it.
+   */
+  async renderAnswersAsMarkdown(): Promise<void> {
+    if (!this.stdoutIsTTY) return;
+    const { MarkdownRenderer } = await import('./markdown-renderer.js');
+    this.markdownRenderer = () => new MarkdownRenderer({ chalk: this.answerChalk, columns: this.stdout.columns });
+  }
+
+  /**
    * A writer for text we did not write (a model's answer, as it streams): on a terminal,
-   * control sequences in it are neutralised; piped, it passes unchanged.
+   * control sequences in it are neutralised first, and then, after renderAnswersAsMarkdown(),
+   * it is drawn as markdown; piped, it passes unchanged.
    */
   untrustedWriter(): { write(text: string): void; end(): void } {
     if (!this.stdoutIsTTY) return { write: (text) => void this.stdout.write(text), end: () => {} };
     const sanitizer = new StreamSanitizer();
+    const renderer = this.markdownRenderer?.();
+    if (renderer === undefined) {
+      return {
+        write: (text) => void this.stdout.write(sanitizer.push(text)),
+        end: () => void this.stdout.write(sanitizer.flush()),
+      };
+    }
+    // Sanitized first: the renderer's own colours are the only escape sequences that reach the terminal.
     return {
-      write: (text) => void this.stdout.write(sanitizer.push(text)),
-      end: () => void this.stdout.write(sanitizer.flush()),
+      write: (text) => void this.stdout.write(renderer.push(sanitizer.push(text))),
+      end: () => void this.stdout.write(renderer.push(sanitizer.flush()) + renderer.flush()),
     };
   }
 
@@ -124,14 +156,20 @@ export class Terminal {
     this.stderr.write(`${scrub(text.render(this.forStderr), this.secrets)}\n`);
   }
 
-  /** A spinner on stderr while waiting; nothing at all when stderr is not a terminal. */
-  async spinner(text: string): Promise<Spinner> {
+  /**
+   * A spinner on stderr while waiting, saying what for (the stage, e.g. "Thinking…") and for
+   * how long ("Thinking… 12s"); nothing at all when stderr is not a terminal.
+   */
+  async spinner(stage: string): Promise<Spinner> {
     // A terminal that reports no width (some pseudo-terminals) would send ora into an endless redraw.
     if (!this.stderrIsTTY || !((this.stderr.columns ?? 0) > 0)) return { stop: () => {} };
     const { default: ora } = await import('ora');
+    const startedAt = this.now();
     // discardStdin would take over stdin (and Ctrl-C) while spinning; we handle SIGINT ourselves.
     const spinner = ora({
-      text,
+      text: stage,
+      // Read at every frame, so the time counts up while the spinner turns.
+      suffixText: () => String(this.style.dim(formatElapsed(this.now() - startedAt))),
       stream: this.stderr as NodeJS.WritableStream,
       discardStdin: false,
       color: this.style.level > 0 ? 'gray' : false,

@@ -12,7 +12,14 @@ import type { Key, Keyboard } from './keyboard.js';
 import type { StatusLine } from './status-line.js';
 
 export type Heard =
-  | { kind: 'voice'; pcm: Buffer; speechEndedAt: number; endpointAt: number }
+  | {
+      kind: 'voice';
+      pcm: Buffer;
+      speechEndedAt: number;
+      endpointAt: number;
+      /** The pause (see MicrophoneOptions.onPause) this utterance ended in, with no speech since: its speculative start holds. */
+      pauseId?: number | undefined;
+    }
   | { kind: 'text'; text: string; at: number };
 
 export interface Listener {
@@ -21,6 +28,14 @@ export interface Listener {
   pause(): void;
   resume(): void;
   close(): Promise<void>;
+  /** The words heard so far in pause `pauseId` ask for another trailing silence (word-aware end); ignored once that pause is over. */
+  setTrailingSilence?(milliseconds: number, pauseId: number): void;
+}
+
+/** A pause inside an utterance: the audio so far, numbered so the utterance that ends in it can say so. */
+export interface Pause {
+  id: number;
+  pcm: Buffer;
 }
 
 export interface MicrophoneOptions {
@@ -30,6 +45,10 @@ export interface MicrophoneOptions {
   /** Speech while the assistant talks interrupts it (for headphones). */
   bargeIn?: boolean;
   onBargeIn?: () => void;
+  /** The person paused (not yet long enough to end the turn): a speculative start may begin. */
+  onPause?: (pause: Pause) => void;
+  /** They spoke again after a pause (or the burst was too short to be a turn): the speculative start is void. */
+  onResume?: () => void;
   now?: () => number;
 }
 
@@ -49,6 +68,9 @@ export class MicrophoneListener implements Listener {
   private readonly now: () => number;
   /** A live microphone hears the assistant: skip what it records while the assistant speaks. */
   private readonly halfDuplex: boolean;
+  private pauses = 0;
+  /** The pause the current utterance is in (no speech since), if any. */
+  private openPause: number | undefined;
 
   constructor(private readonly options: MicrophoneOptions) {
     this.detector = new VoiceActivityDetector({ sampleRate: RECORDING_FORMAT.sampleRate, ...options.detector });
@@ -65,7 +87,13 @@ export class MicrophoneListener implements Listener {
 
   pause(): void {
     this.paused = true;
+    this.openPause = undefined;
     if (this.halfDuplex) this.detector.reset();
+  }
+
+  setTrailingSilence(milliseconds: number, pauseId: number): void {
+    if (pauseId !== this.openPause || this.paused) return;
+    this.handle(this.detector.setTrailingSilence(milliseconds));
   }
 
   resume(): void {
@@ -97,14 +125,30 @@ export class MicrophoneListener implements Listener {
   private handle(events: VoiceActivityEvent[]): void {
     const live = this.options.recorder.live !== false;
     for (const event of events) {
-      if (event.type === 'speech-start') {
+      if (event.type === 'pause') {
+        if (this.paused) continue;
+        this.pauses += 1;
+        this.openPause = this.pauses;
+        this.options.onPause?.({ id: this.pauses, pcm: event.pcm });
+      } else if (event.type === 'resume') {
+        if (this.openPause === undefined) continue;
+        this.openPause = undefined;
+        this.options.onResume?.();
+      } else if (event.type === 'speech-start') {
+        this.openPause = undefined;
         if (this.paused && live) this.options.onBargeIn?.();
         else if (!this.paused) this.options.status.set('hearing you');
       } else if (event.type === 'discarded') {
+        if (this.openPause !== undefined) {
+          // Too little speech to be a turn: a speculative start for it is void.
+          this.openPause = undefined;
+          this.options.onResume?.();
+        }
         if (!this.paused) this.options.status.set('listening');
       } else if (event.type === 'utterance') {
         const endpointAt = this.now();
-        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.sinceSpeechMilliseconds });
+        this.heard.push({ kind: 'voice', pcm: event.pcm, endpointAt, speechEndedAt: endpointAt - event.sinceSpeechMilliseconds, pauseId: this.openPause });
+        this.openPause = undefined;
       }
     }
     if (!this.paused) this.options.status.meter(this.detector.lastLevel);

@@ -10,16 +10,22 @@ import { SpeechQueue, type SpeechQueueOptions } from './speech-queue.js';
 export interface ReplySpeakerOptions extends SpeechQueueOptions {
   /** Called once, when the first sentence is complete and goes to synthesis. */
   onFirstSentence?: () => void;
+  /** The first clip may be a clause of at least this many words (see SentenceSplitter). Default 4. */
+  firstClauseWords?: number | undefined;
 }
 
+/** Short enough to start speaking early, long enough not to sound clipped ("Sure," is not a clip of its own). */
+export const FIRST_CLAUSE_WORDS = 4;
+
 export class ReplySpeaker {
-  private readonly splitter = new SentenceSplitter();
+  private readonly splitter: SentenceSplitter;
   private readonly queue: SpeechQueue;
   private sentences = 0;
   /** Why speaking failed, if it did (the answer itself is unaffected). */
   failure: unknown;
 
   constructor(private readonly options: ReplySpeakerOptions) {
+    this.splitter = new SentenceSplitter({ firstClauseWords: options.firstClauseWords ?? FIRST_CLAUSE_WORDS });
     this.queue = new SpeechQueue({ ...options });
   }
 

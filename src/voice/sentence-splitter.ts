@@ -3,6 +3,7 @@
  * the first one while the model is still writing. It does not cut on abbreviations
  * ("e.g.", "Dr."), initials, decimals ("3.5") or inside URLs; it drops code blocks and
  * markdown symbols, which should not be read aloud; it splits sentences that are too long.
+ * The first piece may be a clause (up to a comma, colon or dash), so speech starts sooner.
  */
 
 const ABBREVIATIONS = new Set([
@@ -14,21 +15,37 @@ const ABBREVIATIONS = new Set([
 export interface SentenceSplitterOptions {
   /** A sentence longer than this is split at a comma, semicolon or space. Default 300 characters. */
   maximumLength?: number;
+  /**
+   * The first piece of a reply may end at a comma, semicolon, colon or dash once it has this
+   * many words, so its audio can start before the first sentence is complete; the rest is
+   * still cut in whole sentences. Undefined (the default): whole sentences only.
+   */
+  firstClauseWords?: number | undefined;
 }
 
 export class SentenceSplitter {
   private buffer = '';
   private readonly code = new CodeBlockFilter();
   private readonly maximumLength: number;
+  private readonly firstClauseWords: number | undefined;
+  private emitted = false;
 
   constructor(options: SentenceSplitterOptions = {}) {
     this.maximumLength = options.maximumLength ?? 300;
+    this.firstClauseWords = options.firstClauseWords;
   }
 
   /** Adds streamed text; returns the sentences it completed (already cleaned for speech). */
   push(text: string): string[] {
     this.buffer += this.code.push(text);
     const sentences: string[] = [];
+    if (!this.emitted && this.firstClauseWords !== undefined) {
+      const clauseEnd = findClauseBoundary(this.buffer, this.firstClauseWords);
+      if (clauseEnd !== undefined) {
+        emit(this.buffer.slice(0, clauseEnd), sentences);
+        this.buffer = this.buffer.slice(clauseEnd);
+      }
+    }
     for (;;) {
       const end = findBoundary(this.buffer);
       if (end === undefined) break;
@@ -40,6 +57,7 @@ export class SentenceSplitter {
       emit(this.buffer.slice(0, end), sentences);
       this.buffer = this.buffer.slice(end);
     }
+    if (sentences.length > 0) this.emitted = true;
     return sentences;
   }
 
@@ -112,6 +130,25 @@ function findBoundary(text: string): number | undefined {
     return end;
   }
   return undefined;
+}
+
+/**
+ * The index just after the first clause mark (", ", "; ", ": ", " - ", " – ", "—") that ends at
+ * least `minimumWords` words, when it comes before the first sentence end. The character
+ * after the mark must have arrived: "1,000" and "12:30" are not clause ends.
+ */
+function findClauseBoundary(text: string, minimumWords: number): number | undefined {
+  const sentenceEnd = findBoundary(text) ?? text.length;
+  const marks = /([,;:]|\s[-–—]|—)(?=\s)/g;
+  for (let match = marks.exec(text); match && match.index < sentenceEnd; match = marks.exec(text)) {
+    const end = match.index + match[0].length;
+    if (wordCount(speakable(text.slice(0, end))) >= minimumWords) return end;
+  }
+  return undefined;
+}
+
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter((word) => /[\p{L}\p{N}]/u.test(word)).length;
 }
 
 function emit(raw: string, sentences: string[]): void {

@@ -169,7 +169,8 @@ export class SpeechQueue {
     const signal = request.signal;
     try {
       if (signal.aborted) return;
-      const key = cache.key('speech', { baseURL: synthesizer.baseURL, ...settings, format: 'wav', text: clip.text });
+      const keyNow = (): string => cache.key('speech', { baseURL: synthesizer.baseURL, ...settings, format: 'wav', text: clip.text });
+      const key = keyNow();
       const hit = await cache.get(key, { ...this.options.trace, host: hostOf(synthesizer.baseURL) });
       if (hit?.blob) {
         started();
@@ -185,7 +186,8 @@ export class SpeechQueue {
         clip.audio.push(chunk);
       }
       clip.audio.close();
-      if (!signal.aborted) await cache.put('speech', key, { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice, characters: clip.text.length }, ...(this.options.trace?.sessionId ? { sessionId: this.options.trace.sessionId } : {}) });
+      // Keyed again: the synthesizer may have changed engine meanwhile (a 404 falls back to espeak-ng).
+      if (!signal.aborted) await cache.put('speech', keyNow(), { model: settings.model, blob: Buffer.concat(parts), metadata: { format: 'wav', voice: settings.voice, characters: clip.text.length }, ...(this.options.trace?.sessionId ? { sessionId: this.options.trace.sessionId } : {}) });
     } catch (error) {
       // Cancelled downloads are not failures: stop() already ended their clips.
       if (!signal.aborted) clip.audio.fail(error);

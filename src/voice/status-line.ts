@@ -2,6 +2,7 @@
  * The one-line status on stderr while talking: state and a live input level meter.
  * Only on a terminal; elsewhere it stays silent, so logs and pipes get no redraws.
  */
+import { formatElapsed } from '../ui/format.js';
 import type { Terminal } from '../ui/terminal.js';
 
 export type TalkState = 'listening' | 'hearing you' | 'transcribing' | 'thinking' | 'speaking' | 'recording';
@@ -16,6 +17,9 @@ export interface StatusHints {
   answering: string;
 }
 
+/** States that are a wait for us, not for the person: they show how long they have lasted. */
+const WAITS: ReadonlySet<TalkState> = new Set(['transcribing', 'thinking', 'speaking']);
+
 const VOICE_HINTS: StatusHints = { listening: 'Ctrl-C or Ctrl-D to end', answering: 'Space/Enter to interrupt' };
 
 export class StatusLine {
@@ -23,6 +27,9 @@ export class StatusLine {
   private level = -100;
   private shown = false;
   private lastDraw = 0;
+  private since = 0;
+  /** Redraws a wait's line every second, so its time counts up; running only while a wait is shown. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly terminal: Terminal,
@@ -35,8 +42,11 @@ export class StatusLine {
   }
 
   set(state: TalkState): void {
+    if (state !== this.state) this.since = this.now();
     this.state = state;
+    this.stopTicker();
     this.draw(true);
+    if (this.enabled && WAITS.has(state)) this.ticker = setInterval(() => this.draw(true), 1000).unref();
   }
 
   /** The input level in dBFS; redrawn at most ten times a second. */
@@ -47,6 +57,7 @@ export class StatusLine {
 
   /** Removes the line (before printing anything else on the terminal). */
   clear(): void {
+    this.stopTicker();
     if (!this.enabled || !this.shown) return;
     this.terminal.stderr.write('\r\u001b[2K');
     this.shown = false;
@@ -61,9 +72,15 @@ export class StatusLine {
     const listening = this.state === 'listening' || this.state === 'hearing you' || this.state === 'recording';
     const meter = listening ? ` ${levelBar(this.level)}` : '';
     const dot = this.state === 'hearing you' || this.state === 'recording' ? style.red('●') : style.dim('●');
+    const elapsed = WAITS.has(this.state) ? ` ${style.dim(formatElapsed(now - this.since))}` : '';
     const hint = style.dim(`  ${listening ? this.hints.listening : this.hints.answering}`);
-    this.terminal.stderr.write(`\r\u001b[2K${dot} ${this.state}…${meter}${hint}`);
+    this.terminal.stderr.write(`\r\u001b[2K${dot} ${this.state}…${elapsed}${meter}${hint}`);
     this.shown = true;
+  }
+
+  private stopTicker(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 }
 

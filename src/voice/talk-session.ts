@@ -17,8 +17,10 @@ import type { TurnTimings } from '../store/store.js';
 import { timeToFirstAudio } from '../store/turn-timings.js';
 import { markup, type Terminal } from '../ui/terminal.js';
 import type { Intent } from './intents.js';
-import type { Heard, Listener } from './listeners.js';
+import type { Heard, Listener, Pause } from './listeners.js';
+import { Speculation } from './speculation.js';
 import type { StatusLine } from './status-line.js';
+import { trailingWindowFor } from './turn-end-rules.js';
 
 export interface TalkDependencies {
   store: TurnDependencies['store'];
@@ -49,6 +51,13 @@ export interface TalkSettings {
   keepAudioDirectory: string | undefined;
   /** Print typed input back as "You: ..." (when it was piped, not typed on the terminal). */
   echoTyped: boolean;
+  /** Start the turn during a pause (see speculation.ts); --no-speculate turns it off. */
+  speculate: boolean;
+  /**
+   * The word-aware end (turn-end-rules.ts): the trailing silence for unfinished words, for the
+   * undecided (--silence) and for a complete question or command. Needs the speculative transcript.
+   */
+  turnEnd: { unfinishedMilliseconds: number; undecidedMilliseconds: number; completeMilliseconds: number } | undefined;
 }
 
 /** What Ctrl-C did. */
@@ -62,6 +71,10 @@ export class TalkSession {
   private lastInterruptAt = -Infinity;
   private turns = 0;
   private readonly now: () => number;
+  /** The speculative start of the pause the person is in, if any. */
+  private speculation: { pauseId: number; work: Speculation } | undefined;
+  /** Speculations being discarded: awaited before the session ends, so no request outlives it. */
+  private readonly discarding = new Set<Promise<void>>();
 
   constructor(
     private readonly dependencies: TalkDependencies,
@@ -102,6 +115,44 @@ export class TalkSession {
     this.ending.abort();
   }
 
+  /** The person paused, maybe at the end of the turn: start it speculatively (never while a turn runs). */
+  paused(pause: Pause): void {
+    const { transcriber, store, chatModel, guard, voice } = this.dependencies;
+    this.dropSpeculation();
+    if (!this.settings.speculate || !transcriber || this.turn || this.ending.signal.aborted) return;
+    const settings = this.settings;
+    const work = Speculation.start(
+      { transcriber, store, chatModel, guard, voice },
+      {
+        sessionId: settings.sessionId, model: settings.model, system: settings.system, temperature: settings.temperature,
+        contextBudgetTokens: settings.contextBudgetTokens, sttModel: settings.sttModel, language: settings.language,
+      },
+      encodeWav(pause.pcm),
+      { onTranscript: (text) => this.listenToWords(pause.id, text) },
+    );
+    this.speculation = { pauseId: pause.id, work };
+  }
+
+  /** The person spoke on after the pause: what was started for it is aborted. */
+  resumed(): void {
+    this.dropSpeculation();
+  }
+
+  /** The words so far move the end of the turn (longer when unfinished, shorter when complete). */
+  private listenToWords(pauseId: number, text: string): void {
+    const turnEnd = this.settings.turnEnd;
+    if (!turnEnd || this.speculation?.pauseId !== pauseId) return;
+    this.dependencies.input.setTrailingSilence?.(trailingWindowFor(text, turnEnd, this.settings.language), pauseId);
+  }
+
+  private dropSpeculation(): void {
+    const dropped = this.speculation?.work;
+    this.speculation = undefined;
+    if (!dropped) return;
+    const discarded = dropped.discard().finally(() => this.discarding.delete(discarded));
+    this.discarding.add(discarded);
+  }
+
   async run(): Promise<void> {
     const { input } = this.dependencies;
     try {
@@ -115,6 +166,8 @@ export class TalkSession {
     } finally {
       this.dependencies.status.clear();
       await input.close();
+      this.dropSpeculation();
+      while (this.discarding.size > 0) await Promise.all(this.discarding);
     }
   }
 
@@ -132,14 +185,19 @@ export class TalkSession {
     const label = style.green.bold('Assistant:');
     const answer = terminal.untrustedWriter();
     let first = true;
+    // The utterance ended in the pause that was started speculatively (no speech since): the turn takes that work.
+    const speculation = heard.kind === 'voice' && heard.pauseId !== undefined && this.speculation?.pauseId === heard.pauseId ? this.speculation.work : undefined;
+    if (speculation) this.speculation = undefined;
+    else this.dropSpeculation();
+    const dependencies = { ...this.dependencies, now: this.now };
     try {
       if (heard.kind === 'text' && settings.echoTyped) you(heard.text);
       const outcome = await runTurn(
-        { ...this.dependencies, now: this.now },
+        speculation ? speculation.serve(dependencies, turn.signal) : dependencies,
         {
           sessionId: settings.sessionId, model: settings.model, system: settings.system, temperature: settings.temperature, stream: true,
           contextBudgetTokens: settings.contextBudgetTokens, answerCache: settings.answerCache, owner: settings.owner,
-          sttModel: settings.sttModel, language: settings.language, keep: 'heard',
+          sttModel: settings.sttModel, language: settings.language, keep: 'heard', turnKey: speculation?.turnKey,
         },
         this.said(heard),
         {
@@ -166,11 +224,13 @@ export class TalkSession {
       terminal.line(first ? label : '');
       this.report(outcome.result, outcome.speechFailure);
       this.turns += 1;
-      if (settings.verbose) terminal.note(describeTimings(outcome.timings));
+      if (settings.verbose) terminal.note(`${describeTimings(outcome.timings)}${speculation?.used ? ' · started during the pause' : ''}`);
     } catch (error) {
       status.clear();
       terminal.error(`${errorMessage(error)} Listening again.`);
     } finally {
+      // What the turn did not take (a clip, a chat it asked again for) is aborted now.
+      await speculation?.discard();
       this.turn = undefined;
     }
   }

@@ -18,13 +18,13 @@ useCliHarness((current) => ({ server, home } = current));
 /** Each command's words, and the options its help must name. */
 const COMMANDS: Array<[string[], string[]]> = [
   [[], ['--version', '--help']],
-  [['ask'], ['--session', '--continue', '--system', '--model', '--temperature', '--cache', '--no-cache', '--retry', '--no-stream', '--json', '--speak', '--audio', '--player', '--voice', '--max-input', '--wait']],
+  [['ask'], ['--session', '--continue', '--role', '--system', '--model', '--temperature', '--cache', '--no-cache', '--retry', '--no-stream', '--json', '--speak', '--audio', '--player', '--voice', '--max-input', '--wait']],
   [
     ['talk'],
-    ['--session', '--continue', '--text', '--mute', '--push-to-talk', '--barge-in', '--device', '--player', '--voice', '--speed', '--stt-model', '--tts-model', '--language', '--silence', '--system', '--model', '--temperature', '--keep-audio', '--cache', '--no-cache', '--verbose'],
+    ['--session', '--continue', '--text', '--mute', '--push-to-talk', '--barge-in', '--device', '--player', '--voice', '--speed', '--stt-model', '--tts-model', '--language', '--silence', '--role', '--system', '--model', '--temperature', '--keep-audio', '--cache', '--no-cache', '--verbose'],
   ],
-  [['chat'], ['--session', '--continue', '--system', '--model', '--temperature', '--cache', '--no-cache']],
-  [['history'], ['--session', '--search', '--delete', '--yes', '--limit', '--json']],
+  [['chat'], ['--session', '--continue', '--role', '--system', '--model', '--temperature', '--cache', '--no-cache']],
+  [['history'], ['--session', '--search', '--delete', '--yes', '--limit', '--format', '--last', '--json']],
   [['cache'], ['stats', 'clear']],
   [['cache', 'stats'], ['--json']],
   [['cache', 'clear'], ['--json']],
@@ -36,8 +36,16 @@ const COMMANDS: Array<[string[], string[]]> = [
   [['token', 'create'], ['--name', '--requests-per-minute', '--tokens-per-day']],
   [['token', 'list'], ['--json']],
   [['token', 'revoke'], []],
-  [['config'], ['--json']],
+  [['config'], ['--json', 'set', 'unset', 'edit']],
+  [['config', 'set'], ['key', 'value']],
+  [['config', 'unset'], ['key']],
+  [['config', 'edit'], []],
+  [['roles'], ['--json']],
+  [['doctor'], ['--device', '--player', '--model', '--stt-model', '--tts-model', '--json']],
   [['serve'], ['--host', '--port', '--tls-cert', '--tls-key']],
+  [['completion'], ['bash, zsh or fish']],
+  [['say'], ['--out', '--player', '--voice', '--speed', '--tts-model', '--no-cache']],
+  [['transcribe'], ['--stt-model', '--language', '--no-cache', '--json']],
 ];
 
 async function help(words: string[]): Promise<string> {
@@ -118,7 +126,7 @@ describe('start-up loads only what is used', () => {
   it('--help loads no openai, pg, ora or better-sqlite3', async () => {
     const urls = await modulesLoaded(['--help']);
     for (const heavy of ['openai', 'pg', 'ora', 'better-sqlite3']) expect(packagesOf(urls)).not.toContain(heavy);
-    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'config', 'db', 'history', 'log', 'serve', 'stats', 'talk', 'token']);
+    expect(definitionsOf(urls)).toEqual(['ask', 'cache', 'chat', 'completion', 'config', 'db', 'doctor', 'history', 'log', 'roles', 'say', 'serve', 'stats', 'talk', 'token', 'transcribe']);
   });
 
   it("a cached ask loads no openai or ora (nor pg on SQLite), and no other command's definition", async () => {

@@ -118,3 +118,55 @@ describe('assistant history', () => {
     expect(result.stderr).toContain('No sessions yet');
   });
 });
+
+describe('assistant history --format markdown and --last', () => {
+  it('exports a session as a markdown document', async () => {
+    const result = await home.run(['history', '--session', 'paris', '--format', 'markdown']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const document = result.stdout.replace(/\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?/g, 'TIME');
+    expect(document).toBe(
+      [
+        '# Session paris',
+        '',
+        '- Started: TIME\n- Last activity: TIME\n- Messages: 4\n- Model: gpt-4o-mini\n- Started by: ' + document.match(/Started by: (.*)/)![1],
+        '',
+        '## You · TIME',
+        '',
+        'Tell me about the Eiffel tower',
+        '',
+        '## Assistant · TIME · gpt-4o-mini',
+        '',
+        'You said: Tell me about the Eiffel tower',
+        '',
+        '## You · TIME',
+        '',
+        'And the Louvre?',
+        '',
+        '## Assistant · TIME · gpt-4o-mini',
+        '',
+        'You said: And the Louvre?',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints only the last answer with --last, for scripts', async () => {
+    const result = await home.run(['history', '--session', 'paris', '--last']);
+    expect(result).toMatchObject({ code: 0, stdout: 'You said: And the Louvre?\n', stderr: '' });
+  });
+
+  it('refuses --last and --format markdown without --session, and an unknown format (exit 2)', async () => {
+    expect(await home.run(['history', '--last'])).toMatchObject({ code: 2, stdout: '', stderr: 'Error: --last needs --session <id>.\n' });
+    expect(await home.run(['history', '--format', 'markdown'])).toMatchObject({ code: 2, stderr: 'Error: --format markdown needs --session <id>.\n' });
+    const unknown = await home.run(['history', '--session', 'paris', '--format', 'html']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toContain('--format must be text or markdown');
+  });
+
+  it('fails with --last when the last answer did not complete (exit 1)', async () => {
+    server.enqueue({ status: 400, errorMessage: 'bad request' });
+    await home.run(['ask', '--session', 'unanswered', 'hello?'], { env: { ASSISTANT_MAX_RETRIES: '0' } });
+    const result = await home.run(['history', '--session', 'unanswered', '--last']);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'Error: The last answer in session "unanswered" did not complete (error).\n' });
+  });
+});

@@ -202,6 +202,11 @@ describe('assistant serve with NUL characters', () => {
     }
     expect(server.chatRequests).toEqual([]);
     expect(await home.messageRows()).toEqual([]);
+    // The search within one session too.
+    const asked = (await (await post(serve, '/v1/ask', token, JSON.stringify({ text: 'fox and dog' }))).json()) as { session: string };
+    const within = await get(serve, `/v1/sessions/${asked.session}?search=${encodeURIComponent('fox\u0000dog')}`, token);
+    expect(within.status).toBe(400);
+    expect(await within.json()).toEqual({ error: { message: 'search: contains a NUL character.', type: 'invalid_request', field: 'search' } });
     await stop(serve);
   });
 });

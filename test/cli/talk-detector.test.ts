@@ -67,7 +67,8 @@ describe.skipIf(!card.ok || !fixturesAvailable())('talk: the speech detector thr
     const paused = turnFixtures().find((candidate) => candidate.name === 'sentence with a 450 ms pause')!;
     writeFileSync(sentence, encodeWav(paused.pcm));
     server.transcriptions.push({ text: 'Remind me to buy milk and call my sister after work.' });
-    const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute'], { keepStdinOpen: true });
+    // --no-speculate: this is about the detector's cut; a speculative start would also upload the first half at the pause (and abort it).
+    const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute', '--no-speculate'], { keepStdinOpen: true });
     const done = collect(child);
     await microphoneOpenedBy(child);
     await playIntoMicrophone(sentence);
@@ -87,7 +88,8 @@ describe.skipIf(!card.ok || !fixturesAvailable())('talk: the speech detector thr
 
   it('falls back to the energy detector, and says so, when the Silero model cannot load', async () => {
     server.transcriptions.push({ text: 'Still heard.' });
-    const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute', '--verbose'], { keepStdinOpen: true, env: { ASSISTANT_DETECTOR_MODEL: join(home.root, 'missing.onnx') } });
+    // --no-speculate: one upload per turn, whatever pauses espeak leaves between the words.
+    const child = home.start(['talk', '--device', 'pulseaudio:mic', '--mute', '--verbose', '--no-speculate'], { keepStdinOpen: true, env: { ASSISTANT_DETECTOR_MODEL: join(home.root, 'missing.onnx') } });
     const done = collect(child);
     await microphoneOpenedBy(child);
     await speakIntoMicrophone('Still heard.', home.root);

@@ -85,8 +85,8 @@ describe.skipIf(tmuxMissing('talk-prompt'))('talk --text on a terminal', () => {
     const screen = await start(['talk', '--text', '--mute', '--session', 'cut']);
     await screen.type('first');
     await screen.press('Enter');
-    // The hint names exactly the keys that work here.
-    await screen.waitFor(/\n● thinking…  Enter, Esc or Ctrl-C to stop$/);
+    // The hint names exactly the keys that work here (after how long it has been thinking).
+    await screen.waitFor(/\n● thinking… \d+s  Enter, Esc or Ctrl-C to stop$/);
     // An Enter sent earlier would stop a request not yet made.
     await waitUntil(() => server.chatRequests.length >= 1, 'the chat request');
     await screen.press('Enter');

@@ -2,7 +2,7 @@
  * Behaviour on a real terminal: the CLI runs inside a pseudo-terminal made by util-linux
  * `script`, so stdout and stderr are TTYs (and arrive merged).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,21 +10,15 @@ import { encodeWav } from '../../src/audio/wav.js';
 import { silence, speechLike } from '../support/audio-fixtures.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
-import { BIN, TempHome, collect, type CliResult } from '../support/cli.js';
+import type { CliResult, TempHome } from '../support/cli.js';
+import { runInTerminal as runInTerminalOf, startInTerminal as startInTerminalOf } from '../support/script-terminal.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-function startInTerminal(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const quoted = args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
-  const command = `stty cols 100 rows 30; exec '${process.execPath}' '${BIN}' ${quoted}`;
-  return spawn('script', ['-qec', command, '/dev/null'], { cwd: home.root, env: home.environment(env), stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-function runInTerminal(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return collect(startInTerminal(args, env));
-}
+const startInTerminal = (args: string[], env: Record<string, string> = {}): ChildProcess => startInTerminalOf(home, args, env);
+const runInTerminal = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runInTerminalOf(home, args, env);
 
 const COLOR = /\u001b\[[0-9;]*m/;
 

@@ -122,6 +122,19 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     expect((await get<Hits>('/v1/sessions?search=secret', ALICE)).hits).toEqual([]);
   });
 
+  it("?search= on one session keeps only its messages with every word, and never looks in another session", async () => {
+    const id = await ask('the zebra crossing', ALICE);
+    await ask('what about lions', ALICE, { session: id });
+    await ask('a zebra elsewhere', ALICE);
+    type Transcript = { id: string; message_count: number; messages: Array<{ role: string; content: string }> };
+    const found = await get<Transcript>(`/v1/sessions/${id}?search=zebra`, ALICE);
+    expect(found).toMatchObject({ id, message_count: 4 });
+    expect(found.messages.map(({ role, content }) => [role, content])).toEqual([['user', 'the zebra crossing']]);
+    expect((await get<Transcript>(`/v1/sessions/${id}?search=zebra%20lions`, ALICE)).messages).toEqual([]);
+    expect((await get<Transcript>(`/v1/sessions/${id}?search=lions`, ALICE)).messages.map(({ content }) => content)).toEqual(['what about lions']);
+    expect((await call(`/v1/sessions/${id}?search=zebra`, BOB)).status).toBe(404);
+  });
+
   it("reads one session's messages; another token's session is 404 like a missing one", async () => {
     const id = await ask('hello there', ALICE, { model: 'other-model' });
     const transcript = await get<{ id: string; message_count: number; messages: Array<Record<string, unknown>> }>(`/v1/sessions/${id}`, ALICE);
@@ -169,7 +182,8 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     ['a fractional limit', '/v1/sessions?limit=1.5', 'limit', 'limit: is not a whole number.'],
     ['an empty search', '/v1/sessions?search=%20', 'search', 'search: is empty.'],
     ['an unknown parameter', '/v1/sessions?serach=tea', undefined, 'Unknown field "serach".'],
-    ['a search on one session', '/v1/sessions/abc?search=tea', undefined, 'Unknown field "search".'],
+    ['an empty search on one session', '/v1/sessions/abc?search=', 'search', 'search: is empty.'],
+    ['an unknown parameter on one session', '/v1/sessions/abc?q=tea', undefined, 'Unknown field "q".'],
     ['a bad session id', '/v1/sessions/..%2Fetc', 'id', 'id: must be'],
     ['a session id too long', `/v1/sessions/${'a'.repeat(65)}`, 'id', 'id: must be'],
   ])('refuses %s with 400 naming the field', async (_name, path, field, message) => {
@@ -191,9 +205,11 @@ describe.each(stores)('sessions routes on %s', (_name, location) => {
     ]);
     for (const method of ['get', 'delete']) {
       const operation = paths['/v1/sessions/{id}']![method]!;
-      expect(operation.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ pattern: SESSION_ID_PATTERN.source }) })]);
+      expect(operation.parameters[0]).toEqual(expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ pattern: SESSION_ID_PATTERN.source }) }));
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '401', '404']));
     }
+    expect(paths['/v1/sessions/{id}']!.get!.parameters.map(({ name, in: place, required }) => [name, place, required])).toEqual([['id', 'path', true], ['search', 'query', false]]);
+    expect(paths['/v1/sessions/{id}']!.delete!.parameters.map(({ name }) => name)).toEqual(['id']);
     expect(Object.keys(paths['/v1/sessions/{id}']!.delete!.responses)).toContain('204');
   });
 

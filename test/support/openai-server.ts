@@ -105,6 +105,8 @@ export const echoReply: ReplySource = (request) => {
 
 export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
+  /** Requests whose client closed the connection before the response was complete (aborted). */
+  readonly abandoned: RecordedRequest[] = [];
   private readonly queue: ReplySource[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
   defaultReply: ReplySource = echoReply;
@@ -115,6 +117,8 @@ export class FakeOpenAIServer {
   defaultSpeech: SpeechReply = {};
   /** Replies for speech requests whose input is exactly this text (every time, retries too); checked before speechReplies. */
   readonly speechByInput = new Map<string, SpeechReply>();
+  /** When set, every request without `Authorization: Bearer <this>` is refused with 401, as OpenAI refuses a wrong key. */
+  acceptedKey: string | undefined;
   private server: Server | undefined;
   private port = 0;
 
@@ -138,6 +142,7 @@ export class FakeOpenAIServer {
   /** Forgets requests and scripted replies, and restores the defaults (between tests). */
   reset(): void {
     this.requests.length = 0;
+    this.abandoned.length = 0;
     this.queue.length = 0;
     this.transcriptions.length = 0;
     this.speechReplies.length = 0;
@@ -145,6 +150,7 @@ export class FakeOpenAIServer {
     this.defaultReply = echoReply;
     this.defaultTranscript = { text: 'hello from the microphone' };
     this.defaultSpeech = {};
+    this.acceptedKey = undefined;
   }
 
   /** The next requests get these replies, in order; then the default again. */
@@ -181,6 +187,12 @@ export class FakeOpenAIServer {
     }
     const recorded: RecordedRequest = { method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0]!, headers: request.headers, body, rawBody };
     this.requests.push(recorded);
+    response.on('close', () => {
+      if (!response.writableFinished) this.abandoned.push(recorded);
+    });
+    if (this.acceptedKey !== undefined && request.headers.authorization !== `Bearer ${this.acceptedKey}`) {
+      return sendError(response, 401, 'Incorrect API key provided.', 'invalid_api_key');
+    }
 
     if (recorded.path === '/v1/chat/completions' && recorded.method === 'POST') {
       const source = this.queue.shift() ?? this.defaultReply;

@@ -44,6 +44,42 @@ describe('MicrophoneListener', () => {
     await input.close();
   });
 
+  it('a pause inside an utterance is announced (speculative start), speech after it voids it, and the utterance says which pause it ended in', async () => {
+    // Speech, a 400 ms pause (past the 250 ms pause window), speech, then silence that ends the turn.
+    const file = Buffer.concat([silence(600), speechLike(800), silence(400), speechLike(600), silence(700)]);
+    const events: string[] = [];
+    const input = new MicrophoneListener({
+      recorder: new ScriptedRecorder(file, false),
+      status: new StatusLine(quietTerminal()),
+      detector: { trailingSilenceMilliseconds: 500, pauseMilliseconds: 250 },
+      onPause: (pause) => events.push(`pause ${pause.id} ${pause.pcm.length > 0}`),
+      onResume: () => events.push('resume'),
+    });
+    const heard = await input.listen(new AbortController().signal);
+    expect(events).toEqual(['pause 1 true', 'resume', 'pause 2 true']);
+    expect(heard?.kind === 'voice' ? heard.pauseId : 'not voice').toBe(2);
+    await input.close();
+  });
+
+  it('the words can end the turn sooner: a shorter window for the open pause commits the utterance at once; a stale pause id is ignored', async () => {
+    const signal = new AbortController().signal;
+    // Endless silence after the speech: only the shorter window can end this turn before the recording does.
+    const file = Buffer.concat([silence(600), speechLike(800), silence(2000)]);
+    let input!: MicrophoneListener;
+    input = new MicrophoneListener({
+      recorder: new ScriptedRecorder(file, true),
+      status: new StatusLine(quietTerminal()),
+      detector: { trailingSilenceMilliseconds: 10_000, pauseMilliseconds: 250 },
+      onPause: (pause) => {
+        input.setTrailingSilence(300, pause.id + 1); // not the open pause: ignored
+        input.setTrailingSilence(250, pause.id);
+      },
+    });
+    const heard = await input.listen(signal);
+    expect(heard?.kind === 'voice' ? heard.pauseId : 'not voice').toBe(1);
+    await input.close();
+  });
+
   it('a device that fails: listen rejects with its error, also when it fails while listen waits', async () => {
     const input = listener(new ScriptedRecorder(silence(400), true, new Error('Recording stopped: the default input ended the recording by itself.')));
     await expect(input.listen(new AbortController().signal)).rejects.toThrow(/ended the recording by itself/);

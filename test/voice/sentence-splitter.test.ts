@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SentenceSplitter, speakable } from '../../src/voice/sentence-splitter.js';
+import { SentenceSplitter, speakable, type SentenceSplitterOptions } from '../../src/voice/sentence-splitter.js';
 
-function split(text: string, chunkSizes: number[] = [text.length || 1]): string[] {
-  const splitter = new SentenceSplitter();
+function split(text: string, chunkSizes: number[] = [text.length || 1], options: SentenceSplitterOptions = {}): string[] {
+  const splitter = new SentenceSplitter(options);
   const out: string[] = [];
   let offset = 0;
   let turn = 0;
@@ -74,6 +74,61 @@ describe('SentenceSplitter', () => {
         const spoken = split(reply, [chunk]);
         expect(spoken.join(' ').replace(/[.!?]/g, '')).toBe(reply.replace(/[.!?]/g, ''));
         for (const part of spoken) expect(part).not.toMatch(/[*#`]/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('first clause clip', () => {
+  const clause = { firstClauseWords: 4 };
+
+  it('cuts the first clip at a comma, colon or dash once it has enough words; the rest in whole sentences', () => {
+    expect(split('The capital of France is Paris, a city on the Seine. It is big, old, and lovely.', [3], clause)).toEqual([
+      'The capital of France is Paris,',
+      'a city on the Seine.',
+      'It is big, old, and lovely.',
+    ]);
+    expect(split('Here is the short answer: yes. Done.', [5], clause)).toEqual(['Here is the short answer:', 'yes.', 'Done.']);
+    expect(split('Paris is the capital - and the largest city. Yes.', [2], clause)).toEqual(['Paris is the capital -', 'and the largest city.', 'Yes.']);
+    expect(split('Paris is the capital — and the largest city.', [2], clause)).toEqual(['Paris is the capital —', 'and the largest city.']);
+  });
+
+  it('emits the clause as soon as the character after the mark arrives, before the sentence ends', () => {
+    const splitter = new SentenceSplitter(clause);
+    expect(splitter.push('Well, the capital of France')).toEqual([]);
+    expect(splitter.push(' is Paris,')).toEqual([]);
+    expect(splitter.push(' a')).toEqual(['Well, the capital of France is Paris,']);
+    expect(splitter.push(' city.')).toEqual([]);
+    expect(splitter.flush()).toEqual(['a city.']);
+  });
+
+  it('does not cut too few words, numbers, times, URLs or hyphenated words', () => {
+    expect(split('Sure, the capital of France is Paris.', [4], clause)).toEqual(['Sure, the capital of France is Paris.']);
+    expect(split('It holds 1,000,000 people at 12:30 in the well-known city. Yes.', [3], clause)).toEqual(['It holds 1,000,000 people at 12:30 in the well-known city.', 'Yes.']);
+    expect(split('See https://example.com/a for the answer today. Yes.', [3], clause)).toEqual(['See a link for the answer today.', 'Yes.']);
+  });
+
+  it('a sentence that ends first wins; only the first clip may be a clause', () => {
+    expect(split('Yes. The capital of France is Paris, on the Seine.', [4], clause)).toEqual(['Yes.', 'The capital of France is Paris, on the Seine.']);
+  });
+
+  it('without the option, only whole sentences', () => {
+    expect(split('The capital of France is Paris, a city on the Seine.')).toEqual(['The capital of France is Paris, a city on the Seine.']);
+  });
+
+  it('loses no words and never cuts the first clip shorter than the minimum', () => {
+    const word = fc.stringMatching(/^[A-Za-z]{1,8}$/);
+    const piece = fc.tuple(fc.array(word, { minLength: 1, maxLength: 6 }), fc.constantFrom(',', ':', ' -', '.', '!', '?')).map(([words, end]) => `${words.join(' ')}${end}`);
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 6 }), (pieces, chunk, minimum) => {
+        const reply = pieces.join(' ');
+        const spoken = split(reply, [chunk], { firstClauseWords: minimum });
+        const words = (text: string): string[] => text.split(/[\s,:.!?-]+/).filter(Boolean);
+        expect(words(spoken.join(' '))).toEqual(words(reply));
+        const first = spoken[0]!;
+        if (spoken.length > 1 && /[,:-]$/.test(first)) expect(words(first).length).toBeGreaterThanOrEqual(minimum);
+        for (const later of spoken.slice(1, -1)) expect(later).toMatch(/[.!?]$/);
       }),
       { numRuns: 300 },
     );

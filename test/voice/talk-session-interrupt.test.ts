@@ -119,6 +119,8 @@ function talkSession(
       verbose: false,
       keepAudioDirectory: undefined,
       echoTyped: false,
+      speculate: false,
+      turnEnd: undefined,
     },
   );
   return { session, chatModel, input, clock };

@@ -20,7 +20,10 @@ function run(pcm: Buffer, chunkBytes: number): { talk: string[]; page: string[] 
   const pageEvents: string[] = [];
   for (let offset = 0, chunk = 0; offset < pcm.length; offset += chunkBytes, chunk += 1) {
     const piece = pcm.subarray(offset, offset + chunkBytes);
-    talkEvents.push(...talk.push(Buffer.from(piece)).map((event) => describeTalk(event, chunk)));
+    // 'pause' and 'resume' feed talk's speculative start, which the page does not do: the rules
+    // that decide where utterances begin and end are what must agree.
+    const decided = talk.push(Buffer.from(piece)).filter((event) => event.type !== 'pause' && event.type !== 'resume');
+    talkEvents.push(...decided.map((event) => describeTalk(event, chunk)));
     const samples = new Int16Array(piece.buffer.slice(piece.byteOffset, piece.byteOffset + piece.length));
     pageEvents.push(...page.push(samples).map((event) => describePage(event, chunk)));
   }

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { AssistantError } from '../../errors.js';
 import { redactUrlPassword } from '../../secrets.js';
-import type { Dialect, SqlConnection, SqlDatabase } from '../sql-database.js';
+import { searchScope, type Dialect, type SqlConnection, type SqlDatabase } from '../sql-database.js';
 import { SNIPPET_MARK_END, SNIPPET_MARK_START } from '../store.js';
 import { foldForSearch, plainTextSearchQuery } from '../text-search.js';
 
@@ -25,15 +25,15 @@ export const postgresDialect: Dialect = {
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
   leftUntouched: 'the database was left untouched',
   searchColumns: (content) => ({ columns: ', search', placeholders: ", to_tsvector('simple', ?)", values: [foldForSearch(content)] }),
-  searchQuery(query, limit, owner) {
+  searchQuery(query, limit, scope) {
     if (plainTextSearchQuery(query) === undefined) return undefined;
-    const mine = owner === undefined ? '' : ' AND m.session_id IN (SELECT id FROM sessions WHERE owner = ?)';
+    const mine = searchScope(scope);
     return {
       sql: `SELECT m.id, m.session_id, m.role, m.created_at, ts_headline('simple', m.content, q, ?) AS snippet
             FROM messages m, plainto_tsquery('simple', ?) AS q
-            WHERE m.search @@ q${mine} ORDER BY m.id DESC LIMIT ?`,
+            WHERE m.search @@ q${mine.clause} ORDER BY m.id DESC LIMIT ?`,
       parameters: [
-        `StartSel=${SNIPPET_MARK_START}, StopSel=${SNIPPET_MARK_END}, MaxWords=16, MinWords=6, ShortWord=1`, foldForSearch(query), ...(owner === undefined ? [] : [owner]), limit,
+        `StartSel=${SNIPPET_MARK_START}, StopSel=${SNIPPET_MARK_END}, MaxWords=16, MinWords=6, ShortWord=1`, foldForSearch(query), ...mine.parameters, limit,
       ],
     };
   },

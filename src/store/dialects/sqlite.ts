@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AssistantError } from '../../errors.js';
-import type { Dialect, SqlConnection, SqlDatabase } from '../sql-database.js';
+import { searchScope, type Dialect, type SqlConnection, type SqlDatabase } from '../sql-database.js';
 import { SNIPPET_MARK_END, SNIPPET_MARK_START } from '../store.js';
 import { plainTextSearchQuery } from '../text-search.js';
 
@@ -23,15 +23,15 @@ export const sqliteDialect: Dialect = {
   lockRows: (select) => select,
   // The FTS5 index is kept by triggers on messages.
   searchColumns: () => ({ columns: '', placeholders: '', values: [] }),
-  searchQuery(query, limit, owner) {
+  searchQuery(query, limit, scope) {
     const match = plainTextSearchQuery(query);
     if (match === undefined) return undefined;
-    const mine = owner === undefined ? '' : ' AND m.session_id IN (SELECT id FROM sessions WHERE owner = ?)';
+    const mine = searchScope(scope);
     return {
       sql: `SELECT m.id, m.session_id, m.role, m.created_at, snippet(messages_search, 0, ?, ?, '…', 16) AS snippet
             FROM messages_search JOIN messages m ON m.id = messages_search.rowid
-            WHERE messages_search MATCH ?${mine} ORDER BY messages_search.rowid DESC LIMIT ?`,
-      parameters: [SNIPPET_MARK_START, SNIPPET_MARK_END, match, ...(owner === undefined ? [] : [owner]), limit],
+            WHERE messages_search MATCH ?${mine.clause} ORDER BY messages_search.rowid DESC LIMIT ?`,
+      parameters: [SNIPPET_MARK_START, SNIPPET_MARK_END, match, ...mine.parameters, limit],
     };
   },
 };

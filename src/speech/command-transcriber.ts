@@ -1,0 +1,61 @@
+/**
+ * Speech-to-text by the person's own program (`--stt-command 'whisper-cli -m base.en.bin -f {file} -nt'`,
+ * pocketsphinx, vosk...): the utterance is written to a temporary WAV named by `{file}` (or
+ * piped to stdin when the command has no `{file}`), and what the program prints is the
+ * transcript. The utterance has already passed the speech detector, as with the API engine.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import type { ProcessRuntime } from '../audio/process-launcher.js';
+import { fillPlaceholders, mentions, type CommandLine } from './command-line.js';
+import { runProgram } from './run-program.js';
+import type { Transcriber, TranscriptionRequest } from './speech-models.js';
+
+/** Markers local recognizers print for audio without words; they are not something said. */
+const NON_SPEECH = /\[(?:BLANK_AUDIO|\s*silence\s*|MUSIC|NOISE|inaudible)\]|\((?:silence|inaudible)\)|<\/?s>|<sil>/gi;
+
+export interface CommandTranscriberOptions {
+  executable: string;
+  command: CommandLine;
+  env: NodeJS.ProcessEnv;
+  runtime: ProcessRuntime;
+}
+
+export class CommandTranscriber implements Transcriber {
+  /** The engine and its command: cached transcripts are never shared between engines. */
+  readonly baseURL: string;
+
+  constructor(private readonly options: CommandTranscriberOptions) {
+    this.baseURL = `--stt-command:${JSON.stringify([options.command.program, ...options.command.args])}`;
+  }
+
+  async transcribe(request: TranscriptionRequest, { signal }: { signal?: AbortSignal }): Promise<{ text: string }> {
+    const { command } = this.options;
+    const toFile = mentions(command, '{file}');
+    const directory = toFile ? await mkdtemp(join(tmpdir(), 'assistant-stt-')) : undefined;
+    try {
+      const file = directory ? join(directory, `utterance${extname(request.filename) || '.wav'}`) : '';
+      if (directory) await writeFile(file, request.audio, { mode: 0o600 });
+      const output = await runProgram(
+        {
+          executable: this.options.executable,
+          args: fillPlaceholders(command, { file }),
+          ...(toFile ? {} : { input: request.audio }),
+          env: this.options.env,
+          signal,
+          label: '--stt-command',
+        },
+        this.options.runtime,
+      );
+      return { text: cleanTranscript(output.toString('utf8')) };
+    } finally {
+      if (directory) await rm(directory, { recursive: true, force: true });
+    }
+  }
+}
+
+/** One line of words: recognizers print one line per segment, and markers for silence. */
+export function cleanTranscript(output: string): string {
+  return output.replace(NON_SPEECH, ' ').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs one local speech program (espeak-ng, say, a person's --tts-command or --stt-command)
+ * to its end: input on stdin, output from stdout, stopped with its process group when the
+ * signal aborts. Its failures become errors a person can act on: not installed, the exit
+ * code with the last line of its stderr, or no output at all.
+ */
+import { OWN_PROCESS_GROUP, stopChild, track } from '../audio/child-processes.js';
+import type { ProcessRuntime } from '../audio/process-launcher.js';
+import { AssistantError } from '../errors.js';
+
+export interface ProgramRun {
+  /** The full path of the program (found with the launcher's findExecutable). */
+  executable: string;
+  args: string[];
+  /** Written to stdin, then stdin is closed; undefined closes it at once. */
+  input?: Uint8Array | string;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  /** How the program is named in errors ("espeak-ng", "--tts-command"). */
+  label: string;
+}
+
+/** Collects stdout; rejects when the program cannot start, fails or is aborted. */
+export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Promise<Buffer> {
+  run.signal?.throwIfAborted();
+  const child = track(runtime.launcher.spawn(run.executable, run.args, { stdio: ['pipe', 'pipe', 'pipe'], env: run.env, ...OWN_PROCESS_GROUP }), runtime.launcher);
+  const output: Buffer[] = [];
+  let errorText = '';
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => (errorText = (errorText + chunk).slice(-2000)));
+  // A program that does not read its stdin closes it early: that is not a failure.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(run.input ?? '');
+  const onAbort = (): void => void stopChild(child, runtime, 200);
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+    run.signal?.throwIfAborted();
+    if (outcome.error) throw new AssistantError(`Cannot start ${run.label} (${run.executable}): ${outcome.error.message}.`);
+    if (outcome.code !== 0) {
+      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
+      const said = lastLine(errorText);
+      throw new AssistantError(`${run.label} ${how}${said ? `: ${said}` : ' (nothing on stderr)'}.`);
+    }
+    return Buffer.concat(output);
+  } finally {
+    run.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The program's own words about why it failed: its last non-empty stderr line. */
+function lastLine(text: string): string {
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  return lines.at(-1) ?? '';
+}
+
+/** The program's full path, or an error saying how to install it. */
+export function requireProgram(program: string, runtime: ProcessRuntime, env: NodeJS.ProcessEnv, advice: string): string {
+  const executable = runtime.launcher.findExecutable(program, env);
+  if (!executable) throw new AssistantError(`${program} is not installed (not found on PATH). ${advice}`);
+  return executable;
+}
