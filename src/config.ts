@@ -68,7 +68,7 @@ export interface Config {
   pauseMilliseconds: number;
   /** Silence that ends what you say when the words are unfinished ("and", "the", a comma...), in milliseconds. Default 1200. */
   unfinishedSilenceMilliseconds: number;
-  /** Silence that ends a complete question or command, in milliseconds. Default 400. */
+  /** Silence that ends a complete question or command, in milliseconds. Default 700 (measured: see turn-end-rules.ts). */
   completeSilenceMilliseconds: number;
   /** Longest single utterance, in seconds. Default 30. */
   maxUtteranceSeconds: number;
@@ -318,7 +318,7 @@ const settings: Setting[] = [
   { key: 'silenceMilliseconds', environmentVariable: 'ASSISTANT_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700, dotenv: 'allowed' },
   { key: 'pauseMilliseconds', environmentVariable: 'ASSISTANT_PAUSE_MS', parse: numberIn(100, 10_000, true), fallback: () => 200, dotenv: 'allowed' },
   { key: 'unfinishedSilenceMilliseconds', environmentVariable: 'ASSISTANT_UNFINISHED_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 1200, dotenv: 'allowed' },
-  { key: 'completeSilenceMilliseconds', environmentVariable: 'ASSISTANT_COMPLETE_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 400, dotenv: 'allowed' },
+  { key: 'completeSilenceMilliseconds', environmentVariable: 'ASSISTANT_COMPLETE_SILENCE_MS', parse: numberIn(100, 10_000, true), fallback: () => 700, dotenv: 'allowed' },
   { key: 'maxUtteranceSeconds', environmentVariable: 'ASSISTANT_MAX_UTTERANCE', parse: numberIn(1, 600), fallback: () => 30, dotenv: 'tighten' },
   { key: 'detector', environmentVariable: 'ASSISTANT_DETECTOR', parse: oneOf('silero', 'webrtc', 'energy'), fallback: () => 'silero', dotenv: 'allowed' },
   { key: 'detectorModel', environmentVariable: 'ASSISTANT_DETECTOR_MODEL', parse: name, fallback: () => undefined, dotenv: { never: 'a model file to load is never taken from a project .env' } },

@@ -72,7 +72,7 @@ export const defineTalk: CommandDefinition = (program, run) => {
     .option('--silence <ms>', 'silence that ends your turn, in milliseconds (env ASSISTANT_SILENCE_MS, default 700)')
     .option('--pause <ms>', 'a pause after which the answer is prepared (not spoken) in case you are done, in milliseconds (env ASSISTANT_PAUSE_MS, default 200)')
     .option('--unfinished-silence <ms>', 'silence that ends your turn when your words are unfinished ("and", "the", a comma), in milliseconds (env ASSISTANT_UNFINISHED_SILENCE_MS, default 1200)')
-    .option('--complete-silence <ms>', 'silence that ends a complete question or command, in milliseconds (env ASSISTANT_COMPLETE_SILENCE_MS, default 400)')
+    .option('--complete-silence <ms>', 'silence that ends a complete question or command, in milliseconds (env ASSISTANT_COMPLETE_SILENCE_MS, default 700)')
     .option('--no-speculate', 'do not prepare the answer during pauses (fewer transcription calls; the end of your turn no longer listens to the words)');
   addModelOptions(command);
   addSpeechEngineOptions(command);

@@ -10,16 +10,24 @@ export type TurnEndVerdict = 'unfinished' | 'complete' | 'undecided';
 
 /** The trailing silence that ends a turn, by what the words say. Milliseconds. */
 export interface TurnEndWindows {
-  /** Words that cannot end a sentence. Default 1200 (twice the longest mid-sentence pause of the fixtures, 600). */
+  /**
+   * Words that cannot end a sentence. Default 1200: the shortest of 700/900/1200 that kept a
+   * sentence with a 1000 ms pause after "for" whole (BENCHMARKS.md, section 8, word-aware turn end).
+   */
   unfinishedMilliseconds: number;
   /** Neither: the detector's own window (--silence, default 700). */
   undecidedMilliseconds: number;
-  /** A complete question or command. Default 400. */
+  /**
+   * A complete question or command. Default 700, the same as --silence: on the fixtures any
+   * shorter window cut "Remind me to buy milk ... and call my sister" at its 450 or 600 ms
+   * pause (the first half is a complete command by its words), so by default it only shortens
+   * a --silence set longer than 700 (BENCHMARKS.md, section 8, word-aware turn end).
+   */
   completeMilliseconds: number;
 }
 
 export const DEFAULT_UNFINISHED_MILLISECONDS = 1200;
-export const DEFAULT_COMPLETE_MILLISECONDS = 400;
+export const DEFAULT_COMPLETE_MILLISECONDS = 700;
 
 type Language = 'en' | 'es';
 

@@ -18,8 +18,10 @@ export interface TurnFixture {
   pcm: Buffer;
   /** Where speech really ends, in ms from the start (turn and pause fixtures); undefined for noise. */
   speechEndMs?: number;
-  /** Where the mid-sentence pause starts and how long it is (pause fixtures). */
-  pause?: { atMs: number; milliseconds: number };
+  /** The words spoken (turn and pause fixtures): what an ideal transcriber hears at the end. */
+  text?: string;
+  /** Where the mid-sentence pause starts, how long it is and the words said before it (pause fixtures). */
+  pause?: { atMs: number; milliseconds: number; textBefore: string };
 }
 
 const RAW_OUT = ['-t', 'raw', '-r', String(SAMPLE_RATE), '-c', '1', '-e', 'signed-integer', '-b', '16', '-'];
@@ -66,17 +68,27 @@ const TAIL_MS = 2500;
 const quiet = (milliseconds: number): Buffer => silence(milliseconds);
 const fan = (level: number) => (milliseconds: number) => synth(milliseconds, ['brownnoise'], ['gain', '-n', String(level)]);
 
-function turn(name: string, speech: Buffer, room: (milliseconds: number) => Buffer = quiet): TurnFixture {
-  return { name, kind: 'turn', pcm: over(room, [silence(LEAD_MS), speech, silence(TAIL_MS)]), speechEndMs: LEAD_MS + ms(speech) };
+interface Spoken {
+  text: string;
+  pcm: Buffer;
 }
 
-function paused(name: string, first: Buffer, pauseMs: number, second: Buffer): TurnFixture {
+function said(text: string, wordsPerMinute?: number, voice?: string): Spoken {
+  return { text, pcm: speak(text, wordsPerMinute, voice) };
+}
+
+function turn(name: string, speech: Spoken, room: (milliseconds: number) => Buffer = quiet): TurnFixture {
+  return { name, kind: 'turn', pcm: over(room, [silence(LEAD_MS), speech.pcm, silence(TAIL_MS)]), speechEndMs: LEAD_MS + ms(speech.pcm), text: speech.text };
+}
+
+function paused(name: string, first: Spoken, pauseMs: number, second: Spoken): TurnFixture {
   return {
     name,
     kind: 'pause',
-    pcm: Buffer.concat([silence(LEAD_MS), first, silence(pauseMs), second, silence(TAIL_MS)]),
-    speechEndMs: LEAD_MS + ms(first) + pauseMs + ms(second),
-    pause: { atMs: LEAD_MS + ms(first), milliseconds: pauseMs },
+    pcm: Buffer.concat([silence(LEAD_MS), first.pcm, silence(pauseMs), second.pcm, silence(TAIL_MS)]),
+    speechEndMs: LEAD_MS + ms(first.pcm) + pauseMs + ms(second.pcm),
+    text: `${first.text} ${second.text}`,
+    pause: { atMs: LEAD_MS + ms(first.pcm), milliseconds: pauseMs, textBefore: first.text },
   };
 }
 
@@ -105,21 +117,29 @@ function doorSlam(): Buffer {
   return synth(600, ['brownnoise'], ['lowpass', '200', 'fade', 'q', '0.005', '0.6', '0.55', 'gain', '-n', '-1']);
 }
 
+/**
+ * A sentence with a pause after its first half, spoken at a rate: for fixtures beyond the
+ * shared set (the turn-end benchmark's pauses longer than the trailing window).
+ */
+export function pausedSentence(name: string, before: string, pauseMs: number, after: string, wordsPerMinute?: number): TurnFixture {
+  return paused(name, said(before, wordsPerMinute), pauseMs, said(after, wordsPerMinute));
+}
+
 let cached: TurnFixture[] | undefined;
 
 export function turnFixtures(): TurnFixture[] {
   if (cached) return cached;
   const sentence = 'Could you tell me what the weather will be like in Madrid tomorrow morning?';
   const list: TurnFixture[] = [];
-  for (const rate of [130, 175, 230]) list.push(turn(`sentence at ${rate} wpm`, speak(sentence, rate)));
-  list.push(turn('short command "Stop."', speak('Stop.')));
-  list.push(turn('question, en-gb voice', speak('What time is it in Tokyo right now?', 175, 'en-gb')));
-  list.push(turn('sentence over a fan at -45 dBFS peak', speak(sentence), fan(-45)));
-  list.push(turn('sentence over a fan at -30 dBFS peak', speak(sentence), fan(-30)));
-  const first = speak('Remind me to buy milk');
-  const second = speak('and call my sister after work.');
+  for (const rate of [130, 175, 230]) list.push(turn(`sentence at ${rate} wpm`, said(sentence, rate)));
+  list.push(turn('short command "Stop."', said('Stop.')));
+  list.push(turn('question, en-gb voice', said('What time is it in Tokyo right now?', 175, 'en-gb')));
+  list.push(turn('sentence over a fan at -45 dBFS peak', said(sentence), fan(-45)));
+  list.push(turn('sentence over a fan at -30 dBFS peak', said(sentence), fan(-30)));
+  const first = said('Remind me to buy milk');
+  const second = said('and call my sister after work.');
   for (const pauseMs of [300, 450, 600]) list.push(paused(`sentence with a ${pauseMs} ms pause`, first, pauseMs, second));
-  list.push(paused('slow sentence with a 600 ms pause', speak('Set a timer for', 130), 600, speak('twenty minutes, please.', 130)));
+  list.push(paused('slow sentence with a 600 ms pause', said('Set a timer for', 130), 600, said('twenty minutes, please.', 130)));
   list.push(onset('fan (brown noise) at -25 dBFS peak', synth(4000, ['brownnoise'], ['gain', '-n', '-25'])));
   list.push(onset('running water (band-passed white noise) at -25 dBFS peak', synth(4000, ['whitenoise'], ['bandpass', '1500', '2k', 'tremolo', '7', '30', 'gain', '-n', '-25'])));
   list.push(onset('mains hum 50 Hz at -25 dBFS peak', synth(4000, ['sine', '50', 'sine', '100', 'sine', '150'], ['gain', '-n', '-25'])));

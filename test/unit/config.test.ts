@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { duration, loadConfig } from '../../src/config.js';
+import { DEFAULT_COMPLETE_MILLISECONDS, DEFAULT_UNFINISHED_MILLISECONDS } from '../../src/voice/turn-end-rules.js';
 import { parseStoreLocation } from '../../src/store/open-store.js';
 import { newSessionId, validateSessionId } from '../../src/session-id.js';
 import { redactUrlPassword, scrub, secretsOf } from '../../src/secrets.js';
@@ -45,6 +46,12 @@ describe('loadConfig', () => {
     [{ ASSISTANT_CACHE_TTL: 'forever' }, /must be a duration/],
   ])('names the variable and the bad value: %o', (env, message) => {
     expect(() => loadConfig({ env, cwd: root })).toThrow(message);
+  });
+
+  it('defaults the turn-end windows to the ones measured in BENCHMARKS.md (complete 700, unfinished 1200), the same as turn-end-rules', () => {
+    const { values } = loadConfig({ env: {}, cwd: root, homeDirectory: '/home/someone' });
+    expect(values).toMatchObject({ completeSilenceMilliseconds: 700, unfinishedSilenceMilliseconds: 1200, pauseMilliseconds: 200 });
+    expect([DEFAULT_COMPLETE_MILLISECONDS, DEFAULT_UNFINISHED_MILLISECONDS]).toEqual([values.completeSilenceMilliseconds, values.unfinishedSilenceMilliseconds]);
   });
 
   it('strips a trailing slash from the base URL (the cache key stays stable)', () => {
