@@ -105,3 +105,12 @@ export function searchScope({ owner, session }: SearchScope): { clause: string; 
   }
   return { clause, parameters };
 }
+
+/**
+ * Parameters as both stores can hold them: a NUL in text (a model or a transcription server
+ * may send one) becomes U+FFFD. A PostgreSQL text column refuses NUL, which would lose the
+ * answer with an error; doing the same on SQLite keeps what the two stores read back alike.
+ */
+export function storable(parameters: readonly unknown[]): unknown[] {
+  return parameters.map((value) => (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value));
+}

@@ -46,6 +46,14 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(messages[0]!.usage).toBeUndefined();
     });
 
+    it('stores text holding a NUL (as a model or a transcription may send) with U+FFFD in its place', async () => {
+      const store = await open();
+      await store.appendMessage({ sessionId: 'nul', role: 'user', content: 'before\u0000after' });
+      await store.appendMessage({ sessionId: 'nul', role: 'assistant', content: '\u0000answer\u0000' });
+      expect((await store.messages('nul')).map((message) => message.content)).toEqual(['before\uFFFDafter', '\uFFFDanswer\uFFFD']);
+      expect((await store.search('answer', { limit: 5 })).map((hit) => hit.sessionId)).toEqual(['nul']);
+    });
+
     it('records who started a session and its settings; --continue picks the owner\'s latest', async () => {
       const store = await open();
       await store.appendMessage({ sessionId: 'mine', role: 'user', content: 'q', session: { owner: 'me@a', system: 'Be brief.', model: 'm1', temperature: 0.5 } });

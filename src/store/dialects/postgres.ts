@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { AssistantError } from '../../errors.js';
 import { redactUrlPassword } from '../../secrets.js';
-import { searchScope, type Dialect, type SqlConnection, type SqlDatabase } from '../sql-database.js';
+import { searchScope, storable, type Dialect, type SqlConnection, type SqlDatabase } from '../sql-database.js';
 import { SNIPPET_MARK_END, SNIPPET_MARK_START } from '../store.js';
 import { foldForSearch, plainTextSearchQuery } from '../text-search.js';
 
@@ -72,7 +72,7 @@ class Statements implements SqlConnection {
 
   private async query(sql: string, parameters: readonly unknown[]): Promise<pg.QueryResult> {
     try {
-      return await this.client.query(sql, [...parameters]);
+      return await this.client.query(sql, storable(parameters));
     } catch (error) {
       throw translatePostgresError(error, this.where);
     }

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AssistantError } from '../../errors.js';
-import { searchScope, type Dialect, type SqlConnection, type SqlDatabase } from '../sql-database.js';
+import { searchScope, storable, type Dialect, type SqlConnection, type SqlDatabase } from '../sql-database.js';
 import { SNIPPET_MARK_END, SNIPPET_MARK_START } from '../store.js';
 import { plainTextSearchQuery } from '../text-search.js';
 
@@ -172,7 +172,7 @@ export function openSqliteDatabase(path: string, options: SqliteOptions = {}): S
 
 /** SQLite has no boolean: true and false are stored as 1 and 0. */
 function bound(parameters: readonly unknown[]): unknown[] {
-  return parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value));
+  return storable(parameters).map((value) => (typeof value === 'boolean' ? Number(value) : value));
 }
 
 /**
