@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/open-store.js';
 import { launchBrowser, spokenWav } from '../test/browser/browser.js';
-import { newToken, startServe } from '../test/browser/serve-process.js';
+import { createToken as newToken, startServe } from '../test/support/serve-process.js';
 import { TempHome } from '../test/support/cli.js';
 import { FakeOpenAIServer } from '../test/support/openai-server.js';
 import { ms, summary, table } from './stats.js';

@@ -10,7 +10,7 @@ import type { TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { BROWSER_AVAILABLE, launchBrowser, spokenWav, type SpokenWav } from './browser.js';
-import { newToken, startServe } from './serve-process.js';
+import { createToken as newToken, startServe } from '../support/serve-process.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;

@@ -15,7 +15,7 @@ import { PLANTED_KEY, type TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
 import { parseMultipart, type FakeOpenAIServer } from '../support/openai-server.js';
 import { BROWSER_AVAILABLE, launchBrowser, spokenWav, type SpokenWav } from './browser.js';
-import { newToken, startServe, type RunningServe } from './serve-process.js';
+import { createToken as newToken, startServe, type RunningServe } from '../support/serve-process.js';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../test-output/screenshots');
 

@@ -5,33 +5,18 @@
  * read and requests refused by each per-token limit, the exposition shows each counter and
  * each stage's histogram with the right labels, and no label holds anything a client sent.
  */
-import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { collect, type TempHome } from '../support/cli.js';
+import type { TempHome } from '../support/cli.js';
 import { toneWav, type FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
+import { createToken, startServe } from '../support/serve-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-async function startServe(): Promise<{ child: ChildProcess; base: string; done: ReturnType<typeof collect> }> {
-  const child = home.start(['serve', '--port', '0']);
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const done = collect(child);
-  const listening = (): { port?: number } | undefined =>
-    stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event?: string; port?: number }).find((line) => line.event === 'listening');
-  await waitUntil(() => listening() !== undefined, 'serve to listen');
-  return { child, base: `http://127.0.0.1:${String(listening()!.port)}`, done };
-}
-
-async function newToken(name: string, ...limits: string[]): Promise<string> {
-  const result = await home.run(['token', 'create', '--name', name, ...limits]);
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout.trim();
-}
+const newToken = (name: string, ...limits: string[]): Promise<string> => createToken(home, name, limits);
 
 /** The exposition's samples as "name{labels}" -> value, and its text. */
 async function scrape(base: string, token: string): Promise<{ samples: Map<string, number>; text: string }> {
@@ -47,7 +32,7 @@ describe('assistant serve: GET /metrics', () => {
     const alice = await newToken('alice');
     const bounded = await newToken('bob-per-minute', '--requests-per-minute', '2');
     const daily = await newToken('carol-per-day', '--tokens-per-day', '1');
-    const serve = await startServe();
+    const serve = await startServe(home);
     const post = (path: string, token: string, body: unknown, signal?: AbortSignal): Promise<Response> =>
       fetch(`${serve.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
     try {

@@ -3,44 +3,23 @@
  * server upstream: tokens made by `assistant token`, health, an answer over HTTP, revocation
  * on the next request, PORT as platforms set it, and a graceful stop with a stream in flight.
  */
-import type { ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { collect, type TempHome } from '../support/cli.js';
+import type { TempHome } from '../support/cli.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
+import { createToken, startServe as startServeProcess, type RunningServe } from '../support/serve-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  host: string;
-  lines: () => Array<Record<string, unknown>>;
-  done: ReturnType<typeof collect>;
-}
+/** Starts `assistant serve` with these arguments and waits for its "listening" line. */
+const startServe = (args: string[] = ['--port', '0'], env: Record<string, string> = {}): Promise<RunningServe> => startServeProcess(home, env, args);
 
-/** Starts `assistant serve` and waits for its "listening" line. */
-async function startServe(args: string[] = ['--port', '0'], env: Record<string, string> = {}): Promise<Running> {
-  const child = home.start(['serve', ...args], { env });
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const done = collect(child);
-  const lines = (): Array<Record<string, unknown>> => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-  await waitUntil(() => lines().some((line) => line.event === 'listening'), 'serve to listen');
-  const listening = lines().find((line) => line.event === 'listening')!;
-  return { child, base: `http://127.0.0.1:${String(listening.port)}`, host: String(listening.host), lines, done };
-}
-
-async function newToken(name: string): Promise<string> {
-  const result = await home.run(['token', 'create', '--name', name]);
-  expect(result.code).toBe(0);
-  return result.stdout.trim();
-}
+const newToken = (name: string): Promise<string> => createToken(home, name);
 
 const ask = (base: string, token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${base}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body) });

@@ -3,34 +3,42 @@
  * server-sent events off a response as they arrive, so tests can act between two events.
  */
 import type { ChildProcess } from 'node:child_process';
-import { collect, type TempHome } from './cli.js';
+import { collect, type CliResult, type TempHome } from './cli.js';
 import { waitUntil } from './wait-for.js';
 
 export interface RunningServe {
   child: ChildProcess;
   /** http://127.0.0.1:<port> */
   base: string;
+  /** The address it listens on, as its "listening" line says. */
+  host: string;
   /** The JSON lines it logged on stdout so far. */
   lines: () => Array<Record<string, unknown>>;
   /** Its exit: code, signal, everything it printed. */
   done: ReturnType<typeof collect>;
+  /** Stops it with SIGTERM; resolves with its exit. */
+  stop(): Promise<CliResult>;
 }
 
-/** Starts `assistant serve --port 0` and waits for its "listening" line. */
-export async function startServe(home: TempHome, env: Record<string, string> = {}): Promise<RunningServe> {
-  const child = home.start(['serve', '--port', '0'], { env });
+/** Starts `assistant serve` (on a free port unless `args` say otherwise) and waits for its "listening" line. */
+export async function startServe(home: TempHome, env: Record<string, string> = {}, args: string[] = ['--port', '0']): Promise<RunningServe> {
+  const child = home.start(['serve', ...args], { env });
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const done = collect(child);
   const lines = (): Array<Record<string, unknown>> => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
   await waitUntil(() => lines().some((line) => line.event === 'listening'), 'serve to listen');
   const listening = lines().find((line) => line.event === 'listening')!;
-  return { child, base: `http://127.0.0.1:${String(listening.port)}`, lines, done };
+  const stop = async (): Promise<CliResult> => {
+    child.kill('SIGTERM');
+    return done;
+  };
+  return { child, base: `http://127.0.0.1:${String(listening.port)}`, host: String(listening.host), lines, done, stop };
 }
 
-/** A token made by `assistant token create` in this home. */
-export async function createToken(home: TempHome, name: string): Promise<string> {
-  const result = await home.run(['token', 'create', '--name', name]);
+/** A token made by `assistant token create` in this home (`options`: its limits). */
+export async function createToken(home: TempHome, name: string, options: string[] = []): Promise<string> {
+  const result = await home.run(['token', 'create', '--name', name, ...options]);
   if (result.code !== 0) throw new Error(`token create failed: ${result.stderr}`);
   return result.stdout.trim();
 }
