@@ -15,6 +15,7 @@ import { endOfSpeech } from './end-of-speech.js';
 import { speechDetectors } from './speech-detectors.js';
 import { turnEndWindows } from './turn-end-windows.js';
 import { historyScale } from './history-scale.js';
+import { cacheScale } from './cache-scale.js';
 import { memory, voiceMemory } from './memory.js';
 import { startSoundCard } from '../test/support/sound-card.js';
 import { parallelWriters } from './parallel-writers.js';
@@ -89,6 +90,7 @@ const benchmarks: Array<[string, () => Promise<string> | string]> = [
   ['7. assistant serve under load', () => serveLoad(quick ? [1, 10, 50] : [1, 10, 50, 200], (clients) => Math.max(quick ? 10 : 20, (quick ? 2 : 4) * clients))],
   ['8. Speech detectors', async () => `${await speechDetectors()}\n\n### Word-aware turn end: the two windows\n\n${await turnEndWindows()}`],
   ['9. Web page: time to first audio', () => webPageTimeToFirstAudio(quick ? 3 : 7)],
+  ['10. Response cache at scale', () => cacheScale([10_000, 100_000], quick ? 40 : 200)],
 ];
 
 for (const [title, run] of benchmarks) {

@@ -4,7 +4,7 @@
  * transcriptions share the same bound and eviction).
  */
 import type { RequestLog, TraceContext } from '../observability/request-log.js';
-import type { CacheEntry, CacheKind, CacheStore } from '../store/store.js';
+import { cacheEntrySize, type CacheEntry, type CacheKind, type CacheStore } from '../store/store.js';
 import { cacheKey } from './cache-key.js';
 
 export interface CachePolicy {
@@ -24,7 +24,18 @@ export interface CacheValue {
   sessionId?: string;
 }
 
+/**
+ * The share of the size bound this process writes between two evictions. An eviction ranks the
+ * whole cache, so running it on every put made each put slower as the cache grew (tens of
+ * thousands of entries after months of daily use); this way the cache can go over its bound by
+ * at most this share per process writing to it, until that process next evicts.
+ */
+export const EVICTION_EVERY = 0.05;
+
 export class ResponseCache {
+  /** Bytes this instance has put since its last eviction; undefined until it first evicts (on its first put). */
+  private writtenSinceEviction: number | undefined;
+
   constructor(
     private readonly store: CacheStore,
     private readonly policy: CachePolicy,
@@ -52,7 +63,13 @@ export class ResponseCache {
 
   async put(kind: CacheKind, key: string, value: CacheValue): Promise<void> {
     if (!this.policy.enabled || this.policy.maxBytes <= 0) return;
-    await this.store.cachePut({ key, kind, ...value }, { maxBytes: this.policy.maxBytes });
+    const { maxBytes } = this.policy;
+    const size = cacheEntrySize(value);
+    const written = (this.writtenSinceEviction ?? 0) + size;
+    // A short-lived command (ask, say) puts a few entries and evicts on its first; a long-lived one (talk, serve) every EVICTION_EVERY of the bound.
+    const evict = this.writtenSinceEviction === undefined || written >= maxBytes * EVICTION_EVERY;
+    this.writtenSinceEviction = evict ? 0 : written;
+    await this.store.cachePut({ key, kind, ...value }, evict ? { maxBytes } : {});
   }
 }
 

@@ -10,9 +10,10 @@ import {
   fromRequestRow, requestColumns, sessionSettingsColumns, toCacheEntry, toMessage, toRequestValues, toSession, toToken, tokenColumns, toTurn,
   type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TokenRow, type TurnRow,
 } from './rows.js';
-import type { SqlDatabase } from './sql-database.js';
+import type { SqlConnection, SqlDatabase } from './sql-database.js';
 import {
   SessionDeletedError,
+  cacheEntrySize,
   type CacheEntry,
   type CacheKindStats,
   type NewCacheEntry,
@@ -231,23 +232,31 @@ export class SqlStore implements Store {
     return row && toCacheEntry(row);
   }
 
-  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes: number }): Promise<void> {
+  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes?: number | undefined }): Promise<void> {
     const now = this.now();
-    const size = entry.blob?.byteLength ?? Buffer.byteLength(entry.text ?? '');
-    await this.database.transaction(async (connection) => {
-      await connection.run(
+    const size = cacheEntrySize(entry);
+    const put = (connection: SqlConnection): Promise<number> =>
+      connection.run(
         `INSERT INTO cache (${CACHE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
          ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, model = excluded.model, value_text = excluded.value_text,
            value_blob = excluded.value_blob, metadata = excluded.metadata, session_id = excluded.session_id, size = excluded.size,
            created_at = excluded.created_at, last_hit_at = excluded.last_hit_at, hit_count = 0`,
         [entry.key, entry.kind, entry.model, ...cacheValues(entry), size, now, now],
       );
-      // Keep the most recently used entries whose sizes add up to maxBytes; drop the rest.
+    // Without an eviction, one statement: one round trip on PostgreSQL, no transaction.
+    if (maxBytes === undefined) {
+      await put(this.database);
+      return;
+    }
+    await this.database.transaction(async (connection) => {
+      await put(connection);
+      // Keep the most recently used entries whose sizes add up to maxBytes; drop the rest. An entry
+      // larger than the whole bound goes without being counted (counted, it would push out every older one).
       await connection.run(
-        `DELETE FROM cache WHERE key IN (
-           SELECT key FROM (SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache) ranked
+        `DELETE FROM cache WHERE size > ? OR key IN (
+           SELECT key FROM (SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache WHERE size <= ?) ranked
            WHERE running > ?)`,
-        [maxBytes],
+        [maxBytes, maxBytes, maxBytes],
       );
     });
   }

@@ -109,6 +109,11 @@ export interface NewCacheEntry {
   sessionId?: string;
 }
 
+/** What an entry counts against the cache's size bound: its value's bytes. */
+export function cacheEntrySize(entry: Pick<NewCacheEntry, 'text' | 'blob'>): number {
+  return entry.blob?.byteLength ?? Buffer.byteLength(entry.text ?? '');
+}
+
 export interface CacheEntry extends NewCacheEntry {
   size: number;
   createdAt: Date;
@@ -267,8 +272,11 @@ export interface RequestStore extends RequestTotals {
 export interface CacheStore {
   /** A fresh entry (younger than ttlSeconds when given), counted as a hit; undefined on a miss. */
   cacheGet(key: string, options: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined>;
-  /** Stores an entry, then evicts the least recently used entries until the cache fits maxBytes. */
-  cachePut(entry: NewCacheEntry, options: { maxBytes: number }): Promise<void>;
+  /**
+   * Stores an entry; with maxBytes, then evicts the least recently used entries until the cache
+   * fits it (a pass over the whole cache, which ResponseCache asks for only now and then).
+   */
+  cachePut(entry: NewCacheEntry, options: { maxBytes?: number | undefined }): Promise<void>;
 }
 
 /** Looking after the cache as a whole: `assistant cache` and `db copy`. */

@@ -55,9 +55,25 @@ export function describeCacheStoreConformance<S extends CacheStore>(name: string
       await store.cachePut({ key: 'd', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 300 });
       expect(await store.cacheGet('b', {})).toBeUndefined();
       for (const key of ['a', 'c', 'd']) expect(await store.cacheGet(key, {}), key).toBeDefined();
-      // An entry larger than the whole bound is not kept.
+      // An entry larger than the whole bound is not kept, and pushes out nothing.
+      clock += 1000;
       await store.cachePut({ key: 'huge', kind: 'chat', model: 'm', text: 'x'.repeat(301) }, { maxBytes: 300 });
       expect(await store.cacheGet('huge', {})).toBeUndefined();
+      for (const key of ['a', 'c', 'd']) expect(await store.cacheGet(key, {}), key).toBeDefined();
+    });
+
+    it('without maxBytes, only stores: nothing is evicted, however far over a bound the cache is', async () => {
+      const store = await open();
+      await store.cachePut({ key: 'a', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 100 });
+      clock += 1000;
+      await store.cachePut({ key: 'b', kind: 'speech', model: 'm', blob: new Uint8Array(500) }, {});
+      expect(await store.cacheGet('a', {})).toMatchObject({ size: 100 });
+      expect(await store.cacheGet('b', {})).toMatchObject({ size: 500 });
+      // The next eviction brings it back within its bound.
+      clock += 1000;
+      await store.cachePut({ key: 'c', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 300 });
+      expect(await store.cacheGet('a', {})).toBeDefined();
+      expect(await store.cacheGet('b', {})).toBeUndefined();
     });
   });
 }
