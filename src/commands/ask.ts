@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Spinner, Terminal } from '../ui/terminal.js';
 import type { CommandContext } from './context.js';
 import { chooseSession, validateSessionFlags, type ChosenSession } from './session-choice.js';
+import { recordingJudge } from './speech-detector.js';
 
 export interface AskOptions {
   text: string[];
@@ -44,7 +45,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
     : undefined;
   const instruction = options.text.length > 0 ? options.text.join(' ') : undefined;
   const audio = options.audio === undefined ? undefined : await readAudioInput(options.audio, context.stdin);
-  if (audio) checkSpeech(audio);
+  if (audio) await checkSpeech(audio, recordingJudge(settings, terminal));
   const transcriber = audio ? context.transcriber() : undefined;
 
   const store = await context.openStore();

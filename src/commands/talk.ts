@@ -8,10 +8,9 @@ import { TalkSession } from '../voice/talk-session.js';
 import { MICROPHONE_KEY_INTENTS, SIGNAL_INTENTS, type Intent } from '../voice/intents.js';
 import { TextListener } from '../voice/text-prompt.js';
 import type { Store } from '../store/store.js';
-import type { LoadedClassifier } from '../audio/speech-detectors/load-classifier.js';
-import { RECORDING_FORMAT } from '../audio/wav.js';
 import type { CommandContext } from './context.js';
 import { chooseSession, validateSessionFlags } from './session-choice.js';
+import { loadSpeechDetector, recordingJudge } from './speech-detector.js';
 
 export interface TalkOptions {
   session?: string;
@@ -79,9 +78,9 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     });
     input = textPrompt;
   } else if (options.pushToTalk) {
-    input = new PushToTalkListener(recorder!, keyboard!, status);
+    input = new PushToTalkListener(recorder!, keyboard!, status, recordingJudge(settings, terminal));
   } else {
-    const { classifier } = await speechDetector(settings, options.verbose, terminal);
+    const { classifier } = await loadSpeechDetector(settings, options.verbose, terminal);
     input = new MicrophoneListener({
       recorder: recorder!,
       status,
@@ -184,15 +183,3 @@ async function earlierQuestions(store: Store, sessionId: string): Promise<string
   return messages.filter((message) => message.role === 'user' && !message.content.includes('\n')).map((message) => message.content).reverse();
 }
 
-/**
- * The speech detector for hands-free talk, imported and loaded only here so other commands
- * never pay for onnxruntime. A detector that cannot load leaves the energy rule in charge,
- * and the person is told why; --verbose also names the active one.
- */
-async function speechDetector(settings: CommandContext['config']['values'], verbose: boolean, terminal: CommandContext['terminal']): Promise<LoadedClassifier> {
-  const { loadSpeechClassifier } = await import('../audio/speech-detectors/load-classifier.js');
-  const loaded = await loadSpeechClassifier({ choice: settings.detector, sampleRate: RECORDING_FORMAT.sampleRate, modelPath: settings.detectorModel });
-  if (loaded.fallback) terminal.note(`Note: ${loaded.fallback}; using the energy detector.`);
-  if (verbose) terminal.note(`Speech detector: ${loaded.description}`);
-  return loaded;
-}

@@ -11,7 +11,7 @@ interface TranscribeOptionValues extends SpeechEngineOptionValues {
 
 const EXAMPLES = examples(
   ['assistant transcribe memo.wav', 'assistant transcribe - < memo.mp3 > memo.txt', 'assistant transcribe memo.wav | assistant ask "make a to-do list"'],
-  'Audio that holds no speech (silence, steady noise) is refused before upload, as in talk.',
+  'Audio that holds no speech (silence, a fan, music) is refused before upload, by the same speech detector as talk.',
 );
 
 export const defineTranscribe: CommandDefinition = (program, run) => {

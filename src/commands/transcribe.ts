@@ -8,6 +8,7 @@ import { AssistantError, ExitCode, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { transcribeCached } from '../voice/transcribe.js';
 import type { CommandContext } from './context.js';
+import { recordingJudge } from './speech-detector.js';
 
 export interface TranscribeOptions {
   /** A path, or "-" for stdin. */
@@ -21,7 +22,7 @@ export async function transcribe(options: TranscribeOptions, context: CommandCon
   const { values } = context.config;
   const audio = await readAudioInput(options.file, context.stdin);
   // Silence would come back as invented words: it is refused before anything is sent.
-  checkSpeech(audio);
+  await checkSpeech(audio, recordingJudge(values, context.terminal));
   const transcriber = context.transcriber();
   const store = await context.openStore();
   const cache = new ResponseCache(store, { enabled: options.cache, maxBytes: values.cacheMaxMegabytes * 1_000_000, ttlSeconds: values.cacheTtlSeconds }, context.requestLog);

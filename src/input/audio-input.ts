@@ -2,7 +2,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { containsSpeech } from '../audio/voice-activity.js';
 import { parseWavHeader } from '../audio/wav.js';
 import { AssistantError, usageError } from '../errors.js';
 import type { InputStream } from './prompt-input.js';
@@ -39,14 +38,15 @@ export async function readAudioInput(source: string, stdin: InputStream): Promis
 }
 
 /**
- * Refuses audio that is silence (a transcriber would invent words for it) or not audio at
- * all. WAV is checked directly; other formats are decoded with SoX when it is installed.
+ * Refuses audio that holds no speech (a transcriber would invent words for silence, a fan or
+ * music) or is not audio at all, judged by `holdsSpeech` (the configured speech detector) on
+ * 16 kHz mono PCM. WAV is read directly; other formats are decoded with SoX when it is installed.
  */
-export function checkSpeech(input: AudioInput): void {
+export async function checkSpeech(input: AudioInput, holdsSpeech: (pcm: Buffer) => Promise<boolean>): Promise<void> {
   const pcm = decodeToPcm(input);
   if (pcm === undefined) return;
-  if (!containsSpeech(pcm, 16_000)) {
-    throw usageError(`${input.filename} holds no speech (silence or steady noise), so it was not sent for transcription.`);
+  if (!(await holdsSpeech(pcm))) {
+    throw usageError(`${input.filename} holds no speech (silence, or sound without words), so it was not sent for transcription.`);
   }
 }
 

@@ -168,6 +168,8 @@ export class PushToTalkListener implements Listener {
     private readonly recorder: Recorder,
     private readonly keyboard: Keyboard,
     private readonly status: StatusLine,
+    /** Whether a recording holds speech (talk passes its detector's judgement); one that does not is never sent. */
+    private readonly holdsSpeech: (pcm: Buffer) => Promise<boolean> = async (pcm) => containsSpeech(pcm, RECORDING_FORMAT.sampleRate),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -183,7 +185,7 @@ export class PushToTalkListener implements Listener {
       this.recording = false;
       if (!stopped) return undefined;
       const pcm = Buffer.concat(this.chunks);
-      if (containsSpeech(pcm, RECORDING_FORMAT.sampleRate)) return { kind: 'voice', pcm, speechEndedAt: this.now(), endpointAt: this.now() };
+      if (await this.holdsSpeech(pcm)) return { kind: 'voice', pcm, speechEndedAt: this.now(), endpointAt: this.now() };
     }
   }
 

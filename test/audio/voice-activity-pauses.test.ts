@@ -103,6 +103,9 @@ describe('VoiceActivityDetector: when the speech really ended', () => {
         sinceLoud = decibels(frame) > -45 ? 0 : sinceLoud + 1;
         return sinceLoud <= frames;
       },
+      reset(): void {
+        sinceLoud = Infinity;
+      },
     };
   }
 

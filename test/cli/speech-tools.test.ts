@@ -8,6 +8,7 @@ import { silence, speechLike } from '../support/audio-fixtures.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { parseMultipart } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
+import { fixturesAvailable, speak, turnFixtures } from '../support/turn-fixtures.js';
 import type { TempHome } from '../support/cli.js';
 
 let server: FakeOpenAIServer;
@@ -82,7 +83,7 @@ describe('assistant transcribe', () => {
     const quiet = join(home.root, 'quiet.wav');
     writeFileSync(quiet, encodeWav(silence(2000)));
     const silent = await home.run(['transcribe', quiet]);
-    expect(silent).toMatchObject({ code: 2, stdout: '', stderr: 'Error: quiet.wav holds no speech (silence or steady noise), so it was not sent for transcription.\n' });
+    expect(silent).toMatchObject({ code: 2, stdout: '', stderr: 'Error: quiet.wav holds no speech (silence, or sound without words), so it was not sent for transcription.\n' });
 
     const notes = join(home.root, 'notes.mp3');
     writeFileSync(notes, 'just some text, not audio at all\n'.repeat(50));
@@ -90,6 +91,26 @@ describe('assistant transcribe', () => {
     expect(text).toMatchObject({ code: 2, stdout: '' });
     expect(text.stderr).toContain('notes.mp3 is not audio that can be read');
     expect(server.transcriptionRequests).toHaveLength(0);
+  });
+
+  it.skipIf(!fixturesAvailable())('refuses a fan switched on and music, judged by the speech detector (Silero), before anything is sent; words are sent', async () => {
+    for (const name of ['fan', 'music']) {
+      const file = join(home.root, `${name}.wav`);
+      writeFileSync(file, encodeWav(turnFixtures().find((fixture) => fixture.name.startsWith(name))!.pcm));
+      const transcribed = await home.run(['transcribe', file]);
+      expect(transcribed).toMatchObject({ code: 2, stdout: '', stderr: `Error: ${name}.wav holds no speech (silence, or sound without words), so it was not sent for transcription.\n` });
+      const asked = await home.run(['ask', '--audio', file]);
+      expect(asked).toMatchObject({ code: 2, stdout: '' });
+      expect(asked.stderr).toContain(`${name}.wav holds no speech`);
+    }
+    expect(server.transcriptionRequests).toHaveLength(0);
+    expect(server.chatRequests).toHaveLength(0);
+
+    const words = join(home.root, 'words.wav');
+    writeFileSync(words, encodeWav(speak('What time is it?')));
+    server.transcriptions.push({ text: 'What time is it?' });
+    expect(await home.run(['transcribe', words])).toMatchObject({ code: 0, stdout: 'What time is it?\n' });
+    expect(server.transcriptionRequests).toHaveLength(1);
   });
 
   it('says so when no words were recognised (exit 1)', async () => {

@@ -7,7 +7,10 @@ import { Terminal } from '../../src/ui/terminal.js';
 import { Keyboard } from '../../src/voice/keyboard.js';
 import { PushToTalkListener } from '../../src/voice/listeners.js';
 import { StatusLine, type TalkState } from '../../src/voice/status-line.js';
-import { speechLike } from '../support/audio-fixtures.js';
+import { SAMPLE_RATE, speechLike } from '../support/audio-fixtures.js';
+import { fixturesAvailable, speak, turnFixtures } from '../support/turn-fixtures.js';
+import { loadSpeechClassifier } from '../../src/audio/speech-detectors/load-classifier.js';
+import { recordingHoldsSpeech } from '../../src/audio/speech-detectors/recording-check.js';
 
 /** A recorder (live unless told) the test feeds chunk by chunk, and ends when it likes. */
 class FedRecorder implements Recorder {
@@ -47,13 +50,13 @@ class ObservedStatus extends StatusLine {
   }
 }
 
-function setUp({ live = true } = {}): { keys: EventEmitter; keyboard: Keyboard; recorder: FedRecorder; status: ObservedStatus; input: PushToTalkListener } {
+function setUp({ live = true, holdsSpeech }: { live?: boolean; holdsSpeech?: (pcm: Buffer) => Promise<boolean> } = {}): { keys: EventEmitter; keyboard: Keyboard; recorder: FedRecorder; status: ObservedStatus; input: PushToTalkListener } {
   const keys = Object.assign(new EventEmitter(), { isTTY: true, setRawMode: () => {}, resume: () => {}, pause: () => {} });
   const keyboard = new Keyboard(keys);
   keyboard.start();
   const recorder = new FedRecorder(live);
   const status = new ObservedStatus();
-  return { keys, keyboard, recorder, status, input: new PushToTalkListener(recorder, keyboard, status) };
+  return { keys, keyboard, recorder, status, input: new PushToTalkListener(recorder, keyboard, status, holdsSpeech) };
 }
 
 describe('PushToTalkListener', () => {
@@ -70,6 +73,33 @@ describe('PushToTalkListener', () => {
     const utterance = await heard;
     expect(utterance?.kind).toBe('voice');
     expect(utterance?.kind === 'voice' && utterance.pcm.length).toBe(speechLike(800).length);
+    recorder.chunks.close();
+    await input.close();
+    keyboard.stop();
+  });
+
+  it.skipIf(!fixturesAvailable())("with talk's detector (Silero): a recording of a fan switched on is not a turn; the next, of words, is", async () => {
+    const { classifier } = await loadSpeechClassifier({ choice: 'silero', sampleRate: SAMPLE_RATE });
+    const { keys, keyboard, recorder, status, input } = setUp({ holdsSpeech: (pcm) => recordingHoldsSpeech(pcm, classifier, SAMPLE_RATE) });
+    const record = async (pcm: Buffer): Promise<void> => {
+      const recording = status.next('recording');
+      keys.emit('data', '\r');
+      await recording;
+      const taken = recorder.taken();
+      recorder.chunks.push(pcm);
+      await taken;
+      keys.emit('data', '\r');
+    };
+    const heard = input.listen(new AbortController().signal);
+    const fan = turnFixtures().find((fixture) => fixture.name.startsWith('fan'))!.pcm;
+    const listeningAgain = status.next('listening');
+    await record(fan);
+    // Refused: it listens again for the next Enter, and the listen has not resolved.
+    await listeningAgain;
+    const words = speak('Turn the lights off.');
+    await record(words);
+    const utterance = await heard;
+    expect(utterance?.kind === 'voice' && utterance.pcm.length).toBe(words.length);
     recorder.chunks.close();
     await input.close();
     keyboard.stop();

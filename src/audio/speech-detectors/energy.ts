@@ -32,6 +32,11 @@ export class EnergyClassifier implements SpeechClassifier {
     return Math.max(this.noiseFloor + this.options.marginDecibels, this.options.absoluteFloorDecibels);
   }
 
+  reset(): void {
+    this.noiseFloor = -60;
+    this.framesSeen = 0;
+  }
+
   isSpeech(frame: Buffer): boolean {
     const level = decibels(frame);
     this.framesSeen += 1;

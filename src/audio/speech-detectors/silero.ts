@@ -53,6 +53,16 @@ export class SileroClassifier implements SpeechClassifier {
     return new SileroClassifier(session, runtime.Tensor, modelPath);
   }
 
+  reset(): void {
+    this.state = new Float32Array(2 * 128);
+    this.context = new Float32Array(CONTEXT_SAMPLES);
+    this.unscored = Buffer.alloc(0);
+    this.probabilities = [];
+    this.firstWindow = 0;
+    this.classifiedSamples = 0;
+    this.speaking = false;
+  }
+
   /** Scores every complete 32 ms window in the stream so far; call it with each chunk before push()ing the chunk. */
   async analyse(chunk: Buffer): Promise<void> {
     this.unscored = this.unscored.length === 0 ? chunk : Buffer.concat([this.unscored, chunk]);

@@ -17,4 +17,6 @@ export interface SpeechClassifier {
    * push()ing that chunk to the segmenter; then isSpeech() answers synchronously.
    */
   analyse?(chunk: Buffer): Promise<void>;
+  /** Forgets the stream heard so far: what comes next is a new recording (push-to-talk's next one). */
+  reset(): void;
 }
