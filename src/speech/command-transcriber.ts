@@ -20,6 +20,8 @@ export interface CommandTranscriberOptions {
   command: CommandLine;
   env: NodeJS.ProcessEnv;
   runtime: ProcessRuntime;
+  /** How long one utterance may take (runProgram). */
+  timeoutMilliseconds: number;
 }
 
 export class CommandTranscriber implements Transcriber {
@@ -45,6 +47,7 @@ export class CommandTranscriber implements Transcriber {
           env: this.options.env,
           signal,
           label: '--stt-command',
+          timeoutMilliseconds: this.options.timeoutMilliseconds,
         },
         this.options.runtime,
       );

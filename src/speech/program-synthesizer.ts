@@ -24,6 +24,8 @@ export interface ProgramSynthesizerOptions {
   voiceArguments?: (request: SpeechRequest) => string[];
   env: NodeJS.ProcessEnv;
   runtime: ProcessRuntime;
+  /** How long one sentence may take (runProgram). */
+  timeoutMilliseconds: number;
 }
 
 export class ProgramSynthesizer implements Synthesizer {
@@ -50,6 +52,7 @@ export class ProgramSynthesizer implements Synthesizer {
           env: this.options.env,
           signal,
           label,
+          timeoutMilliseconds: this.options.timeoutMilliseconds,
         },
         this.options.runtime,
       );

@@ -1,8 +1,8 @@
 /**
  * Runs one local speech program (espeak-ng, say, a person's --tts-command or --stt-command)
  * to its end: input on stdin, output from stdout, stopped with its process group when the
- * signal aborts. Its failures become errors a person can act on: not installed, the exit
- * code with the last line of its stderr, or no output at all.
+ * signal aborts or it runs past its time. Its failures become errors a person can act on: not
+ * installed, the exit code with the last line of its stderr, running too long, or no output.
  */
 import { OWN_PROCESS_GROUP, stopChild, track } from '../audio/child-processes.js';
 import type { ProcessRuntime } from '../audio/process-launcher.js';
@@ -18,7 +18,16 @@ export interface ProgramRun {
   signal?: AbortSignal | undefined;
   /** How the program is named in errors ("espeak-ng", "--tts-command"). */
   label: string;
+  /** Stopped (with its process group) after this long: a hung engine must not hang the conversation. */
+  timeoutMilliseconds: number;
 }
+
+/**
+ * A local program gets this many times TIMEOUT (the wait allowed for a server to start
+ * answering): it does all its work before answering (a whisper run over the utterance), where
+ * a server streams.
+ */
+export const LOCAL_TIMEOUT_FACTOR = 4;
 
 /** Collects stdout; rejects when the program cannot start, fails or is aborted. */
 export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Promise<Buffer> {
@@ -34,12 +43,24 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
   child.stdin?.end(run.input ?? '');
   const onAbort = (): void => void stopChild(child, runtime, 200);
   run.signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void stopChild(child, runtime, 200);
+  }, run.timeoutMilliseconds);
   try {
     const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('close', (code, signal) => resolve({ code, signal }));
     });
     run.signal?.throwIfAborted();
+    if (timedOut) {
+      const seconds = Math.round(run.timeoutMilliseconds / 100) / 10;
+      const error = new AssistantError(
+        `${run.label} ran for ${seconds} s without finishing, so it was stopped (a local speech program gets ${LOCAL_TIMEOUT_FACTOR} × TIMEOUT). Check the command, or raise TIMEOUT (seconds) for a slow engine.`,
+      );
+      throw Object.assign(error, { errorClass: 'Timeout' });
+    }
     if (outcome.error) throw new AssistantError(`Cannot start ${run.label} (${run.executable}): ${outcome.error.message}.`);
     if (outcome.code !== 0) {
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
@@ -48,6 +69,7 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
     }
     return Buffer.concat(output);
   } finally {
+    clearTimeout(timer);
     run.signal?.removeEventListener('abort', onAbort);
   }
 }

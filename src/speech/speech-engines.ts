@@ -12,7 +12,7 @@ import { splitCommandLine } from './command-line.js';
 import { CommandTranscriber } from './command-transcriber.js';
 import { ESPEAK_INSTALL, NotFoundFallbackSynthesizer } from './not-found-fallback.js';
 import { ProgramSynthesizer } from './program-synthesizer.js';
-import { requireProgram } from './run-program.js';
+import { LOCAL_TIMEOUT_FACTOR, requireProgram } from './run-program.js';
 import type { SpeechRequest, Synthesizer, Transcriber } from './speech-models.js';
 
 export interface SpeechEngineDependencies {
@@ -47,7 +47,7 @@ export function chooseSynthesizer(dependencies: SpeechEngineDependencies): Synth
   const voice = sources.voice.kind === 'default' ? undefined : values.voice;
   switch (chosenEngines(config).tts) {
     case 'espeak':
-      return espeak(runtime, env, voice);
+      return espeak(runtime, env, voice, localTimeout(config));
     case 'say':
       return new ProgramSynthesizer({
         label: 'say',
@@ -56,6 +56,7 @@ export function chooseSynthesizer(dependencies: SpeechEngineDependencies): Synth
         voiceArguments: (request) => rateAndVoice('-r', request, voice),
         env,
         runtime,
+        timeoutMilliseconds: localTimeout(config),
       });
     case 'command': {
       if (values.ttsCommand === undefined) {
@@ -68,6 +69,7 @@ export function chooseSynthesizer(dependencies: SpeechEngineDependencies): Synth
         command,
         env,
         runtime,
+        timeoutMilliseconds: localTimeout(config),
       });
     }
     case 'openai': {
@@ -77,7 +79,7 @@ export function chooseSynthesizer(dependencies: SpeechEngineDependencies): Synth
       const canFallBack = configuredNothing && runtime.launcher.findExecutable('espeak-ng', env) !== undefined;
       return new NotFoundFallbackSynthesizer(
         remote,
-        canFallBack ? { name: 'espeak-ng', make: () => espeak(runtime, env, voice), note: dependencies.note } : undefined,
+        canFallBack ? { name: 'espeak-ng', make: () => espeak(runtime, env, voice, localTimeout(config)), note: dependencies.note } : undefined,
       );
     }
   }
@@ -96,10 +98,16 @@ export function chooseTranscriber(dependencies: SpeechEngineDependencies): Trans
     command,
     env,
     runtime,
+    timeoutMilliseconds: localTimeout(config),
   });
 }
 
-function espeak(runtime: ProcessRuntime, env: NodeJS.ProcessEnv, voice: string | undefined): ProgramSynthesizer {
+/** How long a local program may run for one sentence or one utterance. */
+function localTimeout(config: ResolvedConfig): number {
+  return config.values.timeoutSeconds * LOCAL_TIMEOUT_FACTOR * 1000;
+}
+
+function espeak(runtime: ProcessRuntime, env: NodeJS.ProcessEnv, voice: string | undefined, timeoutMilliseconds: number): ProgramSynthesizer {
   return new ProgramSynthesizer({
     label: 'espeak-ng',
     executable: requireProgram('espeak-ng', runtime, env, `${ESPEAK_INSTALL}; or choose another engine with --tts.`),
@@ -107,6 +115,7 @@ function espeak(runtime: ProcessRuntime, env: NodeJS.ProcessEnv, voice: string |
     voiceArguments: (request) => rateAndVoice('-s', request, voice),
     env,
     runtime,
+    timeoutMilliseconds,
   });
 }
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWav, parseWavHeader } from '../../src/audio/wav.js';
-import { silence } from '../support/audio-fixtures.js';
+import { silence, speechLike } from '../support/audio-fixtures.js';
 import { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
@@ -163,6 +163,44 @@ describe('--tts espeak and --tts-command', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^Error: --tts command needs --tts-command/);
     expect(server.chatRequests).toHaveLength(2);
+  });
+
+  it('a command that hangs is stopped, with what it started, after 4 × TIMEOUT, and says so in one line', async () => {
+    const { player } = keepingPlayer();
+    // Like an engine stuck on a device or a lock: it never finishes, and a child of its own sleeps on.
+    const hanging = (name: string): { command: string; pids: () => number[] } => {
+      const pids = join(home.root, `${name}.pids`);
+      return {
+        command: script(name, `sleep 60 & echo $! >> "${pids}"; wait`),
+        pids: () => readFileSync(pids, 'utf8').trim().split('\n').map(Number),
+      };
+    };
+    // Running, not a zombie: a container without an init leaves an orphan's exit unreaped.
+    const alive = (pid: number): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    const env = { TIMEOUT: '0.5' };
+    const tts = hanging('hanging-tts');
+    server.enqueue({ text: 'The answer.' });
+    const spoken = await home.run(['ask', '--speak', '--player', player, '--tts-command', tts.command, 'go'], { env });
+    expect(spoken.code).toBe(1);
+    expect(spoken.stdout).toBe('The answer.\n');
+    expect(spoken.stderr).toBe('Error: Speaking failed: --tts-command ran for 2 s without finishing, so it was stopped (a local speech program gets 4 × TIMEOUT). Check the command, or raise TIMEOUT (seconds) for a slow engine.\n');
+    expect(tts.pids().filter(alive)).toEqual([]);
+
+    const stt = hanging('hanging-stt');
+    const recording = join(home.root, 'words.wav');
+    writeFileSync(recording, encodeWav(speechLike(1500)));
+    const heard = await home.run(['transcribe', '--stt-command', `${stt.command} {file}`, recording], { env });
+    expect(heard.code).toBe(1);
+    expect(heard.stdout).toBe('');
+    expect(heard.stderr).toMatch(/^Error: .*--stt-command ran for 2 s without finishing, so it was stopped \(a local speech program gets 4 × TIMEOUT\)\. Check the command, or raise TIMEOUT \(seconds\) for a slow engine\.\n$/);
+    expect(stt.pids().filter(alive)).toEqual([]);
+    expect(server.transcriptionRequests).toHaveLength(0);
   });
 });
 
