@@ -40,6 +40,8 @@ export class ResponseCache {
     private readonly store: CacheStore,
     private readonly policy: CachePolicy,
     private readonly requestLog?: RequestLog | undefined,
+    /** Told when an entry could not be written (put itself never fails). */
+    private readonly onWriteFailure?: ((error: unknown) => void) | undefined,
   ) {}
 
   /** The key for a request, from everything that determines its response. */
@@ -61,6 +63,7 @@ export class ResponseCache {
     return hit;
   }
 
+  /** Never rejects: a failed write goes to onWriteFailure. */
   async put(kind: CacheKind, key: string, value: CacheValue): Promise<void> {
     if (!this.policy.enabled || this.policy.maxBytes <= 0) return;
     const { maxBytes } = this.policy;
@@ -69,7 +72,14 @@ export class ResponseCache {
     // A short-lived command (ask, say) puts a few entries and evicts on its first; a long-lived one (talk, serve) every EVICTION_EVERY of the bound.
     const evict = this.writtenSinceEviction === undefined || written >= maxBytes * EVICTION_EVERY;
     this.writtenSinceEviction = evict ? 0 : written;
-    await this.store.cachePut({ key, kind, ...value }, evict ? { maxBytes } : {});
+    try {
+      await this.store.cachePut({ key, kind, ...value }, evict ? { maxBytes } : {});
+    } catch (error) {
+      // The answer, clip or transcript is in hand (and an answer stored) already: a cache that
+      // cannot be written costs a later request its shortcut, never this one its result.
+      if (evict) this.writtenSinceEviction = undefined;
+      this.onWriteFailure?.(error);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 /** `assistant ask`: one question, the answer streamed to stdout, the exchange kept in a session. */
-import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
+import { answerCacheUse } from '../cache/response-cache.js';
+import { commandCache } from './command-cache.js';
 import { lastFailedQuestion } from '../conversation/context-window.js';
 import { exchangeJson } from '../conversation/exchange.js';
 import { runTurn, type TurnInput, type TurnOutcome } from '../conversation/turn.js';
@@ -51,11 +52,7 @@ export async function ask(options: AskOptions, context: CommandContext): Promise
   const store = await context.openStore();
   const session = await chooseSession(options, store, terminal, context.owner, config);
   const sessionId = session.id;
-  const cache = new ResponseCache(
-    store,
-    { enabled: options.cache !== false, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
-    context.requestLog,
-  );
+  const cache = commandCache(store, context, options.cache !== false);
   const limit = settings.maxInputBytes;
   const input: TurnInput = audio
     ? { kind: 'audio-file', audio: audio.audio, filename: audio.filename, question: (spoken) => checkInputSize(composePrompt(spoken, instruction), limit) }

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Player } from '../audio/player.js';
-import { ResponseCache } from '../cache/response-cache.js';
+import { commandCache } from './command-cache.js';
 import { AssistantError, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { checkInputSize, readPipedInput } from '../input/prompt-input.js';
 import { CollectingPlayer } from '../server/collecting-player.js';
@@ -34,7 +34,7 @@ export async function say(options: SayOptions, context: CommandContext): Promise
   const collecting = options.out === undefined ? undefined : new CollectingPlayer();
   const player: Player = collecting ?? context.player('write a file with --out instead');
   const store = await context.openStore();
-  const cache = new ResponseCache(store, { enabled: options.cache, maxBytes: values.cacheMaxMegabytes * 1_000_000, ttlSeconds: values.cacheTtlSeconds }, context.requestLog);
+  const cache = commandCache(store, context, options.cache);
   const stopping = new AbortController();
   const stopListening = context.onInterrupt(() => stopping.abort());
   const speaker = new ReplySpeaker({

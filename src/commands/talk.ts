@@ -1,5 +1,6 @@
 /** `assistant talk`: the hands-free voice loop (or typed, with --text); `assistant chat`: typed and read. */
-import { ResponseCache, answerCacheUse } from '../cache/response-cache.js';
+import { answerCacheUse } from '../cache/response-cache.js';
+import { commandCache } from './command-cache.js';
 import { AssistantError, ENDING_SIGNALS, ENDING_SIGNAL_NAMES, ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { Keyboard } from '../voice/keyboard.js';
 import { MicrophoneListener, PushToTalkListener, type Listener } from '../voice/listeners.js';
@@ -58,7 +59,7 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
   const store = await context.openStore();
   const chosen = await chooseSession(options, store, terminal, context.owner, config);
   const sessionId = chosen.id;
-  const cache = new ResponseCache(store, { enabled: options.cache !== false, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds }, context.requestLog);
+  const cache = commandCache(store, context, options.cache !== false);
   const keyboard = !options.text && stdinIsTTY ? new Keyboard(context.stdin as never) : undefined;
   // Typed on a terminal: the prompt is drawn where the person looks (stdout, or stderr when stdout is redirected).
   const promptOutput = options.text && stdinIsTTY ? (terminal.stdoutIsTTY ? terminal.stdout : terminal.stderrIsTTY ? terminal.stderr : undefined) : undefined;

@@ -3,7 +3,7 @@
  * `ask --audio` (readable, under the upload limit, holds speech), the same transcriber and
  * transcription cache as talk; the transcript alone goes to stdout.
  */
-import { ResponseCache } from '../cache/response-cache.js';
+import { commandCache } from './command-cache.js';
 import { AssistantError, ExitCode, type ExitCodeValue } from '../errors.js';
 import { checkSpeech, readAudioInput } from '../input/audio-input.js';
 import { transcribeCached } from '../voice/transcribe.js';
@@ -25,7 +25,7 @@ export async function transcribe(options: TranscribeOptions, context: CommandCon
   await checkSpeech(audio, recordingJudge(values, context.terminal));
   const transcriber = context.transcriber();
   const store = await context.openStore();
-  const cache = new ResponseCache(store, { enabled: options.cache, maxBytes: values.cacheMaxMegabytes * 1_000_000, ttlSeconds: values.cacheTtlSeconds }, context.requestLog);
+  const cache = commandCache(store, context, options.cache);
   const stopping = new AbortController();
   const stopListening = context.onInterrupt(() => stopping.abort());
   let result: { text: string; cached: boolean };

@@ -1,7 +1,7 @@
 /**
  * GET /metrics in the Prometheus text format: requests by route and status, the time of each
  * request and of each stage inside it (transcription, time to first token, the whole chat
- * answer, speech synthesis, store writes), cache hits and misses by kind, upstream errors by
+ * answer, speech synthesis, store writes), cache hits and misses by kind, cache writes that failed, upstream errors by
  * endpoint and status, and rate-limit refusals by limit. The parts that feed it are decorators
  * around the server's models, cache and store (metric-observers.ts), built once in
  * server-app.ts. The numbers are per process: with several replicas, Prometheus scrapes each
@@ -29,6 +29,7 @@ export class ServerMetrics {
   );
   private readonly cacheHits = new Counter('assistant_cache_hits_total', 'Lookups in the shared response cache that found an entry, by kind.');
   private readonly cacheMisses = new Counter('assistant_cache_misses_total', 'Lookups in the shared response cache that found nothing, by kind.');
+  private readonly cacheWriteFailures = new Counter('assistant_cache_write_failures_total', 'Entries the shared response cache could not store (the requests went on without them).');
   private readonly upstreamErrors = new Counter(
     'assistant_upstream_errors_total',
     'Calls to the upstream server that failed, by endpoint, HTTP status ("none": no answer) and error class (not counting clients that went away).',
@@ -49,6 +50,10 @@ export class ServerMetrics {
     (hit ? this.cacheHits : this.cacheMisses).increment({ kind });
   }
 
+  observeCacheWriteFailure(): void {
+    this.cacheWriteFailures.increment();
+  }
+
   /** `errorClass` is the request log's name for the failure ("InternalServerError", "Timeout", "ECONNREFUSED"). */
   observeUpstreamError(endpoint: RequestEndpoint, status: number | undefined, errorClass: string): void {
     this.upstreamErrors.increment({ endpoint, status: status === undefined ? 'none' : String(status), error: errorClass });
@@ -59,7 +64,7 @@ export class ServerMetrics {
   }
 
   exposition(): string {
-    const series = [this.requests, this.requestSeconds, this.stageSeconds, this.cacheHits, this.cacheMisses, this.upstreamErrors, this.rateLimited];
+    const series = [this.requests, this.requestSeconds, this.stageSeconds, this.cacheHits, this.cacheMisses, this.cacheWriteFailures, this.upstreamErrors, this.rateLimited];
     return `${series.flatMap((one) => one.lines()).join('\n')}\n`;
   }
 }

@@ -33,6 +33,7 @@ export async function serverApp(context: CommandContext, log: (line: RequestLogL
     store,
     { enabled: true, maxBytes: settings.cacheMaxMegabytes * 1_000_000, ttlSeconds: settings.cacheTtlSeconds },
     context.requestLog,
+    () => metrics.observeCacheWriteFailure(),
   );
   const app = createApp(
     {

@@ -49,6 +49,15 @@ describe('the response cache size bound', () => {
     expect(await totalBytes()).toBeLessThanOrEqual(MAX_BYTES);
   });
 
+  it('a put that the store refuses resolves all the same, and says so to onWriteFailure', async () => {
+    const failures: unknown[] = [];
+    const refusing = { cacheGet: store.cacheGet.bind(store), cachePut: () => Promise.reject(new Error('disk full')) };
+    const cache = new ResponseCache(refusing, { enabled: true, maxBytes: MAX_BYTES, ttlSeconds: undefined }, undefined, (error) => failures.push(error));
+    await expect(cache.put('chat', 'a', text(10))).resolves.toBeUndefined();
+    await expect(cache.put('chat', 'b', text(10))).resolves.toBeUndefined();
+    expect(failures.map((error) => (error as Error).message)).toEqual(['disk full', 'disk full']);
+  });
+
   it('a single entry larger than the bound is evicted on the put that wrote it, as it is due', async () => {
     const cache = new ResponseCache(store, { enabled: true, maxBytes: MAX_BYTES, ttlSeconds: undefined });
     await cache.put('chat', 'small', text(10));

@@ -163,4 +163,24 @@ describe('the response cache', () => {
       expect(readFileSync(home.databasePath).includes('"promptTokens"')).toBe(false);
     }
   });
+
+  it('a cache that cannot be written costs nothing but the shortcut: the answer is printed and stored, exit 0, one note', async () => {
+    await home.run(['ask', 'set up the store']);
+    // The store refuses every new cache entry (as a full disk or a broken table would), and nothing else.
+    await home.execute(
+      home.isPostgres
+        ? `CREATE FUNCTION refuse_cache() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'cache refused'; END $$ LANGUAGE plpgsql;
+           CREATE TRIGGER refuse_cache BEFORE INSERT ON cache FOR EACH ROW EXECUTE FUNCTION refuse_cache();`
+        : "CREATE TRIGGER refuse_cache BEFORE INSERT ON cache BEGIN SELECT RAISE(ABORT, 'cache refused'); END;",
+    );
+    const result = await home.run(['ask', '--cache', 'what is new?']);
+    expect(result).toMatchObject({ code: 0, stdout: 'You said: what is new?\n' });
+    expect(result.stderr).toBe('Note: the response cache could not be written (cache refused); going on without caching.\n');
+    expect((await home.messageRows()).slice(-2).map((row) => [row.role, row.content, row.status])).toEqual([
+      ['user', 'what is new?', 'complete'],
+      ['assistant', 'You said: what is new?', 'complete'],
+    ]);
+    // Only the first answer's entry, written before the store refused.
+    expect(await home.rows('SELECT key FROM cache')).toHaveLength(1);
+  });
 });
