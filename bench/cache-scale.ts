@@ -62,6 +62,7 @@ export async function cacheScale(sizes: number[], puts: number): Promise<string>
   const baselinePath = process.env.ASSISTANT_BENCH_CACHE_BASELINE;
   const openBaseline = baselinePath === undefined ? undefined : ((await import(baselinePath)) as { openStore: OpenStore }).openStore;
   const rows: string[][] = [];
+  const fullRows: string[][] = [];
   const directory = mkdtempSync(join(tmpdir(), 'assistant-bench-cache-'));
   const text = 'y'.repeat(ENTRY_BYTES);
   try {
@@ -94,6 +95,18 @@ export async function cacheScale(sizes: number[], puts: number): Promise<string>
           }
           const ratio = baseline ? `${(summary(before).median / summary(amortized).median).toFixed(0)}x` : 'not measured';
           rows.push([backend, entries.toLocaleString('en'), baseline ? describe(before) : 'not measured', describe(checked), describe(amortized), ratio]);
+
+          // The cache at its bound (months of use): every command's first write, each a new process (a new ResponseCache).
+          const atBound = ((await store.cacheStats()).reduce((total, kind) => total + Number(kind.bytes), 0));
+          const fullBefore: number[] = [];
+          const fullNow: number[] = [];
+          for (let round = 0; round < 4; round += 1) {
+            if (baseline) fullBefore.push(...(await putTimes((key) => baseline.cachePut({ key, kind: 'chat', model: 'm', text }, { maxBytes: atBound }), puts / 8, `full-before${round}-`)));
+            const command = (): ResponseCache => new ResponseCache(store, { enabled: true, maxBytes: atBound, ttlSeconds: undefined });
+            fullNow.push(...(await putTimes((key) => command().put('chat', key, { model: 'm', text }), puts / 8, `full-now${round}-`)));
+          }
+          const fullRatio = baseline ? `${(summary(fullBefore).median / summary(fullNow).median).toFixed(0)}x` : 'not measured';
+          fullRows.push([backend, entries.toLocaleString('en'), baseline ? describe(fullBefore) : 'not measured', describe(fullNow), fullRatio]);
         } finally {
           await baseline?.close();
           await store.close();
@@ -111,5 +124,10 @@ export async function cacheScale(sizes: number[], puts: number): Promise<string>
       `(${(EVICTION_EVERY * MAX_BYTES) / 1_000_000} MB here, so only on its first put during these; the cache may be over its bound by that much per writing process until it next checks).`,
     '',
     table(['store', 'entries', 'before: every put evicts, median / mean / max', 'now: a put that checks the bound', 'now: ResponseCache put', 'median, before / ResponseCache'], rows),
+    '',
+    `The same caches at their bound (its total size after the puts above), then ${puts / 2} puts of new 1 KB answers, each by a new ResponseCache as a new command (ask, say) makes, so each checks the bound; in alternating rounds with the baseline's puts, which put it over again each time. ` +
+      `Now the first check that finds the cache over ranks it and cuts it to ${(1 - EVICTION_EVERY) * 100}% of the bound; the checks after it find room.`,
+    '',
+    table(['store', 'entries', 'before: every put ranks, median / mean / max', "now: each command's first put", 'median, before / now'], fullRows),
   ].join('\n');
 }

@@ -46,7 +46,7 @@ export function hasExited(child: AudioProcess): boolean {
 }
 
 /** Signals the child's process group when it leads one (OWN_PROCESS_GROUP), else the child. */
-function signalGroup(child: AudioProcess, signal: NodeJS.Signals, launcher: ProcessLauncher): void {
+export function signalGroup(child: AudioProcess, signal: NodeJS.Signals, launcher: ProcessLauncher): void {
   try {
     if (child.pid !== undefined) return launcher.signalGroup(child.pid, signal);
   } catch {

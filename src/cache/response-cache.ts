@@ -25,10 +25,12 @@ export interface CacheValue {
 }
 
 /**
- * The share of the size bound this process writes between two evictions. An eviction ranks the
- * whole cache, so running it on every put made each put slower as the cache grew (tens of
- * thousands of entries after months of daily use); this way the cache can go over its bound by
- * at most this share per process writing to it, until that process next evicts.
+ * The share of the size bound this process writes between two checks of the bound, and the
+ * room an eviction leaves under it. Ranking the whole cache on every put made each put slower
+ * as the cache grew (tens of thousands of entries after months of daily use). Now a check sums
+ * the sizes and ranks only when over; an eviction keeps 95% of the bound, so the checks after
+ * it find the cache under until about 5% more is written. The cache can go over its bound by at
+ * most this share per process writing to it, until that process next checks.
  */
 export const EVICTION_EVERY = 0.05;
 
@@ -73,7 +75,8 @@ export class ResponseCache {
     const evict = this.writtenSinceEviction === undefined || written >= maxBytes * EVICTION_EVERY;
     this.writtenSinceEviction = evict ? 0 : written;
     try {
-      await this.store.cachePut({ key, kind, ...value }, evict ? { maxBytes } : {});
+      // Down to a little under the bound, so the next writes find it under and need no ranking.
+      await this.store.cachePut({ key, kind, ...value }, evict ? { maxBytes, keepBytes: maxBytes * (1 - EVICTION_EVERY) } : undefined);
     } catch (error) {
       // The answer, clip or transcript is in hand (and an answer stored) already: a cache that
       // cannot be written costs a later request its shortcut, never this one its result.

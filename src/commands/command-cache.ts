@@ -15,6 +15,6 @@ export function commandCache(store: CacheStore, context: Pick<CommandContext, 'c
   return new ResponseCache(store, { enabled, maxBytes: cacheMaxMegabytes * 1_000_000, ttlSeconds: cacheTtlSeconds }, context.requestLog, (error) => {
     if (told) return;
     told = true;
-    context.terminal.note(`Note: the response cache could not be written (${errorMessage(error)}); going on without caching.`);
+    context.terminal.note(`Note: the response cache could not be written (${errorMessage(error).replace(/\.$/, '')}); nothing else is affected.`);
   });
 }

@@ -5,6 +5,7 @@
  * person is told why; `verbose` also names the active one.
  */
 import type { LoadedClassifier } from '../audio/speech-detectors/load-classifier.js';
+import type { SpeechClassifier } from '../audio/speech-detectors/speech-classifier.js';
 import { RECORDING_FORMAT } from '../audio/wav.js';
 import type { CommandContext } from './context.js';
 
@@ -18,13 +19,21 @@ export async function loadSpeechDetector(settings: Settings, verbose: boolean, t
   return loaded;
 }
 
-/** Whether a whole recording (16 kHz mono PCM) holds speech, by the configured detector, loaded on first use. */
-export function recordingJudge(settings: Settings, terminal: CommandContext['terminal']): (pcm: Buffer) => Promise<boolean> {
-  let loading: Promise<LoadedClassifier> | undefined;
+type RecordingJudge = (pcm: Buffer) => Promise<boolean>;
+
+/** Whether a whole recording (16 kHz mono PCM) holds speech, by this classifier (push-to-talk loads it up front). */
+export function judgeRecordings(classifier: SpeechClassifier): RecordingJudge {
   return async (pcm) => {
-    loading ??= loadSpeechDetector(settings, false, terminal);
-    const { classifier } = await loading;
     const { recordingHoldsSpeech } = await import('../audio/speech-detectors/recording-check.js');
     return recordingHoldsSpeech(pcm, classifier, RECORDING_FORMAT.sampleRate);
+  };
+}
+
+/** The same, by the configured detector loaded on first use (ask --audio, transcribe: only when given audio). */
+export function recordingJudge(settings: Settings, terminal: CommandContext['terminal']): RecordingJudge {
+  let judge: Promise<RecordingJudge> | undefined;
+  return async (pcm) => {
+    judge ??= loadSpeechDetector(settings, false, terminal).then(({ classifier }) => judgeRecordings(classifier));
+    return (await judge)(pcm);
   };
 }

@@ -11,7 +11,7 @@ import { TextListener } from '../voice/text-prompt.js';
 import type { Store } from '../store/store.js';
 import type { CommandContext } from './context.js';
 import { chooseSession, validateSessionFlags } from './session-choice.js';
-import { loadSpeechDetector, recordingJudge } from './speech-detector.js';
+import { judgeRecordings, loadSpeechDetector } from './speech-detector.js';
 
 export interface TalkOptions {
   session?: string;
@@ -79,7 +79,9 @@ export async function talk(options: TalkOptions, context: CommandContext): Promi
     });
     input = textPrompt;
   } else if (options.pushToTalk) {
-    input = new PushToTalkListener(recorder!, keyboard!, status, recordingJudge(settings, terminal));
+    // Loaded before the first recording: no wait in the first turn, and --verbose names it.
+    const { classifier } = await loadSpeechDetector(settings, options.verbose, terminal);
+    input = new PushToTalkListener(recorder!, keyboard!, status, judgeRecordings(classifier));
   } else {
     const { classifier } = await loadSpeechDetector(settings, options.verbose, terminal);
     input = new MicrophoneListener({

@@ -79,7 +79,7 @@ async function chatCompletions(dependencies: GatewayDependencies, settings: Gate
   }
   const request: UpstreamRequest = { endpoint: 'chat', path: '/chat/completions', method: 'POST', body: JSON.stringify(withUsageReported(body)), contentType: 'application/json', model: body.model };
   const remember = async (answer: ReturnType<typeof answerFromJson>): Promise<void> => {
-    if (key !== undefined && answer) await dependencies.cache.put('chat', key, cacheValue(answer)).catch(() => {});
+    if (key !== undefined && answer) await dependencies.cache.put('chat', key, cacheValue(answer));
   };
   // Charged once per upstream answer, like an answer of /v1/ask (a cache hit above costs nothing).
   const tokenId = context.get('principal').tokenId;

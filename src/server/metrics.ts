@@ -36,6 +36,11 @@ export class ServerMetrics {
   );
   private readonly rateLimited = new Counter('assistant_rate_limited_total', 'Requests refused with 429 by a per-token limit, by limit.');
 
+  constructor() {
+    // There at 0 from the start: an alert on it never meets an absent series.
+    this.cacheWriteFailures.increment({}, 0);
+  }
+
   /** One finished request. `route` is the route's pattern (/v1/sessions/:id), never a raw path, so series stay few. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     this.requests.increment({ method, route, status: String(status) });

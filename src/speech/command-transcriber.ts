@@ -8,8 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { ProcessRuntime } from '../audio/process-launcher.js';
+import { parseWavHeader, pcmSeconds } from '../audio/wav.js';
 import { fillPlaceholders, mentions, type CommandLine } from './command-line.js';
-import { runProgram } from './run-program.js';
+import { LOCAL_TIMEOUT_FACTOR, runProgram } from './run-program.js';
 import type { Transcriber, TranscriptionRequest } from './speech-models.js';
 
 /** Markers local recognizers print for audio without words; they are not something said. */
@@ -47,7 +48,8 @@ export class CommandTranscriber implements Transcriber {
           env: this.options.env,
           signal,
           label: '--stt-command',
-          timeoutMilliseconds: this.options.timeoutMilliseconds,
+          // A whole file (transcribe, ask --audio) may be long: 4 × its length, when that is more.
+          timeoutMilliseconds: Math.max(this.options.timeoutMilliseconds, LOCAL_TIMEOUT_FACTOR * 1000 * roughSeconds(request.audio)),
         },
         this.options.runtime,
       );
@@ -56,6 +58,20 @@ export class CommandTranscriber implements Transcriber {
       if (directory) await rm(directory, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * How long the audio plays: a WAV's own length; for a compressed file, its size at 32 kbit/s
+ * (more than it plays at the usual bit rates, so the time allowed errs long).
+ */
+function roughSeconds(audio: Uint8Array): number {
+  try {
+    const header = parseWavHeader(audio);
+    if (header) return pcmSeconds(audio.byteLength - header.dataOffset, header.format);
+  } catch {
+    // Not a WAV.
+  }
+  return audio.byteLength / 4000;
 }
 
 /** One line of words: recognizers print one line per segment, and markers for silence. */

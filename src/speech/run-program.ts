@@ -4,7 +4,7 @@
  * signal aborts or it runs past its time. Its failures become errors a person can act on: not
  * installed, the exit code with the last line of its stderr, running too long, or no output.
  */
-import { OWN_PROCESS_GROUP, stopChild, track } from '../audio/child-processes.js';
+import { OWN_PROCESS_GROUP, hasExited, signalGroup, stopChild, track } from '../audio/child-processes.js';
 import type { ProcessRuntime } from '../audio/process-launcher.js';
 import { AssistantError } from '../errors.js';
 
@@ -29,7 +29,13 @@ export interface ProgramRun {
  */
 export const LOCAL_TIMEOUT_FACTOR = 4;
 
-/** Collects stdout; rejects when the program cannot start, fails or is aborted. */
+/**
+ * After the program exits, what it left running in its group may still hold its output open,
+ * and the output would never end: after this long, the group is killed and its pipes closed.
+ */
+const LEFTOVERS_GRACE_MILLISECONDS = 1000;
+
+/** Collects stdout; rejects when the program cannot start, fails, runs too long or is aborted. */
 export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Promise<Buffer> {
   run.signal?.throwIfAborted();
   const child = track(runtime.launcher.spawn(run.executable, run.args, { stdio: ['pipe', 'pipe', 'pipe'], env: run.env, ...OWN_PROCESS_GROUP }), runtime.launcher);
@@ -41,18 +47,38 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
   // A program that does not read its stdin closes it early: that is not a failure.
   child.stdin?.on('error', () => {});
   child.stdin?.end(run.input ?? '');
-  const onAbort = (): void => void stopChild(child, runtime, 200);
-  run.signal?.addEventListener('abort', onAbort, { once: true });
+  const stops: Promise<void>[] = [];
+  const stop = (): void => void stops.push(stopChild(child, runtime, 200));
+  run.signal?.addEventListener('abort', stop, { once: true });
+  // Both waits end with the run, whichever way it ends.
+  const over = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void stopChild(child, runtime, 200);
-  }, run.timeoutMilliseconds);
+  const deadline = runtime.clock.sleep(run.timeoutMilliseconds, over.signal).then(
+    () => {
+      if (hasExited(child)) return;
+      timedOut = true;
+      stop();
+    },
+    () => {},
+  );
+  let leftovers: Promise<void> = Promise.resolve();
+  child.once('exit', () => {
+    leftovers = runtime.clock.sleep(LEFTOVERS_GRACE_MILLISECONDS, over.signal).then(
+      () => {
+        signalGroup(child, 'SIGKILL', runtime.launcher);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      },
+      () => {},
+    );
+  });
   try {
     const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('close', (code, signal) => resolve({ code, signal }));
     });
+    // The group is gone before anyone hears why the run ended.
+    await Promise.all(stops);
     run.signal?.throwIfAborted();
     if (timedOut) {
       const seconds = Math.round(run.timeoutMilliseconds / 100) / 10;
@@ -69,8 +95,9 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
     }
     return Buffer.concat(output);
   } finally {
-    clearTimeout(timer);
-    run.signal?.removeEventListener('abort', onAbort);
+    over.abort();
+    await Promise.all([deadline, leftovers]);
+    run.signal?.removeEventListener('abort', stop);
   }
 }
 

@@ -66,6 +66,11 @@ export interface Dialect {
   readonly columnExists: string;
   /** Taken first in the migration transaction, so processes that start at once migrate one after another (none where the transaction already does that). */
   readonly migrationLock?: string;
+  /**
+   * Taken first in a cache eviction's transaction; one row, `locked` false when another process
+   * is evicting (it is left to that one). None where the transaction already runs alone.
+   */
+  readonly evictionLock?: string;
   /** Said when a database written by a newer version is refused. */
   readonly leftUntouched: string;
   /**

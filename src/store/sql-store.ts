@@ -10,10 +10,11 @@ import {
   fromRequestRow, requestColumns, sessionSettingsColumns, toCacheEntry, toMessage, toRequestValues, toSession, toToken, tokenColumns, toTurn,
   type CacheRow, type MessageRow, type RequestRow, type SessionRow, type TokenRow, type TurnRow,
 } from './rows.js';
-import type { SqlConnection, SqlDatabase } from './sql-database.js';
+import type { SqlDatabase } from './sql-database.js';
 import {
   SessionDeletedError,
   cacheEntrySize,
+  type CacheBound,
   type CacheEntry,
   type CacheKindStats,
   type NewCacheEntry,
@@ -232,34 +233,32 @@ export class SqlStore implements Store {
     return row && toCacheEntry(row);
   }
 
-  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes?: number | undefined }): Promise<void> {
+  async cachePut(entry: NewCacheEntry, { maxBytes, keepBytes = maxBytes }: CacheBound = {}): Promise<void> {
     const now = this.now();
-    const size = cacheEntrySize(entry);
-    const put = (connection: SqlConnection): Promise<number> =>
-      connection.run(
-        `INSERT INTO cache (${CACHE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-         ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, model = excluded.model, value_text = excluded.value_text,
-           value_blob = excluded.value_blob, metadata = excluded.metadata, session_id = excluded.session_id, size = excluded.size,
-           created_at = excluded.created_at, last_hit_at = excluded.last_hit_at, hit_count = 0`,
-        [entry.key, entry.kind, entry.model, ...cacheValues(entry), size, now, now],
-      );
-    // Without an eviction, one statement: one round trip on PostgreSQL, no transaction.
-    if (maxBytes === undefined) {
-      await put(this.database);
-      return;
-    }
+    // Its own statement (one round trip on PostgreSQL): an eviction that fails or is left to another process never costs the entry.
+    await this.database.run(
+      `INSERT INTO cache (${CACHE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+       ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, model = excluded.model, value_text = excluded.value_text,
+         value_blob = excluded.value_blob, metadata = excluded.metadata, session_id = excluded.session_id, size = excluded.size,
+         created_at = excluded.created_at, last_hit_at = excluded.last_hit_at, hit_count = 0`,
+      [entry.key, entry.kind, entry.model, ...cacheValues(entry), cacheEntrySize(entry), now, now],
+    );
+    if (maxBytes === undefined || keepBytes === undefined) return;
     await this.database.transaction(async (connection) => {
-      await put(connection);
+      // One eviction at a time (PostgreSQL): two ranked DELETEs can lock the same rows in different orders and deadlock; the one already at it does the work.
+      const lock = this.database.dialect.evictionLock;
+      if (lock !== undefined && !(await connection.all<{ locked: boolean }>(lock))[0]?.locked) return;
       // Summed from an index (cache_by_size): cheap, where ranking the entries reads them all.
       const [{ total }] = (await connection.all<{ total: number }>('SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM cache')) as [{ total: number }];
       if (total <= maxBytes) return;
-      // Keep the most recently used entries whose sizes add up to maxBytes; drop the rest. An entry
-      // larger than the whole bound goes without being counted (counted, it would push out every older one).
+      // Keep the most recently used entries whose sizes add up to keepBytes; drop the rest. An entry
+      // larger than that goes without being counted (counted, it would push out every older one).
+      // +size: ranking reads every row anyway; through the size index it would look each one up.
       await connection.run(
         `DELETE FROM cache WHERE size > ? OR key IN (
-           SELECT key FROM (SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache WHERE size <= ?) ranked
+           SELECT key FROM (SELECT key, SUM(size) OVER (ORDER BY last_hit_at DESC, created_at DESC, key) AS running FROM cache WHERE +size <= ?) ranked
            WHERE running > ?)`,
-        [maxBytes, maxBytes, maxBytes],
+        [keepBytes, keepBytes, keepBytes],
       );
     });
   }

@@ -273,10 +273,17 @@ export interface CacheStore {
   /** A fresh entry (younger than ttlSeconds when given), counted as a hit; undefined on a miss. */
   cacheGet(key: string, options: { ttlSeconds?: number | undefined }): Promise<CacheEntry | undefined>;
   /**
-   * Stores an entry; with maxBytes, then evicts the least recently used entries until the cache
-   * fits it (a pass over the whole cache, which ResponseCache asks for only now and then).
+   * Stores an entry; with a bound, then (when the cache is over maxBytes) evicts the least
+   * recently used entries until it fits keepBytes: a pass over the whole cache, which
+   * ResponseCache asks for only now and then.
    */
-  cachePut(entry: NewCacheEntry, options: { maxBytes?: number | undefined }): Promise<void>;
+  cachePut(entry: NewCacheEntry, bound?: CacheBound): Promise<void>;
+}
+
+/** When to evict (over maxBytes) and down to what (keepBytes, maxBytes unless given). */
+export interface CacheBound {
+  maxBytes?: number | undefined;
+  keepBytes?: number | undefined;
 }
 
 /** Looking after the cache as a whole: `assistant cache` and `db copy`. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSpeechClassifier } from '../../src/audio/speech-detectors/load-classifier.js';
 import { recordingHoldsSpeech } from '../../src/audio/speech-detectors/recording-check.js';
-import { containsSpeech, type SpeechClassifier } from '../../src/audio/voice-activity.js';
+import type { SpeechClassifier } from '../../src/audio/voice-activity.js';
 import { SAMPLE_RATE } from '../support/audio-fixtures.js';
 import { fixturesAvailable, turnFixtures } from '../support/turn-fixtures.js';
 
@@ -22,14 +22,12 @@ const spoken = fixtures.filter((fixture) => fixture.kind !== 'noise');
 const sounds = fixtures.filter((fixture) => fixture.kind === 'noise' && fixture.name !== 'pure silence');
 
 describe.skipIf(!available)('a whole recording judged by Silero', () => {
-  it('refuses every onset of non-speech sound, which the energy check over the whole recording took for speech', async () => {
+  it('refuses every onset of non-speech sound', async () => {
     const { classifier, fallback } = await loadSpeechClassifier({ choice: 'silero', sampleRate: SAMPLE_RATE });
     expect(fallback).toBeUndefined();
     expect(sounds.length).toBeGreaterThanOrEqual(7);
     for (const sound of sounds) {
       expect(await recordingHoldsSpeech(sound.pcm, classifier, SAMPLE_RATE), sound.name).toBe(false);
-      // What push-to-talk and ask --audio judged by before: the quiet start makes the sound look like speech.
-      expect(containsSpeech(sound.pcm, SAMPLE_RATE), sound.name).toBe(true);
     }
   });
 

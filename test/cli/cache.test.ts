@@ -175,7 +175,7 @@ describe('the response cache', () => {
     );
     const result = await home.run(['ask', '--cache', 'what is new?']);
     expect(result).toMatchObject({ code: 0, stdout: 'You said: what is new?\n' });
-    expect(result.stderr).toBe('Note: the response cache could not be written (cache refused); going on without caching.\n');
+    expect(result.stderr).toBe('Note: the response cache could not be written (cache refused); nothing else is affected.\n');
     expect((await home.messageRows()).slice(-2).map((row) => [row.role, row.content, row.status])).toEqual([
       ['user', 'what is new?', 'complete'],
       ['assistant', 'You said: what is new?', 'complete'],

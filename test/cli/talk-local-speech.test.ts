@@ -14,6 +14,7 @@ import { silence, speechLike } from '../support/audio-fixtures.js';
 import { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
+import { isRunning } from '../support/processes.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -175,14 +176,6 @@ describe('--tts espeak and --tts-command', () => {
         pids: () => readFileSync(pids, 'utf8').trim().split('\n').map(Number),
       };
     };
-    // Running, not a zombie: a container without an init leaves an orphan's exit unreaped.
-    const alive = (pid: number): boolean => {
-      try {
-        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    };
     const env = { TIMEOUT: '0.5' };
     const tts = hanging('hanging-tts');
     server.enqueue({ text: 'The answer.' });
@@ -190,17 +183,27 @@ describe('--tts espeak and --tts-command', () => {
     expect(spoken.code).toBe(1);
     expect(spoken.stdout).toBe('The answer.\n');
     expect(spoken.stderr).toBe('Error: Speaking failed: --tts-command ran for 2 s without finishing, so it was stopped (a local speech program gets 4 × TIMEOUT). Check the command, or raise TIMEOUT (seconds) for a slow engine.\n');
-    expect(tts.pids().filter(alive)).toEqual([]);
+    expect(tts.pids().filter(isRunning)).toEqual([]);
 
     const stt = hanging('hanging-stt');
     const recording = join(home.root, 'words.wav');
-    writeFileSync(recording, encodeWav(speechLike(1500)));
+    // Under half a second: 4 × its length is less than 4 × TIMEOUT, which is what it gets.
+    writeFileSync(recording, encodeWav(speechLike(450)));
     const heard = await home.run(['transcribe', '--stt-command', `${stt.command} {file}`, recording], { env });
     expect(heard.code).toBe(1);
     expect(heard.stdout).toBe('');
     expect(heard.stderr).toMatch(/^Error: .*--stt-command ran for 2 s without finishing, so it was stopped \(a local speech program gets 4 × TIMEOUT\)\. Check the command, or raise TIMEOUT \(seconds\) for a slow engine\.\n$/);
-    expect(stt.pids().filter(alive)).toEqual([]);
+    expect(stt.pids().filter(isRunning)).toEqual([]);
     expect(server.transcriptionRequests).toHaveLength(0);
+  });
+
+  it('a long recording gets 4 × its length to be transcribed, when that is more than 4 × TIMEOUT', async () => {
+    // 1 s allowed for an utterance (TIMEOUT 0.25); this 10 s recording gets 40 s, and its program takes 1.5.
+    const slow = script('slow-stt', 'sleep 1.5; echo "a long recording"');
+    const recording = join(home.root, 'long.wav');
+    writeFileSync(recording, encodeWav(speechLike(10_000)));
+    const heard = await home.run(['transcribe', '--stt-command', `${slow} {file}`, recording], { env: { TIMEOUT: '0.25' } });
+    expect(heard).toMatchObject({ code: 0, stdout: 'a long recording\n', stderr: '' });
   });
 });
 

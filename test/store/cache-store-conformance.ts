@@ -62,11 +62,28 @@ export function describeCacheStoreConformance<S extends CacheStore>(name: string
       for (const key of ['a', 'c', 'd']) expect(await store.cacheGet(key, {}), key).toBeDefined();
     });
 
+    it('over maxBytes, evicts down to keepBytes; under maxBytes, evicts nothing', async () => {
+      const store = await open();
+      for (const key of ['a', 'b', 'c']) {
+        clock += 1000;
+        await store.cachePut({ key, kind: 'chat', model: 'm', text: 'x'.repeat(100) });
+      }
+      clock += 1000;
+      // 400 bytes: over keepBytes (250) but not over maxBytes (400): nothing goes.
+      await store.cachePut({ key: 'd', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 400, keepBytes: 250 });
+      for (const key of ['a', 'b', 'c', 'd']) expect(await store.cacheGet(key, {}), key).toBeDefined();
+      clock += 1000;
+      // 500 bytes, over 400: the newest that fit 250 stay (e and the last one read, d).
+      await store.cachePut({ key: 'e', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 400, keepBytes: 250 });
+      for (const key of ['a', 'b', 'c']) expect(await store.cacheGet(key, {}), key).toBeUndefined();
+      for (const key of ['d', 'e']) expect(await store.cacheGet(key, {}), key).toBeDefined();
+    });
+
     it('without maxBytes, only stores: nothing is evicted, however far over a bound the cache is', async () => {
       const store = await open();
       await store.cachePut({ key: 'a', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 100 });
       clock += 1000;
-      await store.cachePut({ key: 'b', kind: 'speech', model: 'm', blob: new Uint8Array(500) }, {});
+      await store.cachePut({ key: 'b', kind: 'speech', model: 'm', blob: new Uint8Array(500) });
       expect(await store.cacheGet('a', {})).toMatchObject({ size: 100 });
       expect(await store.cacheGet('b', {})).toMatchObject({ size: 500 });
       // The next eviction brings it back within its bound.

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -44,6 +45,26 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL', () => {
     await (await openPostgres(url)).close();
     await queryDatabase(url, "INSERT INTO schema_migrations VALUES (999, 'from the future', 0)");
     await expect(openPostgres(url)).rejects.toThrow(/written by a newer version of assistant \(schema 999.*the database was left untouched/);
+  });
+
+  it('a cache eviction another process is running is left to it: the entry is stored, nothing is ranked twice', async () => {
+    const url = await fresh();
+    const store = await openPostgres(url);
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      for (const key of ['a', 'b', 'c']) await store.cachePut({ key, kind: 'chat', model: 'm', text: 'x'.repeat(100) });
+      // Another replica is evicting: it holds the eviction lock.
+      await other.query(`SELECT pg_advisory_lock(${0x61736576})`);
+      await store.cachePut({ key: 'd', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 200 });
+      expect(await queryDatabase(url, 'SELECT key FROM cache ORDER BY key')).toEqual(['a', 'b', 'c', 'd'].map((key) => ({ key })));
+      await other.query(`SELECT pg_advisory_unlock(${0x61736576})`);
+      await store.cachePut({ key: 'e', kind: 'chat', model: 'm', text: 'x'.repeat(100) }, { maxBytes: 200 });
+      expect(await queryDatabase(url, 'SELECT key FROM cache ORDER BY key')).toEqual(['d', 'e'].map((key) => ({ key })));
+    } finally {
+      await other.end();
+      await store.close();
+    }
   });
 
   it('keeps audio in bytea and search in a GIN-indexed tsvector', async () => {

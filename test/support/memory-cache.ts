@@ -1,6 +1,6 @@
 /** A response cache over an in-memory map: for parts that only read and write the cache. */
 import { ResponseCache } from '../../src/cache/response-cache.js';
-import { cacheEntrySize, type CacheEntry, type CacheStore, type NewCacheEntry } from '../../src/store/store.js';
+import { cacheEntrySize, type CacheBound, type CacheEntry, type CacheStore, type NewCacheEntry } from '../../src/store/store.js';
 
 /**
  * The two cache methods a ResponseCache uses, kept in a Map: entries expire by the injected
@@ -24,20 +24,22 @@ export class MemoryCacheStore implements CacheStore {
     return hit;
   }
 
-  async cachePut(entry: NewCacheEntry, { maxBytes }: { maxBytes?: number | undefined }): Promise<void> {
+  async cachePut(entry: NewCacheEntry, { maxBytes, keepBytes = maxBytes }: CacheBound = {}): Promise<void> {
     const now = new Date(this.now());
     const size = cacheEntrySize(entry);
     this.entries.set(entry.key, { ...entry, size, createdAt: now, lastHitAt: now, hitCount: 0 });
-    if (maxBytes === undefined) return;
-    const newestFirst = [...this.entries.values()].sort((a, b) => b.lastHitAt.getTime() - a.lastHitAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime());
+    if (maxBytes === undefined || keepBytes === undefined) return;
+    const entries = [...this.entries.values()];
+    if (entries.reduce((total, kept) => total + kept.size, 0) <= maxBytes) return;
+    const newestFirst = entries.sort((a, b) => b.lastHitAt.getTime() - a.lastHitAt.getTime() || b.createdAt.getTime() - a.createdAt.getTime());
     let running = 0;
     for (const kept of newestFirst) {
-      if (kept.size > maxBytes) {
+      if (kept.size > keepBytes) {
         this.entries.delete(kept.key);
         continue;
       }
       running += kept.size;
-      if (running > maxBytes) this.entries.delete(kept.key);
+      if (running > keepBytes) this.entries.delete(kept.key);
     }
   }
 }

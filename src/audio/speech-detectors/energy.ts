@@ -17,11 +17,14 @@ export interface EnergyClassifierOptions {
   calibrationMilliseconds?: number;
 }
 
+/** Where the noise floor estimate starts, in dBFS: quieter than any room. */
+const INITIAL_NOISE_FLOOR = -60;
+
 export class EnergyClassifier implements SpeechClassifier {
   readonly name = 'energy';
   private readonly options: Required<EnergyClassifierOptions>;
   /** Noise floor estimate in dBFS; starts pessimistic and settles within a few hundred ms. */
-  private noiseFloor = -60;
+  private noiseFloor = INITIAL_NOISE_FLOOR;
   private framesSeen = 0;
 
   constructor(options: EnergyClassifierOptions = {}) {
@@ -33,7 +36,7 @@ export class EnergyClassifier implements SpeechClassifier {
   }
 
   reset(): void {
-    this.noiseFloor = -60;
+    this.noiseFloor = INITIAL_NOISE_FLOOR;
     this.framesSeen = 0;
   }
 

@@ -6,13 +6,14 @@
  * own quietest tenth instead (containsSpeech), which knows the room from the whole file.
  */
 import { VoiceActivityDetector, containsSpeech } from '../voice-activity.js';
+import { EnergyClassifier } from './energy.js';
 import type { SpeechClassifier } from './speech-classifier.js';
 
 /** Fed to the detector as a microphone would: 100 ms at a time. */
 const CHUNK_MILLISECONDS = 100;
 
 export async function recordingHoldsSpeech(pcm: Buffer, classifier: SpeechClassifier, sampleRate: number): Promise<boolean> {
-  if (classifier.name === 'energy') return containsSpeech(pcm, sampleRate);
+  if (classifier instanceof EnergyClassifier) return containsSpeech(pcm, sampleRate);
   classifier.reset();
   // The segmenter's rules as in talk: a few hundred ms of speech frames make a turn, a click or a cough does not.
   const detector = new VoiceActivityDetector({ sampleRate, classifier, maximumUtteranceMilliseconds: Number.MAX_SAFE_INTEGER });

@@ -12,6 +12,8 @@ import { foldForSearch, plainTextSearchQuery } from '../text-search.js';
 
 /** Any constant shared by every assistant process: the advisory lock's key ("asst"). */
 const MIGRATION_LOCK = 0x61737374;
+/** The cache eviction's advisory lock ("asev"). */
+const EVICTION_LOCK = 0x61736576;
 
 export const postgresDialect: Dialect = {
   name: 'postgres',
@@ -23,6 +25,7 @@ export const postgresDialect: Dialect = {
   tableExists: 'SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?',
   columnExists: 'SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?',
   migrationLock: `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`,
+  evictionLock: `SELECT pg_try_advisory_xact_lock(${EVICTION_LOCK}) AS locked`,
   leftUntouched: 'the database was left untouched',
   searchColumns: (content) => ({ columns: ', search', placeholders: ", to_tsvector('simple', ?)", values: [foldForSearch(content)] }),
   searchQuery(query, limit, scope) {
