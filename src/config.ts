@@ -47,11 +47,11 @@ export interface Config {
   /** Text-to-speech model. Default gpt-4o-mini-tts. */
   ttsModel: string;
   /** Text-to-speech engine: openai (the server's /audio/speech), espeak (espeak-ng), say (macOS) or command (ttsCommand). ASSISTANT_TTS, default openai. */
-  tts: 'openai' | 'espeak' | 'say' | 'command';
+  tts: (typeof TTS_ENGINES)[number];
   /** The text-to-speech command: writes a WAV to stdout or {out}; the text on stdin or as {text}. Given alone, it chooses tts=command. ASSISTANT_TTS_COMMAND. */
   ttsCommand: string | undefined;
   /** Speech-to-text engine: openai (the server's /audio/transcriptions) or command (sttCommand). ASSISTANT_STT, default openai. */
-  stt: 'openai' | 'command';
+  stt: (typeof STT_ENGINES)[number];
   /** The speech-to-text command: reads the WAV {file} (or stdin), prints the transcript. Given alone, it chooses stt=command. ASSISTANT_STT_COMMAND. */
   sttCommand: string | undefined;
   /** Voice of the text-to-speech model. Default alloy. */
@@ -190,7 +190,11 @@ function numberIn(minimum: number, maximum: number, integer = false): Parser {
   };
 }
 
-function oneOf(...choices: string[]): Parser {
+/** The speech engines --tts and --stt choose from (also what shell completion offers). */
+export const TTS_ENGINES = ['openai', 'espeak', 'say', 'command'] as const;
+export const STT_ENGINES = ['openai', 'command'] as const;
+
+function oneOf(...choices: readonly string[]): Parser {
   return (raw, origin) => {
     if (typeof raw !== 'string' || !choices.includes(raw)) throw invalid(origin, `must be one of ${choices.join(', ')}`, raw);
     return raw;
@@ -307,9 +311,9 @@ const settings: Setting[] = [
   { key: 'ttsBaseURL', environmentVariable: 'ASSISTANT_TTS_BASE_URL', parse: url, fallback: () => undefined, dotenv: 'with-key' },
   { key: 'ttsModel', environmentVariable: 'ASSISTANT_TTS_MODEL', parse: name, fallback: () => 'gpt-4o-mini-tts', dotenv: 'allowed' },
   // Which program speaks or listens is a command: a project .env must not choose it.
-  { key: 'tts', environmentVariable: 'ASSISTANT_TTS', parse: oneOf('openai', 'espeak', 'say', 'command'), fallback: () => 'openai', dotenv: COMMANDS },
+  { key: 'tts', environmentVariable: 'ASSISTANT_TTS', parse: oneOf(...TTS_ENGINES), fallback: () => 'openai', dotenv: COMMANDS },
   { key: 'ttsCommand', environmentVariable: 'ASSISTANT_TTS_COMMAND', parse: name, fallback: () => undefined, dotenv: COMMANDS },
-  { key: 'stt', environmentVariable: 'ASSISTANT_STT', parse: oneOf('openai', 'command'), fallback: () => 'openai', dotenv: COMMANDS },
+  { key: 'stt', environmentVariable: 'ASSISTANT_STT', parse: oneOf(...STT_ENGINES), fallback: () => 'openai', dotenv: COMMANDS },
   { key: 'sttCommand', environmentVariable: 'ASSISTANT_STT_COMMAND', parse: name, fallback: () => undefined, dotenv: COMMANDS },
   { key: 'voice', environmentVariable: 'ASSISTANT_VOICE', parse: name, fallback: () => 'alloy', dotenv: 'allowed' },
   { key: 'speed', environmentVariable: 'ASSISTANT_SPEED', parse: numberIn(0.25, 4), fallback: () => 1, dotenv: 'allowed' },

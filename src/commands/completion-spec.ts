@@ -4,6 +4,7 @@
  * completion scripts. Only what `--help` shows is offered.
  */
 import type { Command, Option } from 'commander';
+import { STT_ENGINES, TTS_ENGINES } from '../config.js';
 
 /**
  * What an option's value is, for completing it: names a hidden helper command lists (session
@@ -57,9 +58,12 @@ function completionOption(option: Option): CompletionOption {
   return { names, description: option.description, ...(takesValue ? { value: valueKind(option) } : {}) };
 }
 
-/** Read from the option's placeholder, as its help shows it: `<id>` is a session, `<file>`/`<dir>` a path; and --role. */
+/** Read from the option's placeholder, as its help shows it: `<id>` is a session, `<file>`/`<dir>` a path; and --role, --tts and --stt. */
 function valueKind(option: Option): ValueKind {
   if (option.argChoices !== undefined) return { kind: 'choices', choices: option.argChoices };
+  // Checked by the configuration (flag, environment or file alike), so commander does not know them.
+  const engines = option.long === '--tts' ? TTS_ENGINES : option.long === '--stt' ? STT_ENGINES : undefined;
+  if (engines) return { kind: 'choices', choices: engines };
   const placeholder = /<([^>]+)>|\[([^\]]+)\]/.exec(option.flags);
   const name = placeholder?.[1] ?? placeholder?.[2];
   if (name === 'id') return { kind: 'listed', helper: 'history --ids' };

@@ -117,6 +117,13 @@ describe('assistant completion', () => {
     }
   });
 
+  it('bash and fish complete the speech engines for --tts and --stt', async () => {
+    expect(await complete('bash', ['assistant', 'talk', '--tts', ''])).toEqual(['openai', 'espeak', 'say', 'command']);
+    expect(await complete('bash', ['assistant', 'say', '--tts', 'es'])).toEqual(['espeak']);
+    expect(await complete('bash', ['assistant', 'transcribe', '--stt', ''])).toEqual(['openai', 'command']);
+    expect(await fish('assistant ask --tts s')).toEqual(['say']);
+  });
+
   it('fish completes session ids and commands', async () => {
     expect(await fish('assistant hi')).toEqual(['history']);
     expect(await fish('assistant ask --session pa')).toEqual(expect.arrayContaining(['pasta', 'paris-trip']));
