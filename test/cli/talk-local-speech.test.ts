@@ -15,6 +15,7 @@ import { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome } from '../support/cli.js';
 import { isRunning } from '../support/processes.js';
+import { waitUntil } from '../support/wait-for.js';
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -183,7 +184,7 @@ describe('--tts espeak and --tts-command', () => {
     expect(spoken.code).toBe(1);
     expect(spoken.stdout).toBe('The answer.\n');
     expect(spoken.stderr).toBe('Error: Speaking failed: --tts-command ran for 2 s without finishing, so it was stopped (a local speech program gets 4 × TIMEOUT). Check the command, or raise TIMEOUT (seconds) for a slow engine.\n');
-    expect(tts.pids().filter(isRunning)).toEqual([]);
+    await waitUntil(() => tts.pids().filter(isRunning).length === 0, 'the stopped command and its sleep to be gone');
 
     const stt = hanging('hanging-stt');
     const recording = join(home.root, 'words.wav');
@@ -193,7 +194,7 @@ describe('--tts espeak and --tts-command', () => {
     expect(heard.code).toBe(1);
     expect(heard.stdout).toBe('');
     expect(heard.stderr).toMatch(/^Error: .*--stt-command ran for 2 s without finishing, so it was stopped \(a local speech program gets 4 × TIMEOUT\)\. Check the command, or raise TIMEOUT \(seconds\) for a slow engine\.\n$/);
-    expect(stt.pids().filter(isRunning)).toEqual([]);
+    await waitUntil(() => stt.pids().filter(isRunning).length === 0, 'the stopped command and its sleep to be gone');
     expect(server.transcriptionRequests).toHaveLength(0);
   });
 

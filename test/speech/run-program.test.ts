@@ -48,13 +48,15 @@ describe('runProgram', () => {
     // The SIGKILL after the grace time, should SIGTERM not do.
     await clock.advance(200);
     expect(await result).toBe('--stt-command ran for 10 s without finishing, so it was stopped (a local speech program gets 4 × TIMEOUT). Check the command, or raise TIMEOUT (seconds) for a slow engine.');
-    expect(isRunning(sleeper())).toBe(false);
+    // Killed (SIGKILL is delivered a moment later): never left running, as a sleep of 60 s would be.
+    await waitUntil(() => !isRunning(sleeper()), 'the sleep it started to be killed');
   });
 
   it('a program that exits while what it started holds its output: its output, without waiting for that, and it is gone', async () => {
     const { run, sleeper } = shell('echo heard; exit 0');
     // The real clock: one second of grace after the exit, far inside the 60 s the sleep would hold the pipe.
     expect((await runProgram(run, { launcher: realLauncher, clock: systemClock })).toString()).toBe('heard\n');
-    expect(isRunning(sleeper())).toBe(false);
+    // Killed (SIGKILL is delivered a moment later): never left running, as a sleep of 60 s would be.
+    await waitUntil(() => !isRunning(sleeper()), 'the sleep it started to be killed');
   });
 });
