@@ -7,14 +7,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TempHome } from '../support/cli.js';
 import { useCliHarness } from '../support/harness.js';
-import { startSoundCard } from '../support/sound-card.js';
+import { soundCardFor } from '../support/sound-card.js';
 import { waitUntil } from '../support/wait-for.js';
 
-const card = startSoundCard();
-if (!card.ok) {
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
-  console.warn(`\n[doctor-audio] SKIPPED the real-audio tests: ${card.reason}\n`);
-}
+const card = soundCardFor('doctor-audio');
 
 let home: TempHome;
 useCliHarness((current) => ({ home } = current));

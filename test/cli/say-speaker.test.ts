@@ -3,29 +3,17 @@
  * audio project (one card, one file at a time).
  */
 import { describe, expect, it } from 'vitest';
-import { decibels } from '../../src/audio/voice-activity.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import type { TempHome } from '../support/cli.js';
-import { recordSpeaker, soundThenSilence, startSoundCard } from '../support/sound-card.js';
+import { peakLevel, recordSpeaker, soundCardFor, soundThenSilence } from '../support/sound-card.js';
 import { waitUntil } from '../support/wait-for.js';
 
-const card = startSoundCard();
-if (!card.ok) {
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
-  console.warn(`\n[say-speaker] SKIPPED the real-audio tests: ${card.reason}\n`);
-}
+const card = soundCardFor('say-speaker');
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
-
-/** Loudest 100 ms of 16 kHz mono PCM, in dBFS. */
-function peakLevel(pcm: Buffer): number {
-  let peak = -100;
-  for (let offset = 0; offset + 3200 <= pcm.length; offset += 3200) peak = Math.max(peak, decibels(pcm.subarray(offset, offset + 3200)));
-  return peak;
-}
 
 describe.skipIf(!card.ok)('assistant say on a (virtual) speaker', () => {
   it('plays each sentence through the player and exits 0 when it has been played', async () => {

@@ -11,16 +11,12 @@ import { silence } from '../support/audio-fixtures.js';
 import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome, collect, waitForOutput } from '../support/cli.js';
-import { playIntoMicrophone, recordingFromMicrophone, speakIntoMicrophone, startSoundCard } from '../support/sound-card.js';
+import { playIntoMicrophone, recordingFromMicrophone, soundCardFor, speakIntoMicrophone } from '../support/sound-card.js';
 import { fixturesAvailable, turnFixtures } from '../support/turn-fixtures.js';
 import { waitUntil } from '../support/wait-for.js';
 import type { ChildProcess } from 'node:child_process';
 
-const card = startSoundCard();
-if (!card.ok) {
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
-  console.warn(`\n[talk-detector] SKIPPED the real-audio tests: ${card.reason}\n`);
-}
+const card = soundCardFor('talk-detector');
 
 let server: FakeOpenAIServer;
 let home: TempHome;

@@ -6,29 +6,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decibels } from '../../src/audio/voice-activity.js';
 import { FakeOpenAIServer } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome, collect, waitForOutput } from '../support/cli.js';
-import { recordSpeaker, recordingFromMicrophone, speakIntoMicrophone, startSoundCard } from '../support/sound-card.js';
+import { peakLevel, recordingFromMicrophone, recordSpeaker, soundCardFor, speakIntoMicrophone } from '../support/sound-card.js';
 import { waitUntil } from '../support/wait-for.js';
 
-const card = startSoundCard();
-if (!card.ok) {
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
-  console.warn(`\n[talk-local-voice] SKIPPED the real-audio tests: ${card.reason}\n`);
-}
+const card = soundCardFor('talk-local-voice');
 
 let server: FakeOpenAIServer;
 let home: TempHome;
 useCliHarness((current) => ({ server, home } = current));
-
-/** Loudest 100 ms of 16 kHz PCM, in dBFS. */
-function peakLevel(pcm: Buffer): number {
-  let peak = -100;
-  for (let offset = 0; offset + 3200 <= pcm.length; offset += 3200) peak = Math.max(peak, decibels(pcm.subarray(offset, offset + 3200)));
-  return peak;
-}
 
 describe.skipIf(!card.ok)('talk --tts espeak --stt-command through the (virtual) sound card', () => {
   it('hears the question through the command, answers, and espeak-ng speaks the answer into the speaker; no speech request reaches a server', async () => {

@@ -6,30 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decibels } from '../../src/audio/voice-activity.js';
 import { encodeWav } from '../../src/audio/wav.js';
 import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { BIN, TempHome, collect, waitForOutput } from '../support/cli.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  playIntoMicrophone,
-  playingOnSpeaker,
-  processesMatching,
-  recordSpeaker,
-  recordingFromMicrophone,
-  soundThenSilence,
-  speakIntoMicrophone,
-  startSoundCard,
-} from '../support/sound-card.js';
+import { peakLevel, playingOnSpeaker, playIntoMicrophone, processesMatching, recordingFromMicrophone, recordSpeaker, soundCardFor, soundThenSilence, speakIntoMicrophone } from '../support/sound-card.js';
 import { waitUntil } from '../support/wait-for.js';
 
-const card = startSoundCard();
-if (!card.ok) {
-  // CI sets this, so the audio tests can never be skipped there unnoticed.
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
-  console.warn(`\n[talk-voice] SKIPPED the real-audio tests: ${card.reason}\n`);
-}
+const card = soundCardFor('talk-voice');
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -43,13 +28,6 @@ function microphoneOpenedBy(child: ChildProcess): Promise<void> {
 /** Resolves once `child` (or a process it started) plays into the virtual speaker. */
 function speakerPlayedBy(child: ChildProcess): Promise<void> {
   return waitUntil(() => playingOnSpeaker(child.pid!), 'the player to start');
-}
-
-/** Loudest 100 ms of the recording, in dBFS. */
-function peakLevel(pcm: Buffer): number {
-  let peak = -100;
-  for (let offset = 0; offset + 3200 <= pcm.length; offset += 3200) peak = Math.max(peak, decibels(pcm.subarray(offset, offset + 3200)));
-  return peak;
 }
 
 function audioChildren(): string[] {

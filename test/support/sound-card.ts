@@ -31,6 +31,27 @@ export function startSoundCard(): { ok: true } | { ok: false; reason: string } {
 }
 
 /**
+ * The sound card for one suite of real-audio tests (its name in the message): skipped, saying
+ * why and how to enable it, where the card cannot start; under ASSISTANT_REQUIRE_AUDIO (CI sets
+ * it) that fails the run instead, so the audio tests can never be skipped there unnoticed.
+ */
+export function soundCardFor(suite: string): { ok: boolean } {
+  const card = startSoundCard();
+  if (!card.ok) {
+    if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`the real-audio tests cannot run: ${card.reason}`);
+    console.warn(`\n[${suite}] SKIPPED the real-audio tests: ${card.reason}\n`);
+  }
+  return card;
+}
+
+/** The loudest 100 ms of 16 kHz mono PCM (a recording of the speaker), in dBFS. */
+export function peakLevel(pcm: Buffer): number {
+  let peak = -100;
+  for (let offset = 0; offset + 3200 <= pcm.length; offset += 3200) peak = Math.max(peak, decibels(pcm.subarray(offset, offset + 3200)));
+  return peak;
+}
+
+/**
  * Silence said before the words. The recorder spends its first 300 ms of audio learning the
  * room's noise: this covers them in audio time, so a test need only wait until the recorder
  * is connected (recordingFromMicrophone), not for a guessed number of milliseconds.

@@ -2,7 +2,8 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { MarkdownRenderer } from '../../src/ui/markdown-renderer.js';
-import { Terminal, type OutputStream } from '../../src/ui/terminal.js';
+import { Terminal, } from '../../src/ui/terminal.js';
+import { CapturedOutput } from '../support/captured-output.js';
 
 const ESC = '\u001b';
 const SGR = /\u001b\[[0-9;]*m/g;
@@ -99,15 +100,6 @@ describe('markdown on a terminal', () => {
   });
 });
 
-class Captured implements OutputStream {
-  text = '';
-  constructor(readonly isTTY: boolean) {}
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
 /** Nothing but colours (SGR): no OSC, no cursor movement, no screen clear, no BEL, no C1. */
 function expectOnlyColours(output: string): void {
   expect(output.replace(SGR, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
@@ -117,8 +109,8 @@ describe('Terminal answers: sanitized, then drawn', () => {
   const HOSTILE = `${ESC}]0;pwned\u0007${ESC}[2J${ESC}]52;c;ZWNobyBwd25lZA==\u0007\u009b31m`;
 
   it('an escape sequence in a heading or a code block never reaches the terminal', async () => {
-    const stdout = new Captured(true);
-    const terminal = new Terminal({ stdout, stderr: new Captured(true), env: { FORCE_COLOR: '1' } });
+    const stdout = new CapturedOutput(true);
+    const terminal = new Terminal({ stdout, stderr: new CapturedOutput(true), env: { FORCE_COLOR: '1' } });
     await terminal.renderAnswersAsMarkdown();
     const answer = terminal.untrustedWriter();
     for (const chunk of chunked(`# Evil${HOSTILE} title\n\`\`\`sh\necho ${HOSTILE}done\n\`\`\`\n**${ESC}[31mred**`, 4)) answer.write(chunk);
@@ -130,8 +122,8 @@ describe('Terminal answers: sanitized, then drawn', () => {
   });
 
   it('piped, the answer is written exactly as it came (markdown and all)', async () => {
-    const stdout = new Captured(false);
-    const terminal = new Terminal({ stdout, stderr: new Captured(false), env: {} });
+    const stdout = new CapturedOutput(false);
+    const terminal = new Terminal({ stdout, stderr: new CapturedOutput(false), env: {} });
     await terminal.renderAnswersAsMarkdown();
     const answer = terminal.untrustedWriter();
     answer.write('# Title\n**bold**');

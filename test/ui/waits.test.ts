@@ -1,18 +1,10 @@
 /** Waits say how long they have lasted: the elapsed time format, and talk's status line. */
 import { describe, expect, it } from 'vitest';
 import { formatElapsed } from '../../src/ui/format.js';
-import { Terminal, type OutputStream } from '../../src/ui/terminal.js';
+import { Terminal, } from '../../src/ui/terminal.js';
 import { ProgressBar } from '../../src/ui/progress-bar.js';
 import { StatusLine } from '../../src/voice/status-line.js';
-
-class Captured implements OutputStream {
-  text = '';
-  readonly isTTY = true;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
+import { CapturedOutput } from '../support/captured-output.js';
 
 describe('elapsed time', () => {
   it('counts whole seconds, then minutes and seconds', () => {
@@ -22,9 +14,9 @@ describe('elapsed time', () => {
 
 describe("talk's status line", () => {
   it('shows how long transcribing, thinking and speaking have lasted, not listening', () => {
-    const stderr = new Captured();
+    const stderr = new CapturedOutput(true);
     let now = 1_000;
-    const status = new StatusLine(new Terminal({ stdout: new Captured(), stderr, env: { NO_COLOR: '1' } }), () => now);
+    const status = new StatusLine(new Terminal({ stdout: new CapturedOutput(true), stderr, env: { NO_COLOR: '1' } }), () => now);
     const lines = (): string[] => stderr.text.split('\r\u001b[2K').filter((line) => line !== '');
 
     status.set('thinking');
@@ -40,9 +32,9 @@ describe("talk's status line", () => {
 
 describe('the progress bar of a long copy', () => {
   it('draws the bar, count, percentage and time at most ten times a second (always the last item), then goes', () => {
-    const stderr = new Captured();
+    const stderr = new CapturedOutput(true);
     let now = 0;
-    const progress = new ProgressBar(new Terminal({ stdout: new Captured(), stderr, env: { NO_COLOR: '1' } }), () => now);
+    const progress = new ProgressBar(new Terminal({ stdout: new CapturedOutput(true), stderr, env: { NO_COLOR: '1' } }), () => now);
     for (let done = 1; done <= 4; done += 1) {
       progress.update('sessions', done, 4);
       now += 60;
@@ -61,9 +53,9 @@ describe('the progress bar of a long copy', () => {
   });
 
   it('draws nothing when stderr is not a terminal', () => {
-    const stderr = new Captured();
+    const stderr = new CapturedOutput(true);
     Object.defineProperty(stderr, 'isTTY', { value: false });
-    const progress = new ProgressBar(new Terminal({ stdout: new Captured(), stderr, env: {} }));
+    const progress = new ProgressBar(new Terminal({ stdout: new CapturedOutput(true), stderr, env: {} }));
     progress.update('sessions', 1, 1);
     progress.done();
     expect(stderr.text).toBe('');

@@ -2,25 +2,17 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { formatTable } from '../../src/ui/format.js';
-import { Terminal, joinMarkup, markup, type OutputStream } from '../../src/ui/terminal.js';
+import { Terminal, joinMarkup, markup, } from '../../src/ui/terminal.js';
+import { CapturedOutput } from '../support/captured-output.js';
 
 const ESC = '\u001b';
 const HOSTILE = `${ESC}]0;title\u0007${ESC}[2J${ESC}]52;c;ZWNobyBwd25lZA==\u0007\u009b31m`;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const RED = new Chalk({ level: 1 }).red;
 
-class Captured implements OutputStream {
-  text = '';
-  constructor(readonly isTTY: boolean) {}
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-function terminal({ stdoutIsTTY = true, stderrIsTTY = true, color = true } = {}): { terminal: Terminal; stdout: Captured; stderr: Captured } {
-  const stdout = new Captured(stdoutIsTTY);
-  const stderr = new Captured(stderrIsTTY);
+function terminal({ stdoutIsTTY = true, stderrIsTTY = true, color = true } = {}): { terminal: Terminal; stdout: CapturedOutput; stderr: CapturedOutput } {
+  const stdout = new CapturedOutput(stdoutIsTTY);
+  const stderr = new CapturedOutput(stderrIsTTY);
   const env = color ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' };
   return { terminal: new Terminal({ stdout, stderr, env }), stdout, stderr };
 }
