@@ -9,13 +9,9 @@ import { loadSpeechClassifier } from '../../src/audio/speech-detectors/load-clas
 import { recordingHoldsSpeech } from '../../src/audio/speech-detectors/recording-check.js';
 import type { SpeechClassifier } from '../../src/audio/voice-activity.js';
 import { SAMPLE_RATE } from '../support/audio-fixtures.js';
-import { fixturesAvailable, turnFixtures } from '../support/turn-fixtures.js';
+import { fixturesFor, turnFixtures } from '../support/turn-fixtures.js';
 
-const available = fixturesAvailable();
-if (!available) {
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error('the recording check tests need espeak-ng and sox (apt install espeak-ng sox)');
-  console.warn('\n[recording-check] SKIPPED: espeak-ng or sox is not installed (apt install espeak-ng sox to run them)\n');
-}
+const available = fixturesFor('recording-check');
 
 const fixtures = available ? turnFixtures() : [];
 const spoken = fixtures.filter((fixture) => fixture.kind !== 'noise');

@@ -6,13 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { VoiceActivityDetector, type SpeechClassifier } from '../../src/audio/voice-activity.js';
 import { loadSpeechClassifier, type DetectorChoice } from '../../src/audio/speech-detectors/load-classifier.js';
 import { SAMPLE_RATE } from '../support/audio-fixtures.js';
-import { fixturesAvailable, turnFixtures, type TurnFixture } from '../support/turn-fixtures.js';
+import { fixturesFor, turnFixtures, type TurnFixture } from '../support/turn-fixtures.js';
 
-const available = fixturesAvailable();
-if (!available) {
-  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error('the speech detector tests need espeak-ng and sox (apt install espeak-ng sox)');
-  console.warn('\n[speech-detectors] SKIPPED the fixture tests: espeak-ng or sox is not installed (apt install espeak-ng sox to run them)\n');
-}
+const available = fixturesFor('speech-detectors');
 
 /** When each utterance was decided, in ms from the fixture's start. */
 async function utteranceTimes(fixture: TurnFixture, classifier: SpeechClassifier, chunkBytes = 640): Promise<number[]> {

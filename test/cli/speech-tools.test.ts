@@ -8,8 +8,10 @@ import { silence, speechLike } from '../support/audio-fixtures.js';
 import type { FakeOpenAIServer } from '../support/openai-server.js';
 import { parseMultipart } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
-import { fixturesAvailable, speak, turnFixtures } from '../support/turn-fixtures.js';
+import { fixturesFor, speak, turnFixtures } from '../support/turn-fixtures.js';
 import type { TempHome } from '../support/cli.js';
+
+const spokenFixtures = fixturesFor('speech-tools');
 
 let server: FakeOpenAIServer;
 let home: TempHome;
@@ -93,7 +95,7 @@ describe('assistant transcribe', () => {
     expect(server.transcriptionRequests).toHaveLength(0);
   });
 
-  it.skipIf(!fixturesAvailable())('refuses a fan switched on and music, judged by the speech detector (Silero), before anything is sent; words are sent', async () => {
+  it.skipIf(!spokenFixtures)('refuses a fan switched on and music, judged by the speech detector (Silero), before anything is sent; words are sent', async () => {
     for (const name of ['fan', 'music']) {
       const file = join(home.root, `${name}.wav`);
       writeFileSync(file, encodeWav(turnFixtures().find((fixture) => fixture.name.startsWith(name))!.pcm));

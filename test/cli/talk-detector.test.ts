@@ -12,9 +12,11 @@ import { FakeOpenAIServer, parseMultipart } from '../support/openai-server.js';
 import { useCliHarness } from '../support/harness.js';
 import { TempHome, collect, waitForOutput } from '../support/cli.js';
 import { playIntoMicrophone, recordingFromMicrophone, soundCardFor, speakIntoMicrophone } from '../support/sound-card.js';
-import { fixturesAvailable, turnFixtures } from '../support/turn-fixtures.js';
+import { fixturesFor, turnFixtures } from '../support/turn-fixtures.js';
 import { waitUntil } from '../support/wait-for.js';
 import type { ChildProcess } from 'node:child_process';
+
+const spokenFixtures = fixturesFor('talk-detector');
 
 const card = soundCardFor('talk-detector');
 
@@ -35,7 +37,7 @@ function fixture(name: string): Buffer {
   return turnFixtures().find((candidate) => candidate.name.startsWith(name))!.pcm;
 }
 
-describe.skipIf(!card.ok || !fixturesAvailable())('talk: the speech detector through the (virtual) microphone', () => {
+describe.skipIf(!card.ok || !spokenFixtures)('talk: the speech detector through the (virtual) microphone', () => {
   it('uploads nothing for a fan switched on, mains hum or a door slam; the words after them are the only upload', async () => {
     const noiseOnly = join(home.root, 'noise.wav');
     writeFileSync(noiseOnly, encodeWav(Buffer.concat([fixture('fan'), fixture('mains hum 50'), fixture('door slam'), silence(500)])));

@@ -30,6 +30,18 @@ export function fixturesAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v espeak-ng && command -v sox']).status === 0;
 }
 
+/**
+ * Whether a suite (its name in the message) can use the fixtures: where espeak-ng or SoX is
+ * missing its tests are skipped, saying so and how to install them; under
+ * ASSISTANT_REQUIRE_AUDIO (CI sets it) that fails the run instead.
+ */
+export function fixturesFor(suite: string): boolean {
+  if (fixturesAvailable()) return true;
+  if (process.env.ASSISTANT_REQUIRE_AUDIO) throw new Error(`[${suite}] the tests on spoken fixtures need espeak-ng and sox (apt install espeak-ng sox)`);
+  console.warn(`\n[${suite}] SKIPPED the tests on spoken fixtures: espeak-ng or sox is not installed (apt install espeak-ng sox to run them)\n`);
+  return false;
+}
+
 /** espeak-ng speech at a rate (words per minute), resampled to 16 kHz, peak-normalised to -3 dBFS, silence trimmed at both ends. */
 export function speak(text: string, wordsPerMinute = 175, voice = 'en-us'): Buffer {
   const wav = execFileSync('espeak-ng', ['-v', voice, '-s', String(wordsPerMinute), '--stdout', text]);

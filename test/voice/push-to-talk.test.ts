@@ -8,9 +8,11 @@ import { Keyboard } from '../../src/voice/keyboard.js';
 import { PushToTalkListener } from '../../src/voice/listeners.js';
 import { StatusLine, type TalkState } from '../../src/voice/status-line.js';
 import { SAMPLE_RATE, speechLike } from '../support/audio-fixtures.js';
-import { fixturesAvailable, speak, turnFixtures } from '../support/turn-fixtures.js';
+import { fixturesFor, speak, turnFixtures } from '../support/turn-fixtures.js';
 import { loadSpeechClassifier } from '../../src/audio/speech-detectors/load-classifier.js';
 import { recordingHoldsSpeech } from '../../src/audio/speech-detectors/recording-check.js';
+
+const spokenFixtures = fixturesFor('push-to-talk');
 
 /** A recorder (live unless told) the test feeds chunk by chunk, and ends when it likes. */
 class FedRecorder implements Recorder {
@@ -78,7 +80,7 @@ describe('PushToTalkListener', () => {
     keyboard.stop();
   });
 
-  it.skipIf(!fixturesAvailable())("with talk's detector (Silero): a recording of a fan switched on is not a turn; the next, of words, is", async () => {
+  it.skipIf(!spokenFixtures)("with talk's detector (Silero): a recording of a fan switched on is not a turn; the next, of words, is", async () => {
     const { classifier } = await loadSpeechClassifier({ choice: 'silero', sampleRate: SAMPLE_RATE });
     const { keys, keyboard, recorder, status, input } = setUp({ holdsSpeech: (pcm) => recordingHoldsSpeech(pcm, classifier, SAMPLE_RATE) });
     const record = async (pcm: Buffer): Promise<void> => {
