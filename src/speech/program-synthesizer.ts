@@ -4,14 +4,14 @@
  * (`--tts-command 'piper --model en.onnx --output_file {out}'`). The program writes a WAV to
  * stdout, or to the file `{out}`; the text goes on stdin, or as the one argument `{text}`.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcessRuntime } from '../audio/process-launcher.js';
 import { parseWavHeader } from '../audio/wav.js';
 import { AssistantError } from '../errors.js';
 import { fillPlaceholders, mentions, type CommandLine } from './command-line.js';
-import { runProgram } from './run-program.js';
+import { MAX_OUTPUT_BYTES, runProgram } from './run-program.js';
 import type { SpeechRequest, Synthesizer } from './speech-models.js';
 
 export interface ProgramSynthesizerOptions {
@@ -68,11 +68,15 @@ export class ProgramSynthesizer implements Synthesizer {
 }
 
 async function readOutput(file: string, label: string): Promise<Buffer> {
+  let bytes: number;
   try {
-    return await readFile(file);
+    bytes = (await stat(file)).size;
   } catch {
     throw new AssistantError(`${label} exited without writing {out} (${file}); check that the command writes its WAV there.`);
   }
+  // As on stdout (runProgram): one sentence's WAV is far smaller; a runaway file is not read into memory.
+  if (bytes > MAX_OUTPUT_BYTES) throw new AssistantError(`${label} wrote ${Math.round(bytes / 1024 / 1024)} MB to {out}, more than the ${MAX_OUTPUT_BYTES / 1024 / 1024} MB one sentence's WAV may take. Check the command.`);
+  return readFile(file);
 }
 
 /** Empty or non-WAV output is the command's mistake: say so instead of playing noise. */

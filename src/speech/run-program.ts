@@ -30,6 +30,13 @@ export interface ProgramRun {
 export const LOCAL_TIMEOUT_FACTOR = 4;
 
 /**
+ * The most a program may write on stdout: one sentence's WAV or one transcript is far less (a
+ * minute of 48 kHz float audio is 11 MB). A program that floods its output (a wrong command,
+ * `yes`) is stopped here instead of filling the memory until its time is up.
+ */
+export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+
+/**
  * After the program exits, what it left running in its group may still hold its output open,
  * and the output would never end: after this long, the group is killed and its pipes closed.
  */
@@ -40,8 +47,9 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
   run.signal?.throwIfAborted();
   const child = track(runtime.launcher.spawn(run.executable, run.args, { stdio: ['pipe', 'pipe', 'pipe'], env: run.env, ...OWN_PROCESS_GROUP }), runtime.launcher);
   const output: Buffer[] = [];
+  let outputBytes = 0;
+  let flooded = false;
   let errorText = '';
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => (errorText = (errorText + chunk).slice(-2000)));
   // A program that does not read its stdin closes it early: that is not a failure.
@@ -49,6 +57,14 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
   child.stdin?.end(run.input ?? '');
   const stops: Promise<void>[] = [];
   const stop = (): void => void stops.push(stopChild(child, runtime, 200));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (flooded) return;
+    outputBytes += chunk.byteLength;
+    if (outputBytes <= MAX_OUTPUT_BYTES) return void output.push(chunk);
+    flooded = true;
+    output.length = 0;
+    stop();
+  });
   run.signal?.addEventListener('abort', stop, { once: true });
   // Both waits end with the run, whichever way it ends.
   const over = new AbortController();
@@ -80,6 +96,7 @@ export async function runProgram(run: ProgramRun, runtime: ProcessRuntime): Prom
     // The group is gone before anyone hears why the run ended.
     await Promise.all(stops);
     run.signal?.throwIfAborted();
+    if (flooded) throw new AssistantError(`${run.label} wrote more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB on stdout, so it was stopped: it should write one WAV or one transcript. Check the command.`);
     if (timedOut) {
       const seconds = Math.round(run.timeoutMilliseconds / 100) / 10;
       const error = new AssistantError(

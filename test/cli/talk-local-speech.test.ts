@@ -198,6 +198,19 @@ describe('--tts espeak and --tts-command', () => {
     expect(server.transcriptionRequests).toHaveLength(0);
   });
 
+  it('a command that floods its output (stdout or {out}) is stopped at 32 MB with one line, not left to fill the memory', async () => {
+    const flooding = await home.run(['say', '--out', join(home.root, 'a.wav'), '--tts-command', 'yes', 'Hello there.']);
+    expect(flooding).toMatchObject({ code: 1, stderr: 'Error: --tts-command wrote more than 32 MB on stdout, so it was stopped: it should write one WAV or one transcript. Check the command.\n' });
+    const huge = script('huge-tts', 'head -c 40000000 /dev/zero > "$1"');
+    const toFile = await home.run(['say', '--out', join(home.root, 'b.wav'), '--tts-command', `${huge} {out}`, 'Hello there.']);
+    expect(toFile).toMatchObject({ code: 1, stderr: 'Error: --tts-command wrote 38 MB to {out}, more than the 32 MB one sentence\'s WAV may take. Check the command.\n' });
+    const recording = join(home.root, 'words.wav');
+    writeFileSync(recording, encodeWav(speechLike(1000)));
+    const heard = await home.run(['transcribe', '--stt-command', 'yes {file}', recording]);
+    expect(heard).toMatchObject({ code: 1, stdout: '', stderr: 'Error: --stt-command wrote more than 32 MB on stdout, so it was stopped: it should write one WAV or one transcript. Check the command.\n' });
+    expect(server.requests).toEqual([]);
+  });
+
   it('a long recording gets 4 × its length to be transcribed, when that is more than 4 × TIMEOUT', async () => {
     // 1 s allowed for an utterance (TIMEOUT 0.25); this 10 s recording gets 40 s, and its program takes 1.5.
     const slow = script('slow-stt', 'sleep 1.5; echo "a long recording"');

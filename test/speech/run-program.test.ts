@@ -52,6 +52,17 @@ describe('runProgram', () => {
     await waitUntil(() => !isRunning(sleeper()), 'the sleep it started to be killed');
   });
 
+  it('a program that floods its output is stopped at 32 MB, not left to fill the memory until its time is up', async () => {
+    const { pidFile, run, sleeper } = shell('yes');
+    const message = await runProgram({ ...run, timeoutMilliseconds: 600_000 }, { launcher: realLauncher, clock: systemClock }).then(
+      () => 'finished',
+      (error: Error) => error.message,
+    );
+    expect(message).toBe('--stt-command wrote more than 32 MB on stdout, so it was stopped: it should write one WAV or one transcript. Check the command.');
+    expect(existsSync(pidFile)).toBe(true);
+    await waitUntil(() => !isRunning(sleeper()), 'the sleep it started to be killed');
+  });
+
   it('a program that exits while what it started holds its output: its output, without waiting for that, and it is gone', async () => {
     const { run, sleeper } = shell('echo heard; exit 0');
     // The real clock: one second of grace after the exit, far inside the 60 s the sleep would hold the pipe.
